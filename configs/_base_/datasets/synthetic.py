@@ -1,0 +1,74 @@
+# The built-in synthetic referring dataset (coloured shapes, REFER format), generated under
+# data_root on first use by SyntheticRefDataset (rank 0 in distributed runs), or beforehand:
+#   python tools/dataset_converters/generate_synthetic.py data/synthetic
+# Splits: train (random sentence per access), val (all sentences), testA as test; testB
+# is a second test split: --cfg-options test_dataloader.dataset.split=testB
+#
+# Model configs choose the input size by redefining img_size AND the two pipelines (a
+# variable of a base config is substituted when the base is read, so changing img_size
+# alone does not reach the pipelines below), e.g.
+#   img_size = 64
+#   train_pipeline = [..., dict(type='LetterBox', size=img_size), ...]
+#   train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+dataset_type = 'SyntheticRefDataset'
+data_root = 'data/synthetic'
+img_size = 128
+# Arguments of refseg.datasets.ensure_synthetic_refer; other values regenerate the data.
+generate_cfg = dict(num_images=900, image_size=(96, 128), seed=0)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadRefMask'),
+    dict(type='LetterBox', size=img_size),
+    dict(type='PackRefSegInputs'),
+]
+# The mask is decoded after the letterbox: it stays at the original resolution, where the
+# metric scores.
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LetterBox', size=img_size),
+    dict(type='LoadRefMask'),
+    dict(type='PackRefSegInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        generate_cfg=generate_cfg,
+        split='train',
+        sentence_mode='random',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        generate_cfg=generate_cfg,
+        split='val',
+        sentence_mode='all',
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        generate_cfg=generate_cfg,
+        split='testA',
+        sentence_mode='all',
+        test_mode=True,
+        pipeline=test_pipeline))
+
+val_evaluator = dict(type='RefSegMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,38 @@
+# RISCLIP stage 1: CFE + SKE + grounding on patch-level targets.
+# AdamW lr 5e-5 at a total batch of 32 (e.g. 4 GPUs x 8), wd 5e-3 with no decay on norms,
+# biases and the grounding scale/bias, 1k-iteration linear warm-up then poly (0.9) decay,
+# gradient clipping at 1.0, bf16 autocast.
+# AmpOptimWrapper needs CUDA. CPU fallback (debugging only), in a config inheriting this one:
+#   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer={{_base_.optimizer}},
+#                        clip_grad={{_base_.clip_grad}}, paramwise_cfg={{_base_.paramwise_cfg}})
+optimizer = dict(
+    type='AdamW', lr=5e-5, betas=(0.9, 0.999), eps=1e-8, weight_decay=5e-3)
+clip_grad = dict(max_norm=1.0, norm_type=2)
+paramwise_cfg = dict(
+    norm_decay_mult=0.0,
+    bias_decay_mult=0.0,
+    custom_keys={'decode_head.grounding': dict(decay_mult=0.0)})
+optim_wrapper = dict(
+    type='AmpOptimWrapper',
+    dtype='bfloat16',
+    optimizer=optimizer,
+    clip_grad=clip_grad,
+    paramwise_cfg=paramwise_cfg)
+max_iters = 60000
+warmup_iters = 1000
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
+         end=warmup_iters),
+    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False,
+         begin=warmup_iters, end=max_iters),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+# The lr above is for a total batch of 32; `--auto-scale-lr` style scaling is off.
+auto_scale_lr = dict(enable=False, base_batch_size=32)
+log_processor = dict(by_epoch=False)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    checkpoint=dict(by_epoch=False, interval=5000, max_keep_ckpts=3,
+                    save_best='mIoU', rule='greater'))

@@ -1,0 +1,7 @@
+from .inference import (CheckpointMismatchError, RefSegPrediction, inference_refseg,
+                        init_model, load_image)
+
+__all__ = [
+    'CheckpointMismatchError', 'RefSegPrediction', 'inference_refseg', 'init_model',
+    'load_image'
+]

@@ -1,0 +1,423 @@
+"""Inference on one's own images: build a model from a config, segment what sentences name.
+
+Typical use::
+
+    from refseg.apis import init_model, inference_refseg
+
+    model = init_model('configs/cris/<config>.py', 'cris_r50.pth', device='cpu')
+    preds = inference_refseg(model, 'photo.jpg', ['the dog on the left', 'the red car'])
+    preds[0].mask    # (h, w) bool at the photo's size
+    preds[0].prob    # (h, w) float32 foreground probability
+
+With :class:`~refseg.models.segmentors.RefSegmentor` the image is encoded once and all K
+expressions run as one text batch: the image features are shared, only the text-dependent
+parts (text encoder, cross-modal neck, head) see a batch of K.
+"""
+import copy
+import os.path as osp
+import pickle
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+from torch import nn
+
+from refseg.registry import MODELS
+
+ImageType = Union[str, Path, np.ndarray, 'PIL.Image.Image']  # noqa: F821
+
+# Drawn in overlays and browse output; a referring model predicts one foreground.
+REFSEG_DATASET_META = dict(classes=('background', 'object'),
+                           palette=[[0, 0, 0], [220, 20, 60]])
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint's weights do not fit the model its config builds.
+
+    Attributes:
+        missing (list[str]): Model keys the checkpoint lacks.
+        unexpected (list[str]): Checkpoint keys the model does not have.
+        mismatched (list[str]): Keys present in both with different shapes, each as
+            ``'key: checkpoint (shape) vs model (shape)'``.
+    """
+
+    def __init__(self, checkpoint: str, missing: List[str], unexpected: List[str],
+                 mismatched: List[str]) -> None:
+        self.missing = missing
+        self.unexpected = unexpected
+        self.mismatched = mismatched
+        lines = [f'checkpoint {checkpoint} does not match the model built from the config:']
+        for title, keys in (('missing keys', missing), ('unexpected keys', unexpected),
+                            ('shape mismatches', mismatched)):
+            if keys:
+                lines.append(f'  {len(keys)} {title}: {_shorten(keys)}')
+        lines.append('  (wrong config for this checkpoint? A checkpoint in the official CRIS '
+                     'layout must first be converted: see tools/model_converters/README.md)')
+        super().__init__('\n'.join(lines))
+
+
+@dataclass
+class RefSegPrediction:
+    """The segmentation of one expression.
+
+    Attributes:
+        text (str): The expression.
+        mask (np.ndarray): (h, w) bool, ``prob > threshold``, at the original image size.
+        prob (np.ndarray): (h, w) float32 foreground probability.
+        threshold (float): The threshold that gave ``mask``.
+    """
+    text: str
+    mask: np.ndarray
+    prob: np.ndarray
+    threshold: float
+
+
+# ------------------------------------------------------------------------- model
+def init_model(config: Union[str, Path, Config],
+               checkpoint: Optional[str] = None,
+               device: str = 'cpu',
+               cfg_options: Optional[dict] = None,
+               strict: bool = True) -> nn.Module:
+    """Build a referring segmentor from a config and load its weights.
+
+    Pretrained-weight initialisers (``init_cfg`` with a ``checkpoint``, ``pretrained``
+    fields) are removed from the model config first: the checkpoint supplies every
+    weight, so no CLIP file is needed. Without a checkpoint the model keeps the
+    constructors' random weights (useful for speed measurements only).
+
+    Args:
+        config (str | Path | Config): Config file or object.
+        checkpoint (str, optional): A refseg checkpoint (a training checkpoint, one
+            from ``tools/model_converters/publish_model.py`` or a converter, or a bare
+            state dict), read with ``torch.load(weights_only=True)``. Defaults to None.
+        device (str): Torch device. Defaults to ``'cpu'``.
+        cfg_options (dict, optional): Overrides merged into the config.
+        strict (bool): Raise :class:`CheckpointMismatchError` naming the missing,
+            unexpected and mis-shaped keys when the checkpoint does not fit. With
+            False, only the fitting weights are loaded and the rest is warned about.
+            Defaults to True.
+
+    Returns:
+        nn.Module: The model in eval mode on ``device``, with ``cfg`` (the config),
+        ``test_pipeline`` (a :class:`~mmengine.dataset.Compose` of the config's test
+        transforms without its loading steps) and ``dataset_meta`` attributes.
+    """
+    if isinstance(config, (str, Path)):
+        config = Config.fromfile(str(config))
+    elif not isinstance(config, Config):
+        raise TypeError(f'config must be a file path or a Config, got {type(config).__name__}')
+    if cfg_options:
+        config.merge_from_dict(cfg_options)
+    if 'model' not in config:
+        raise KeyError(f'config {config.filename} has no "model" field')
+    init_default_scope(config.get('default_scope', 'refseg'))
+
+    model_cfg = copy.deepcopy(config.model)
+    _drop_pretrained(model_cfg)
+    model_cfg['train_cfg'] = None
+    model = MODELS.build(model_cfg)
+
+    dataset_meta = dict(REFSEG_DATASET_META)
+    if checkpoint is not None:
+        weights, meta = _read_checkpoint(checkpoint)
+        _load_weights(model, weights, checkpoint, strict)
+        dataset_meta.update(meta.get('dataset_meta') or {})
+    model.cfg = config
+    model.test_pipeline = build_inference_pipeline(config)
+    model.dataset_meta = dataset_meta
+    return model.to(device).eval()
+
+
+def _drop_pretrained(cfg) -> None:
+    """Remove pretrained-weight initialisers in place, at every depth of a model config."""
+    if isinstance(cfg, dict):
+        if 'pretrained' in cfg:
+            cfg['pretrained'] = None
+        init_cfg = cfg.get('init_cfg')
+        if isinstance(init_cfg, dict) and _loads_a_file(init_cfg):
+            cfg['init_cfg'] = None
+        elif isinstance(init_cfg, list):
+            cfg['init_cfg'] = [c for c in init_cfg if not _loads_a_file(c)] or None
+        for value in cfg.values():
+            _drop_pretrained(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            _drop_pretrained(value)
+
+
+def _loads_a_file(init_cfg) -> bool:
+    if not isinstance(init_cfg, dict):
+        return False
+    init_type = str(init_cfg.get('type', '')).split('.')[-1]
+    return 'checkpoint' in init_cfg or 'Pretrained' in init_type
+
+
+def read_weights_only(path: str):
+    """``torch.load(path, weights_only=True)`` on CPU, with errors that name the file.
+
+    refseg's training checkpoints are written so that weights-only loading reads them;
+    a file that needs full unpickling could run code and is refused.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint file not found: {path}')
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise pickle.UnpicklingError(
+            f'refusing to load {path}: it holds Python objects that '
+            'torch.load(weights_only=True) does not read (they could run code). If you '
+            'trust the file, re-save its weights: torch.save(dict(state_dict=torch.load('
+            f'path, weights_only=False)["state_dict"]), "weights.pth"). torch said: '
+            f'{str(err).splitlines()[0]}') from err
+    except (RuntimeError, EOFError) as err:
+        raise RuntimeError(f'cannot read checkpoint {path} (truncated, or not a torch '
+                           f'file?): {err}') from err
+
+
+def _read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
+    """(state dict, meta) of a checkpoint file, read weights-only."""
+    ckpt = read_weights_only(path)
+    if not isinstance(ckpt, dict):
+        raise TypeError(f'checkpoint {path} holds a {type(ckpt).__name__}, expected a dict '
+                        '(a state dict, or a dict with "state_dict")')
+    weights = ckpt.get('state_dict', ckpt)
+    meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), dict) else {}
+    bad = [k for k, v in weights.items() if not isinstance(v, torch.Tensor)]
+    if bad:
+        raise TypeError(f'checkpoint {path}: the state dict has non-tensor entries '
+                        f'{_shorten(bad)}')
+    # DistributedDataParallel prefixes every key with "module.".
+    weights = {re.sub(r'^module\.', '', k): v for k, v in weights.items()}
+    return weights, meta
+
+
+def _shorten(keys: List[str], limit: int = 10) -> str:
+    shown = ', '.join(keys[:limit])
+    return shown if len(keys) <= limit else f'{shown}, ... ({len(keys) - limit} more)'
+
+
+def _load_weights(model: nn.Module, weights: Dict[str, torch.Tensor], path: str,
+                  strict: bool) -> None:
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(weights))
+    unexpected = sorted(set(weights) - set(expected))
+    mismatched = sorted(
+        f'{k}: checkpoint {tuple(weights[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in expected.items() if k in weights and weights[k].shape != v.shape)
+    if missing or unexpected or mismatched:
+        error = CheckpointMismatchError(path, missing, unexpected, mismatched)
+        if strict:
+            raise error
+        warnings.warn(f'{error}\nloading the fitting weights only (strict=False)')
+        mismatched_keys = {m.split(':')[0] for m in mismatched}
+        weights = {k: v for k, v in weights.items()
+                   if k in expected and k not in mismatched_keys}
+    model.load_state_dict(weights, strict=False)
+
+
+def build_inference_pipeline(config: Config) -> Compose:
+    """The config's test pipeline without its loading steps.
+
+    Images are read by :func:`load_image` (which accepts arrays and PIL images too) and
+    there is no ground truth to load, so every ``Load*`` transform is dropped.
+    """
+    pipeline = config.get('test_pipeline')
+    if pipeline is None and 'test_dataloader' in config:
+        pipeline = config.test_dataloader.dataset.get('pipeline')
+    if not pipeline:
+        raise KeyError(f'config {config.filename} has neither "test_pipeline" nor '
+                       '"test_dataloader.dataset.pipeline": the inference API needs the '
+                       'test transforms (e.g. LetterBox, PackRefSegInputs)')
+    kept = [t for t in pipeline if not str(t['type']).split('.')[-1].startswith('Load')]
+    return Compose(copy.deepcopy(kept))
+
+
+# ------------------------------------------------------------------------ inputs
+def load_image(image: ImageType) -> Tuple[np.ndarray, Optional[str]]:
+    """Read an image as a BGR uint8 array (mmcv's convention).
+
+    Args:
+        image (str | Path | np.ndarray | PIL.Image.Image): A file path; an (h, w, 3)
+            BGR or (h, w) grey uint8 array; or a PIL image (any mode, converted to RGB
+            then BGR).
+
+    Returns:
+        tuple[np.ndarray, str | None]: (h, w, 3) BGR image and its path (None for
+        arrays and PIL images).
+    """
+    if isinstance(image, (str, Path)):
+        path = str(image)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'image file not found: {path}')
+        with open(path, 'rb') as f:
+            img = mmcv.imfrombytes(f.read(), flag='color', channel_order='bgr')
+        if img is None:
+            raise ValueError(f'cannot decode image {path}: not an image file, or corrupt')
+        return img, path
+    if isinstance(image, np.ndarray):
+        return _check_array(image), None
+    try:
+        from PIL import Image
+    except ImportError:  # Pillow is optional; without it only paths and arrays exist
+        Image = None
+    if Image is not None and isinstance(image, Image.Image):
+        rgb = np.asarray(image.convert('RGB'))
+        return np.ascontiguousarray(rgb[..., ::-1]), None
+    raise TypeError('image must be a path, a numpy array (BGR) or a PIL image, got '
+                    f'{type(image).__name__}')
+
+
+def _check_array(img: np.ndarray) -> np.ndarray:
+    if img.dtype != np.uint8:
+        raise TypeError(f'image array must be uint8 (BGR, as mmcv.imread gives), '
+                        f'got dtype {img.dtype}')
+    if img.ndim == 2:
+        return mmcv.gray2bgr(img)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f'image array must be (h, w, 3) BGR or (h, w) grey, got shape '
+                         f'{img.shape}')
+    if min(img.shape[:2]) == 0:
+        raise ValueError(f'image array is empty: shape {img.shape}')
+    return img
+
+
+def check_expressions(texts: Union[str, Sequence[str]]) -> List[str]:
+    """Validate expressions: a non-empty list of non-empty strings."""
+    if isinstance(texts, str):
+        texts = [texts]
+    texts = list(texts)
+    if not texts:
+        raise ValueError('no expression given: pass a string or a list of strings')
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f'expression {i} must be a str, got {type(text).__name__}: '
+                            f'{text!r}')
+        if not text.strip():
+            raise ValueError(f'expression is empty (expression {i}: {text!r}); give a '
+                             'sentence naming the object to segment')
+    return texts
+
+
+# ---------------------------------------------------------------------- inference
+def inference_refseg(model: nn.Module,
+                     image: ImageType,
+                     texts: Union[str, Sequence[str]],
+                     threshold: Optional[float] = None
+                     ) -> Union[RefSegPrediction, List[RefSegPrediction]]:
+    """Segment the object each expression refers to in one image.
+
+    Expressions longer than the model's context length are truncated, with a
+    ``UserWarning`` naming them (from the tokenizer). Non-ASCII text works (CLIP's
+    BPE is byte-level).
+
+    Args:
+        model (nn.Module): A model from :func:`init_model`.
+        image (str | Path | np.ndarray | PIL.Image.Image): See :func:`load_image`;
+            arrays are BGR.
+        texts (str | Sequence[str]): One expression or K expressions.
+        threshold (float, optional): Probability threshold of the masks. Defaults to
+            the model's (``decode_head.threshold``).
+
+    Returns:
+        RefSegPrediction | list[RefSegPrediction]: One prediction for a string, a list
+        of K (in the order of ``texts``) for a sequence.
+    """
+    single = isinstance(texts, str)
+    texts = check_expressions(texts)
+    samples = predict_samples(model, image, texts)
+    if threshold is None:
+        threshold = float(getattr(model, 'threshold', 0.5))
+    preds = []
+    for text, sample in zip(texts, samples):
+        prob = sample.seg_logits.data[0].float().sigmoid().cpu().numpy()
+        preds.append(RefSegPrediction(text=text, mask=prob > threshold, prob=prob,
+                                      threshold=threshold))
+    return preds[0] if single else preds
+
+
+def predict_samples(model: nn.Module, image: ImageType, texts: Sequence[str]) -> list:
+    """Run the model on one image and K expressions.
+
+    Returns:
+        list[SegDataSample]: K samples with ``seg_logits`` and ``pred_sem_seg`` (1, h, w)
+        at the original image size and ``text`` in their metainfo.
+    """
+    if not hasattr(model, 'test_pipeline'):
+        raise AttributeError('model has no test_pipeline: build it with '
+                             'refseg.apis.init_model')
+    img, path = load_image(image)
+    texts = check_expressions(texts)
+    results = dict(img=img, img_path=path, ori_shape=img.shape[:2], img_shape=img.shape[:2],
+                   seg_fields=[], text=texts[0])
+    packed = model.test_pipeline(results)
+    with torch.no_grad():
+        data = model.data_preprocessor(
+            dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]), False)
+        inputs = data['inputs']
+        samples = []
+        for text in texts:
+            sample = copy.deepcopy(data['data_samples'][0])
+            sample.set_metainfo(dict(text=text))
+            samples.append(sample)
+        if _encodes_image_once(model):
+            return _predict_encode_once(model, inputs, samples)
+        # A segmentor whose image encoder reads the text (e.g. RISCLIP's cross-modal
+        # adapters) cannot share image features.
+        return _predict_image_batch(model, inputs, samples)
+
+
+def _encodes_image_once(model: nn.Module) -> bool:
+    """True for a RefSegmentor whose image encoder does not see the text."""
+    from refseg.models.segmentors.ref_segmentor import RefSegmentor
+    if not isinstance(model, RefSegmentor):
+        return False
+    # A subclass that changes how features are made (RISCLIP) keeps its own path.
+    return all(getattr(type(model), name) is getattr(RefSegmentor, name)
+               for name in ('extract_feat', 'encode', 'encode_decode'))
+
+
+def _predict_encode_once(model: nn.Module, inputs: torch.Tensor, samples: list) -> list:
+    """RefSegmentor's predict with the backbone run once for all K samples.
+
+    Args:
+        model (RefSegmentor): The model.
+        inputs (Tensor): (1, 3, H, W) preprocessed image.
+        samples (list[SegDataSample]): K samples, one per expression, with the same image
+            metainfo.
+    """
+    num_texts = len(samples)
+    img_feats = _expand_batch(model.backbone(inputs), num_texts)
+    token_ids = model.tokenize(model.expressions(samples))
+    text = model.text_encoder(token_ids)
+    vis_feats = model.neck(img_feats, text['sent_feat']) if model.with_neck else img_feats
+    feats = dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids, **text)
+    logits = model.decode_head.predict(feats, [s.metainfo for s in samples], model.test_cfg)
+    logits = model._resize_to_input(logits, inputs.shape[-2:])
+    return model.postprocess_result(logits, samples)
+
+
+def _predict_image_batch(model: nn.Module, inputs: torch.Tensor, samples: list) -> list:
+    """Plain ``predict`` on the image repeated K times, one expression per copy."""
+    return model.predict(inputs.expand(len(samples), -1, -1, -1), samples)
+
+
+def _expand_batch(feats, num: int):
+    """Repeat batch-1 features ``num`` times along the batch axis, in any nesting."""
+    if isinstance(feats, torch.Tensor):
+        if feats.shape[0] != 1:
+            raise ValueError(f'expected batch-1 image features, got shape {tuple(feats.shape)}')
+        # Materialised so that modules may .view() them; the backbone is not re-run.
+        return feats.expand(num, *feats.shape[1:]).contiguous()
+    if isinstance(feats, dict):
+        return {k: _expand_batch(v, num) for k, v in feats.items()}
+    if isinstance(feats, (list, tuple)):
+        return type(feats)(_expand_batch(v, num) for v in feats)
+    raise TypeError(f'cannot expand backbone output of type {type(feats).__name__}')

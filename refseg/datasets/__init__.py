@@ -1,0 +1,12 @@
+from . import partimagenet  # noqa: F401  (filled by its own module; imported to register)
+from .partimagenet_synthetic import generate_partimagenet  # noqa: F401
+from .refcoco import RefCOCODataset
+from .synthetic import (SyntheticRefDataset, ensure_synthetic_refer,
+                        generate_synthetic_refer)
+from .transforms import LetterBox, LoadRefMask, PackRefSegInputs, RandomTextFlip
+
+__all__ = [
+    'RefCOCODataset', 'SyntheticRefDataset', 'generate_synthetic_refer',
+    'ensure_synthetic_refer', 'LoadRefMask', 'LetterBox', 'RandomTextFlip',
+    'PackRefSegInputs'
+]

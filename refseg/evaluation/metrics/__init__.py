@@ -1,0 +1,4 @@
+from .part_metric import PartRefSegMetric
+from .ref_seg_metric import RefSegMetric
+
+__all__ = ['RefSegMetric', 'PartRefSegMetric']

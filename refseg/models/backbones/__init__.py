@@ -1,0 +1,8 @@
+"""Image and text encoders."""
+from .clip import (CLIPPretrained, CLIPResNet, CLIPTextTransformer,
+                   CLIPVisionTransformer)
+
+__all__ = [
+    'CLIPResNet', 'CLIPVisionTransformer', 'CLIPTextTransformer',
+    'CLIPPretrained'
+]

@@ -1,0 +1,3 @@
+# Modules are imported for their registrations.
+from . import cris_head  # noqa: F401
+from . import risclip_head  # noqa: F401

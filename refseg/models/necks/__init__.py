@@ -1,0 +1,2 @@
+# Modules are imported for their registrations.
+from . import cris_neck  # noqa: F401

@@ -1,0 +1,196 @@
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.structures import SegDataSample
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from torch import Tensor
+
+from refseg.registry import MODELS
+from refseg.structures.letterbox import warp_to_original
+from ..utils.tokenizer import tokenize_expressions
+
+
+@MODELS.register_module()
+class RefSegmentor(BaseSegmentor):
+    """Referring segmentor: an image and an expression in, the referent's mask out.
+
+    .. code:: text
+
+        image (B,3,H,W) ──► backbone ──► img_feats ─┐
+                                                    ├─► neck ──► vis_feats ─┐
+        text ─► tokenize (B,L) ─► text_encoder ─────┴── word_feats, sent_feat, pad_mask
+                                                                            ▼
+                                                            decode_head ──► logits (B,1,h',w')
+
+    Expressions travel in ``data_sample.text`` and are tokenized here, so datasets and
+    pipelines stay model-agnostic.
+
+    Args:
+        backbone (dict): Image encoder config, e.g. ``CLIPResNet``.
+        text_encoder (dict): Text encoder config returning ``word_feats``,
+            ``sent_feat`` and ``pad_mask``.
+        decode_head (dict): Head config taking the feature dict of :meth:`extract_feat`.
+        neck (dict, optional): Cross-modal neck ``neck(img_feats, sent_feat)``.
+        context_length (int): L, token positions per expression (CRIS: 17 for
+            RefCOCO/RefCOCO+, 22 for RefCOCOg).
+        text_override (str, optional): If set, every expression is replaced by this
+            string: ``''`` gives the "no language" ablation. Defaults to None.
+        data_preprocessor (dict, optional): ``mmseg.SegDataPreProcessor`` config.
+        train_cfg (dict, optional): Training config handed to the head.
+        test_cfg (dict, optional): Test config; ``upsample_mode`` (default
+            ``'bicubic'``, CRIS) and ``warp_mode`` (default ``'bicubic'``) select the
+            interpolations used to bring probabilities back to the original image.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 text_encoder: ConfigType,
+                 decode_head: ConfigType,
+                 neck: OptConfigType = None,
+                 context_length: int = 17,
+                 text_override: Optional[str] = None,
+                 data_preprocessor: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.text_encoder = MODELS.build(text_encoder)
+        if neck is not None:
+            self.neck = MODELS.build(neck)
+        self.decode_head = MODELS.build(decode_head)
+        self.context_length = context_length
+        self.text_override = text_override
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg if test_cfg is not None else dict()
+        self.align_corners = getattr(self.decode_head, 'align_corners', False)
+
+    # ------------------------------------------------------------------ text
+    def expressions(self, data_samples: SampleList) -> List[str]:
+        """The expression of each sample (or the override)."""
+        if self.text_override is not None:
+            return [self.text_override] * len(data_samples)
+        texts = []
+        for i, sample in enumerate(data_samples):
+            text = sample.metainfo.get('text')
+            if text is None:
+                raise KeyError(
+                    f'data sample {i} has no "text" in its metainfo: add it to '
+                    f'PackRefSegInputs meta_keys (got {sorted(sample.metainfo)})')
+            texts.append(text)
+        return texts
+
+    def tokenize(self, texts: List[str]) -> Tensor:
+        """(B, L) CLIP token ids on the model's device."""
+        device = next(self.parameters()).device
+        return tokenize_expressions(texts, self.context_length).to(device)
+
+    # -------------------------------------------------------------- features
+    def extract_feat(self, inputs: Tensor, data_samples: SampleList) -> Dict:
+        """Tokenize the samples' expressions, then :meth:`encode`."""
+        token_ids = self.tokenize(self.expressions(data_samples))
+        return self.encode(inputs, token_ids)
+
+    def encode(self, inputs: Tensor, token_ids: Tensor) -> Dict:
+        """Encode images and token ids into the features the head consumes.
+
+        Args:
+            inputs (Tensor): (B, 3, H, W) normalised images.
+            token_ids (Tensor): (B, L) CLIP token ids.
+
+        Returns:
+            dict: ``img_feats`` (backbone output), ``vis_feats`` (neck output, or
+            ``img_feats`` without a neck), ``word_feats`` (B, L, Cw), ``sent_feat``
+            (B, Cs), ``pad_mask`` (B, L) bool and ``token_ids`` (B, L).
+        """
+        img_feats = self.backbone(inputs)
+        text = self.text_encoder(token_ids)
+        vis_feats = self.neck(img_feats, text['sent_feat']) if self.with_neck \
+            else img_feats
+        return dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids,
+                    **text)
+
+    def forward_tokens(self, inputs: Tensor, token_ids: Tensor) -> Tensor:
+        """Tensor-only forward, (B, 3, H, W) + (B, L) -> head logits; for tracing,
+        FLOP counting and export."""
+        return self.decode_head.forward(self.encode(inputs, token_ids))
+
+    def encode_decode(self, inputs: Tensor, batch_data_samples: SampleList) -> Tensor:
+        """Mask logits at the network input size, (B, 1, H, W)."""
+        feats = self.extract_feat(inputs, batch_data_samples)
+        logits = self.decode_head.predict(feats, [s.metainfo for s in batch_data_samples],
+                                          self.test_cfg)
+        return self._resize_to_input(logits, inputs.shape[-2:])
+
+    def _resize_to_input(self, logits: Tensor, size) -> Tensor:
+        if logits.shape[-2:] == tuple(size):
+            return logits
+        mode = self.test_cfg.get('upsample_mode', 'bicubic')
+        align = None if mode == 'nearest' else True
+        return F.interpolate(logits, size=tuple(size), mode=mode, align_corners=align)
+
+    # ----------------------------------------------------------------- modes
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        feats = self.extract_feat(inputs, data_samples)
+        losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
+        return {f'decode.{k}' if not k.startswith('decode.') else k: v
+                for k, v in losses.items()}
+
+    def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None
+                ) -> SampleList:
+        if data_samples is None:
+            raise ValueError('RefSegmentor.predict needs data samples carrying the '
+                             'expressions ("text" in metainfo)')
+        logits = self.encode_decode(inputs, data_samples)
+        return self.postprocess_result(logits, data_samples)
+
+    def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None):
+        if data_samples is None:
+            raise ValueError('RefSegmentor needs data samples carrying the expressions')
+        feats = self.extract_feat(inputs, data_samples)
+        return self.decode_head.forward(feats)
+
+    # ------------------------------------------------------- postprocessing
+    @property
+    def threshold(self) -> float:
+        return float(getattr(self.decode_head, 'threshold', None) or 0.5)
+
+    def postprocess_result(self, seg_logits: Tensor,
+                           data_samples: SampleList) -> SampleList:
+        """Bring (B, 1, H, W) network-size logits back to each original image.
+
+        With a letterbox (``letterbox_matrix`` in the metainfo) the sigmoid
+        probabilities are warped back through the inverse affine map (border 0, as CRIS
+        does); otherwise the valid (unpadded) region is cropped and resized to
+        ``ori_shape``. Writes ``seg_logits`` (logits, (1, h, w)) and ``pred_sem_seg``
+        (uint8, (1, h, w), ``sigmoid > threshold``).
+        """
+        probs = seg_logits.float().sigmoid()
+        warp_mode = self.test_cfg.get('warp_mode', 'bicubic')
+        for prob, sample in zip(probs, data_samples):
+            meta = sample.metainfo
+            ori_shape = tuple(meta['ori_shape'][:2])
+            if meta.get('letterbox_matrix') is not None:
+                prob = warp_to_original(prob, meta['letterbox_matrix'], ori_shape,
+                                        mode=warp_mode)
+            else:
+                prob = self._crop_and_resize(prob, meta, ori_shape)
+            prob = prob.clamp(0, 1)
+            sample.set_data(dict(
+                seg_logits=PixelData(data=torch.logit(prob, eps=1e-6)),
+                pred_sem_seg=PixelData(data=(prob > self.threshold).to(torch.uint8))))
+        return data_samples
+
+    def _crop_and_resize(self, prob: Tensor, meta: dict, ori_shape) -> Tensor:
+        pad_left, pad_right, pad_top, pad_bottom = meta.get('padding_size', [0] * 4)
+        height, width = prob.shape[-2:]
+        prob = prob[:, pad_top:height - pad_bottom, pad_left:width - pad_right]
+        if meta.get('flip'):
+            dim = 2 if meta.get('flip_direction') == 'horizontal' else 1
+            prob = prob.flip(dims=(dim, ))
+        return F.interpolate(prob[None], size=ori_shape, mode='bilinear',
+                             align_corners=False)[0]

@@ -1,0 +1,3 @@
+from .tokenizer import EOT_TOKEN, SOT_TOKEN, decode_tokens, tokenize_expressions
+
+__all__ = ['EOT_TOKEN', 'SOT_TOKEN', 'decode_tokens', 'tokenize_expressions']

@@ -1,0 +1,3 @@
+from .local_visualizer import RefSegLocalVisualizer, binary_mask
+
+__all__ = ['RefSegLocalVisualizer', 'binary_mask']

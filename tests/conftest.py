@@ -1,0 +1,18 @@
+"""Fixtures shared by the whole test suite."""
+import pytest
+
+from refseg.datasets.synthetic import generate_synthetic_refer
+
+SYNTHETIC_ARGS = dict(num_images=12, image_size=(64, 80), seed=0, progress=False)
+
+
+@pytest.fixture(scope='session')
+def synthetic_refcoco_root(tmp_path_factory) -> str:
+    """A tiny synthetic dataset in the REFER layout; returns its root.
+
+    Layout: ROOT/train2014/*.jpg, ROOT/refcoco/instances.json, ROOT/refcoco/refs(unc).p, with
+    12 images of 64x80 split train/val/testA/testB (8/2/1/1 images). Treat it as read-only.
+    """
+    root = tmp_path_factory.mktemp('synthetic_refcoco')
+    generate_synthetic_refer(str(root), **SYNTHETIC_ARGS)
+    return str(root)

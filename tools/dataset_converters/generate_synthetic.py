@@ -1,0 +1,61 @@
+"""Write the synthetic referring dataset (coloured shapes, REFER format).
+
+Usage::
+
+    python tools/dataset_converters/generate_synthetic.py data/synthetic
+    python tools/dataset_converters/generate_synthetic.py OUT --num-images 90 --seed 1 \
+        --image-size 96 128
+
+Writes ``OUT/train2014/*.jpg``, ``OUT/refcoco/instances.json``, ``OUT/refcoco/refs(unc).p``
+and the marker ``OUT/synthetic_refer.json``; ``SyntheticRefDataset`` (configs/_base_/
+datasets/synthetic.py) does the same on first use when the folder is missing. The same
+arguments always give the same files. An existing synthetic dataset in OUT is replaced; a
+folder with other data is refused.
+"""
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from refseg.datasets.synthetic import DEFAULT_SPLITS, generate_synthetic_refer
+
+
+def parse_split(text: str) -> tuple:
+    name, _, weight = text.partition('=')
+    try:
+        return name, float(weight)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'--splits entries are NAME=WEIGHT (e.g. train=6), got {text!r}') from None
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('out', help='output folder, e.g. data/synthetic')
+    parser.add_argument('--num-images', type=int, default=900,
+                        help='images over all splits (default 900)')
+    parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
+    parser.add_argument('--image-size', type=int, nargs=2, default=(96, 128),
+                        metavar=('HEIGHT', 'WIDTH'), help='image size (default 96 128)')
+    parser.add_argument('--splits', type=parse_split, nargs='+',
+                        default=list(DEFAULT_SPLITS.items()), metavar='NAME=WEIGHT',
+                        help='relative image counts per split '
+                        '(default train=6 val=1 testA=1 testB=1)')
+    parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    counts = generate_synthetic_refer(
+        args.out, num_images=args.num_images, image_size=args.image_size, seed=args.seed,
+        splits=dict(args.splits), progress=not args.no_progress)
+    print(f'wrote {counts["images"]} images, {counts["annotations"]} annotations, '
+          f'{counts["refs"]} refs, {counts["sentences"]} sentences to {args.out}')
+    for split, split_counts in counts['splits'].items():
+        print(f'  {split:<6} {split_counts["images"]:>5} images {split_counts["refs"]:>6} refs '
+              f'{split_counts["sentences"]:>6} sentences')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Evaluate a refseg checkpoint on the config's test set.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out PATH] [--show]
+                         [--show-dir DIR] [--cfg-options KEY=VALUE ...]
+                         [--launcher none|pytorch|slurm|mpi]
+
+The checkpoint is loaded with ``torch.load(weights_only=True)``. See docs/training.md.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, ConfigDict, DictAction
+
+from refseg.engine.runner import LAUNCHERS, build_runner, setup_launcher
+
+PER_SENTENCE_FILE = 'per_sentence.json'
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Evaluate a refseg checkpoint.')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='folder for the evaluation logs (default: work_dirs/<config name>)')
+    parser.add_argument(
+        '--out',
+        help='write per-sentence results (ids, text, IoU) as JSON: a .json file, '
+        f'or a folder that gets {PER_SENTENCE_FILE}')
+    parser.add_argument(
+        '--show', action='store_true', help='show each prediction in a window')
+    parser.add_argument(
+        '--show-dir',
+        help='save images with the predicted and ground-truth masks and the '
+        'expression drawn on them to this folder')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='seconds each --show lasts')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_evaluator.threshold=0.35; '
+        'lists as key=[a,b] or key=a,b, quoted without spaces')
+    parser.add_argument(
+        '--launcher',
+        choices=LAUNCHERS,
+        default='none',
+        help='job launcher (tools/dist_test.sh and slurm_test.sh set it)')
+    # torch.distributed.launch passes --local_rank, torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def enable_visualization(cfg: Config, show: bool, show_dir: str,
+                         wait_time: float) -> None:
+    """Switch on drawing in the ``visualization`` default hook.
+
+    Raises:
+        KeyError: If the config has no ``default_hooks.visualization``.
+    """
+    hook = cfg.get('default_hooks', {}).get('visualization')
+    if hook is None:
+        raise KeyError(
+            f'--show/--show-dir need default_hooks.visualization in {cfg.filename}; '
+            "configs inheriting configs/_base_/default_runtime.py have it "
+            "(type='RefSegVisualizationHook').")
+    hook.draw = True
+    if show:
+        hook.show = True
+        hook.wait_time = wait_time
+    if show_dir is not None:
+        hook.show_dir = show_dir
+
+
+def set_output_file(cfg: Config, out: str) -> None:
+    """Make the test metrics write their per-sentence results to ``out``."""
+    path = out if out.endswith('.json') else osp.join(out, PER_SENTENCE_FILE)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    evaluator = cfg.test_evaluator
+    if isinstance(evaluator, (dict, ConfigDict)):
+        evaluator.output_file = path
+        return
+    stem = osp.splitext(path)[0]
+    for index, metric in enumerate(evaluator):
+        # One file per metric, so that they do not overwrite each other.
+        metric.output_file = f'{stem}_{index}.json'
+
+
+def main() -> None:
+    args = parse_args()
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    setup_launcher(cfg, args.launcher)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args.show, args.show_dir, args.wait_time)
+    if args.out is not None:
+        set_output_file(cfg, args.out)
+
+    runner = build_runner(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
