@@ -350,6 +350,23 @@ def predict_samples(model: nn.Module, image: ImageType, texts: Sequence[str]) ->
         list[SegDataSample]: K samples with ``seg_logits`` and ``pred_sem_seg`` (1, h, w)
         at the original image size and ``text`` in their metainfo.
     """
+    inputs, samples = prepare_inputs(model, image, texts)
+    with torch.no_grad():
+        if _encodes_image_once(model):
+            return _predict_encode_once(model, inputs, samples)
+        # A segmentor whose image encoder reads the text (e.g. RISCLIP's cross-modal
+        # adapters) cannot share image features.
+        return _predict_image_batch(model, inputs, samples)
+
+
+def prepare_inputs(model: nn.Module, image: ImageType,
+                   texts: Sequence[str]) -> Tuple[torch.Tensor, list]:
+    """Run the test pipeline and data preprocessor once for an image and K expressions.
+
+    Returns:
+        tuple[Tensor, list[SegDataSample]]: The (1, 3, H, W) normalised image on the
+        model's device and K data samples, identical but for their ``text``.
+    """
     if not hasattr(model, 'test_pipeline'):
         raise AttributeError('model has no test_pipeline: build it with '
                              'refseg.apis.init_model')
@@ -358,20 +375,14 @@ def predict_samples(model: nn.Module, image: ImageType, texts: Sequence[str]) ->
     results = dict(img=img, img_path=path, ori_shape=img.shape[:2], img_shape=img.shape[:2],
                    seg_fields=[], text=texts[0])
     packed = model.test_pipeline(results)
-    with torch.no_grad():
-        data = model.data_preprocessor(
-            dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]), False)
-        inputs = data['inputs']
-        samples = []
-        for text in texts:
-            sample = copy.deepcopy(data['data_samples'][0])
-            sample.set_metainfo(dict(text=text))
-            samples.append(sample)
-        if _encodes_image_once(model):
-            return _predict_encode_once(model, inputs, samples)
-        # A segmentor whose image encoder reads the text (e.g. RISCLIP's cross-modal
-        # adapters) cannot share image features.
-        return _predict_image_batch(model, inputs, samples)
+    data = model.data_preprocessor(
+        dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]), False)
+    samples = []
+    for text in texts:
+        sample = copy.deepcopy(data['data_samples'][0])
+        sample.set_metainfo(dict(text=text))
+        samples.append(sample)
+    return data['inputs'], samples
 
 
 def _encodes_image_once(model: nn.Module) -> bool:
@@ -379,13 +390,14 @@ def _encodes_image_once(model: nn.Module) -> bool:
     from refseg.models.segmentors.ref_segmentor import RefSegmentor
     if not isinstance(model, RefSegmentor):
         return False
-    # A subclass that changes how features are made (RISCLIP) keeps its own path.
+    # RefSegmentor.encode runs the backbone on the images alone; a subclass that changes
+    # how features are made (RISCLIP's adapters mix text into the image encoder) does not.
     return all(getattr(type(model), name) is getattr(RefSegmentor, name)
-               for name in ('extract_feat', 'encode', 'encode_decode'))
+               for name in ('extract_feat', 'encode'))
 
 
 def _predict_encode_once(model: nn.Module, inputs: torch.Tensor, samples: list) -> list:
-    """RefSegmentor's predict with the backbone run once for all K samples.
+    """RefSegmentor's ``predict`` on K samples of one image, the backbone run once.
 
     Args:
         model (RefSegmentor): The model.
@@ -393,15 +405,30 @@ def _predict_encode_once(model: nn.Module, inputs: torch.Tensor, samples: list) 
         samples (list[SegDataSample]): K samples, one per expression, with the same image
             metainfo.
     """
-    num_texts = len(samples)
-    img_feats = _expand_batch(model.backbone(inputs), num_texts)
-    token_ids = model.tokenize(model.expressions(samples))
-    text = model.text_encoder(token_ids)
-    vis_feats = model.neck(img_feats, text['sent_feat']) if model.with_neck else img_feats
-    feats = dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids, **text)
-    logits = model.decode_head.predict(feats, [s.metainfo for s in samples], model.test_cfg)
-    logits = model._resize_to_input(logits, inputs.shape[-2:])
-    return model.postprocess_result(logits, samples)
+    backbone = model.backbone
+    # Everything after the backbone (text encoder, neck, head, post-processing) stays the
+    # model's own code; only the image encoding is shared.
+    model.backbone = _SharedImageEncoding(backbone)
+    try:
+        return model.predict(inputs.expand(len(samples), -1, -1, -1), samples)
+    finally:
+        model.backbone = backbone
+
+
+class _SharedImageEncoding(nn.Module):
+    """Stands in for a backbone whose batch repeats one image: encodes it once.
+
+    Args:
+        backbone (nn.Module): The image encoder.
+    """
+
+    def __init__(self, backbone: nn.Module) -> None:
+        super().__init__()
+        self.backbone = backbone
+
+    def forward(self, images: torch.Tensor):
+        """(K, 3, H, W) copies of one image -> the backbone's output for K images."""
+        return _expand_batch(self.backbone(images[:1]), images.shape[0])
 
 
 def _predict_image_batch(model: nn.Module, inputs: torch.Tensor, samples: list) -> list:

@@ -1,4 +1,4 @@
-from . import partimagenet  # noqa: F401  (filled by its own module; imported to register)
+from . import partimagenet  # noqa: F401  (imported for its registrations)
 from .partimagenet_synthetic import generate_partimagenet  # noqa: F401
 from .refcoco import RefCOCODataset
 from .synthetic import (SyntheticRefDataset, ensure_synthetic_refer,

@@ -138,10 +138,10 @@ def load_part_annotations(ann_file: str) -> dict:
         ann_file (str): Path of ``<split>.json``.
 
     Returns:
-        dict: ``images`` (id -> image record), ``categories`` (list of category records
-        sorted by id), ``samples`` (list of dicts with ``image_id``, ``category_id``,
-        ``ann_ids`` and the union ``segmentation``, sorted by image then category) and
-        ``stats`` (counts of everything read and filtered).
+        dict: ``images`` (id -> image record), ``categories`` (category records sorted
+        by id), ``file_categories`` (the same in file order), ``samples`` (dicts with
+        ``image_id``, ``category_id``, ``ann_ids`` and the union ``segmentation``, sorted
+        by image then category) and ``stats`` (counts of everything read and filtered).
     """
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'PartImageNet annotation file not found: {ann_file!r}')
@@ -195,7 +195,8 @@ def load_part_annotations(ann_file: str) -> dict:
                             segmentation=segmentation))
     stats['samples'] = len(samples)
     stats['images_with_samples'] = len({sample['image_id'] for sample in samples})
-    return dict(images=images, categories=categories, samples=samples, stats=stats)
+    return dict(images=images, categories=categories, file_categories=coco['categories'],
+                samples=samples, stats=stats)
 
 
 # -------------------------------------------------------------------- dataset

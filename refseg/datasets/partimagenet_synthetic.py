@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from pycocotools import mask as mask_utils
 
 from .imagenet_classes import PARTIMAGENET_OBJECT_CLASSES
 from .partimagenet import PARTIMAGENET_CATEGORIES
@@ -159,11 +160,14 @@ def _draw_object(rng: np.random.Generator, superclass: str, height: int, width: 
         category_id = category_ids[(superclass, part)]
         colour = _part_colour(category_id) + rng.integers(-15, 16, size=3)
         for polygon in polygons:
-            points = _place(polygon, box, flip)
-            pixels = np.round(points).astype(np.int32)[None]
-            cv2.fillPoly(image, pixels, colour.tolist())
-            cv2.fillPoly(label_map, pixels, int(category_id))
-            instances.append((category_id, np.round(points, 2)))
+            points = np.round(_place(polygon, box, flip), 2)
+            # Rasterised as the loaders will decode the annotation, so that image, label
+            # map and polygons agree pixel for pixel.
+            inside = mask_utils.decode(mask_utils.frPyObjects(
+                [points.ravel().tolist()], height, width))[..., 0].astype(bool)
+            image[inside] = colour
+            label_map[inside] = category_id
+            instances.append((category_id, points))
     return np.clip(image, 0, 255).astype(np.uint8), label_map, instances
 
 

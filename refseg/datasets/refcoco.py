@@ -2,7 +2,7 @@
 import logging
 import pickle
 from collections import Counter
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -15,6 +15,7 @@ from .transforms.loading import compact_mask_ann, mask_ann_problem
 
 SENTENCE_MODES = ('random', 'all', 'first')
 TEXT_FIELDS = ('sent', 'raw')
+REF_KEYS = frozenset({'ref_id', 'ann_id', 'image_id', 'category_id', 'split', 'sentences'})
 
 
 def split_matches(query: str, ref_split: str) -> bool:
@@ -121,19 +122,7 @@ class RefCOCODataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         """Read the instances and refs files and build one item per ref or sentence."""
-        img_dir = self.data_prefix['img_path']
-        for path in (self.ann_file, self.split_file):
-            if not exists(path):
-                raise FileNotFoundError(f'{type(self).__name__}: annotation file {path} '
-                                        'does not exist (see docs/dataset_prepare.md)')
-        if not isdir(img_dir):
-            raise FileNotFoundError(f'{type(self).__name__}: image folder {img_dir} '
-                                    'does not exist (data_prefix.img_path)')
-        instances = load(self.ann_file, file_format='json')
-        images = {image['id']: image for image in instances['images']}
-        annotations = {ann['id']: ann for ann in instances['annotations']}
-
-        all_refs = load_refs(self.split_file)
+        images, annotations, all_refs = self._read_files()
         refs = [ref for ref in all_refs if split_matches(self.split, ref['split'])]
         if not refs:
             available = sorted({ref['split'] for ref in all_refs})
@@ -142,14 +131,38 @@ class RefCOCODataset(BaseDataset):
 
         data_list, problems = [], Counter()
         for ref in refs:
-            item = self._parse_ref(ref, images, annotations, img_dir, problems)
+            item = self._parse_ref(ref, images, annotations, problems)
             if item is not None:
                 data_list.extend(self._expand(item))
         self._log_summary(len(refs), data_list, problems)
         return data_list
 
+    def _read_files(self) -> Tuple[Dict[int, dict], Dict[int, dict], List[dict]]:
+        """Images and annotations of ``ann_file`` by id, and all refs of ``split_file``."""
+        for path in (self.ann_file, self.split_file):
+            if not exists(path):
+                raise FileNotFoundError(f'{type(self).__name__}: annotation file {path} '
+                                        'does not exist (see docs/dataset_prepare.md)')
+        img_dir = self.data_prefix['img_path']
+        if not isdir(img_dir):
+            raise FileNotFoundError(f'{type(self).__name__}: image folder {img_dir} '
+                                    'does not exist (data_prefix.img_path)')
+        instances = load(self.ann_file, file_format='json')
+        for key in ('images', 'annotations'):
+            if key not in instances:
+                raise KeyError(f'{self.ann_file} has no {key!r} list; expected a COCO-style '
+                               'instances file')
+        refs = load_refs(self.split_file)
+        for index, ref in enumerate(refs):
+            missing = REF_KEYS - set(ref)
+            if missing:
+                raise KeyError(f'ref {index} of {self.split_file} lacks {sorted(missing)}; '
+                               f'expected the REFER keys {sorted(REF_KEYS)}')
+        return ({image['id']: image for image in instances['images']},
+                {ann['id']: ann for ann in instances['annotations']}, refs)
+
     def _parse_ref(self, ref: dict, images: Dict[int, dict], annotations: Dict[int, dict],
-                   img_dir: str, problems: Counter) -> Optional[dict]:
+                   problems: Counter) -> Optional[dict]:
         """One compact record for a ref, or None when it is invalid and skipped."""
         ref_id = ref['ref_id']
         if ref['ann_id'] not in annotations:
@@ -181,7 +194,7 @@ class RefCOCODataset(BaseDataset):
                                f'{self.text_field!r} field (text_field)')
             sentences.append(sentence[self.text_field].strip())
         return dict(
-            img_path=join_path(img_dir, image['file_name']),
+            img_path=join_path(self.data_prefix['img_path'], image['file_name']),
             height=height,
             width=width,
             mask_ann=compact_mask_ann(ann['segmentation'], height, width),

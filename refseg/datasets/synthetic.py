@@ -104,6 +104,7 @@ Attrs = Tuple[Tuple[str, str], ...]
 
 @dataclass(frozen=True)
 class Expression:
+    """A referring expression before wording: attribute filter and optional selector."""
     attrs: Attrs
     selector: Optional[tuple] = None
 

@@ -86,6 +86,7 @@ class PartMaskRCNNMetric(PartRefSegMetric):
         self.top1_fallback = top1_fallback
         self.images = parts['images']
         self.categories = parts['categories']
+        self.file_categories = parts['file_categories']
         self.num_part_samples = len(parts['samples'])
         self._undetectable = set()
         self.samples_by_image: Dict[int, List[dict]] = {}
@@ -97,16 +98,21 @@ class PartMaskRCNNMetric(PartRefSegMetric):
         return {cat['id']: (cat['name'], cat['supercategory']) for cat in self.categories}
 
     def label_to_category(self) -> Dict[int, int]:
-        """Detector class index -> category id, through the class names."""
-        ids_by_name = {cat['name']: cat['id'] for cat in self.categories}
+        """Detector class index -> category id, as mmdet's ``CocoDataset`` assigns them.
+
+        mmdet numbers the categories of the file (in file order) whose names are among
+        ``dataset_meta['classes']``; without a dataset, every category in file order.
+        """
         classes = (self.dataset_meta or {}).get('classes')
         if classes is None:
-            return {index: cat['id'] for index, cat in enumerate(self.categories)}
-        missing = [name for name in classes if name not in ids_by_name]
+            return {label: cat['id'] for label, cat in enumerate(self.file_categories)}
+        names = {cat['name'] for cat in self.file_categories}
+        missing = [name for name in classes if name not in names]
         if missing:
             raise KeyError(f'{type(self).__name__}: detector classes {missing} are not '
                            f'categories of {self.ann_file}')
-        return {index: ids_by_name[name] for index, name in enumerate(classes)}
+        matched = [cat['id'] for cat in self.file_categories if cat['name'] in set(classes)]
+        return dict(enumerate(matched))
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Score every part sample of each image; one result per image.

@@ -13,7 +13,8 @@ from refseg.apis import (CheckpointMismatchError, RefSegPrediction, inference_re
                          init_model, load_image)
 from refseg.models.segmentors.ref_segmentor import RefSegmentor
 
-TINY_CONFIG = osp.join(osp.dirname(__file__), 'data', 'tiny_cris.py')
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
 TEXTS = ['the red square', 'a blue circle on the left', 'the big green triangle']
 
 

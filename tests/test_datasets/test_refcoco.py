@@ -194,6 +194,19 @@ def test_unknown_split_lists_the_available_ones(synthetic_refcoco_root):
         build(synthetic_refcoco_root, split='testC')
 
 
+def test_malformed_files_are_named(synthetic_refcoco_root, tmp_path):
+    def drop_split(refs):
+        del refs[2]['split']
+
+    root = broken_copy(synthetic_refcoco_root, tmp_path / 'refs', edit_refs=drop_split)
+    with pytest.raises(KeyError, match=r"ref 2 of .*refs\(unc\).p lacks \['split'\]"):
+        build(root)
+    root = broken_copy(synthetic_refcoco_root, tmp_path / 'instances',
+                       edit_instances=lambda instances: instances.pop('annotations'))
+    with pytest.raises(KeyError, match="instances.json has no 'annotations' list"):
+        build(root)
+
+
 def test_ref_with_missing_annotation(synthetic_refcoco_root, tmp_path):
     def drop_ann(instances):
         instances['annotations'] = [a for a in instances['annotations'] if a['id'] != ann_id]

@@ -224,7 +224,7 @@ def test_a_text_blind_guess_is_often_wrong(larger_root):
             largest[ann['image_id']] = ann['id']
     hits = [largest[ref['image_id']] == ref['ann_id'] for ref in refs]
     objects_per_image = len(instances['annotations']) / len(instances['images'])
-    assert objects_per_image > 3
+    assert objects_per_image > 2.5
     assert np.mean(hits) < 0.5
     # Several referents per image: the image alone cannot tell which one is meant.
     assert len(refs) / len(instances['images']) > 1.5

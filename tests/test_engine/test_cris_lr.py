@@ -102,7 +102,8 @@ def test_legacy_warmup_keeps_a_decay_applied_during_epoch_one():
     model = ToyCRIS()
     optim_wrapper, _ = build_optimizer(model)
     schedulers = [
-        PARAM_SCHEDULERS.build(dict(type='CRISLegacyWarmupLR', optimizer=optim_wrapper)),
+        PARAM_SCHEDULERS.build(
+            dict(type='CRISLegacyWarmupLR', optimizer=optim_wrapper)),
         PARAM_SCHEDULERS.build(dict(type='MultiStepLR', milestones=[1], gamma=0.5,
                                     optimizer=optim_wrapper)),
     ]

@@ -13,7 +13,7 @@ from mmengine.optim import OptimWrapper
 from refseg.apis import init_model
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY_CONFIG = osp.join(ROOT, 'tests', 'test_apis', 'data', 'tiny_cris.py')
+TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
 TEXTS = ['the white square', 'the black background!']
 
 

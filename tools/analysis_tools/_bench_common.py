@@ -1,10 +1,12 @@
 """Shared helpers of the benchmark tools: build a model with random weights and make a
 batch of synthetic referring inputs of a given size."""
 import copy
+import logging
 from typing import List, Tuple
 
 import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 
@@ -35,7 +37,12 @@ def build_model(config: str, device: str, cfg_options=None):
     model_cfg = copy.deepcopy(cfg.model)
     strip_pretrained(model_cfg)
     model = MODELS.build(model_cfg)
+    # init_weights logs one line per parameter outside a runner; keep the report readable.
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
     model.init_weights()
+    logger.setLevel(level)
     from mmengine.model import revert_sync_batchnorm
     model = revert_sync_batchnorm(model)
     return model.to(device).eval(), cfg

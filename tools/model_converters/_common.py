@@ -32,8 +32,8 @@ def resize_visual_grid(state_dict: Dict[str, Tensor],
     if image_size % stride:
         raise ValueError(f'--image-size {image_size} is not a multiple of '
                          f'the image tower stride {stride}')
-    key = ('visual.positional_embedding' if visual['type']
-           == 'CLIPVisionTransformer' else
+    key = ('visual.positional_embedding'
+           if visual['type'] == 'CLIPVisionTransformer' else
            'visual.attnpool.positional_embedding')
     grid = image_size // stride
     resized = dict(state_dict)

@@ -23,9 +23,10 @@ from _common import main as run_converter
 
 def check_source(src: str) -> None:
     if osp.isfile(src):
-        raise SystemExit(f'{src} is a file; give the Hugging Face model folder '
-                         '(with config.json), or use clip_openai_to_refseg.py '
-                         'for OpenAI files')
+        raise SystemExit(
+            f'{src} is a file; give the Hugging Face model folder '
+            '(with config.json), or use clip_openai_to_refseg.py '
+            'for OpenAI files')
 
 
 def main(argv: Optional[Sequence[str]] = None):

@@ -3,14 +3,16 @@
 Usage::
 
     python tools/model_converters/clip_openai_to_refseg.py \
-        pretrain/RN50.pt pretrain/clip_rn50_refseg.pth [--image-size N] [--verbose]
+        pretrain/RN50.pt pretrain/clip_rn50_refseg.pth \
+        [--image-size N] [--verbose]
 
-The source is OpenAI's TorchScript archive (``RN50.pt``, ``ViT-B-16.pt``, ... as
-downloaded by the ``clip`` package), or a plain state dict / ``.safetensors``
-file with the same keys (e.g. from OpenCLIP). The output holds the image tower
-under ``backbone.`` and the text tower under ``text_encoder.``; the script prints
-the matching ``CLIPResNet`` / ``CLIPVisionTransformer`` and
-``CLIPTextTransformer`` configs. ``logit_scale`` is dropped.
+The source is OpenAI's TorchScript archive (``RN50.pt``, ``ViT-B-16.pt``, ...
+as downloaded by the ``clip`` package), or a plain state dict /
+``.safetensors`` file with the same keys (e.g. from OpenCLIP). The output
+holds the image tower under ``backbone.`` and the text tower under
+``text_encoder.``; the script prints the matching ``CLIPResNet`` /
+``CLIPVisionTransformer`` and ``CLIPTextTransformer`` configs.
+``logit_scale`` is dropped.
 """
 import os.path as osp
 from typing import Optional, Sequence

@@ -1,5 +1,6 @@
-# CRIS with CLIP RN50 (Wang et al., CVPR 2022): dense CLIP ResNet + CLIP text transformer,
-# text-gated FPN neck, 3-layer vision-language decoder, text-to-pixel projector.
+# CRIS with CLIP RN50 (Wang et al., CVPR 2022): dense CLIP ResNet + CLIP text
+# transformer, text-gated FPN neck, 3-layer vision-language decoder, text-to-pixel
+# projector.
 # Paper settings, official code where the paper is silent (docs/model_zoo.md, CRIS).
 clip_checkpoint = 'pretrain/RN50.pt'  # OpenAI archive; any source CLIPPretrained reads
 # SyncBN everywhere, backbone included, as the official training (8 GPUs x 8 images);

@@ -12,8 +12,10 @@
 # The official script also ran epoch 1 with every group at 1e-4 (an lr bug); to
 # reproduce it, put dict(type='CRISLegacyWarmupLR') first in param_scheduler.
 #
-# AmpOptimWrapper needs CUDA. CPU fallback (debugging only), in a config inheriting this:
-#   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer={{_base_.optimizer}},
+# AmpOptimWrapper needs CUDA. CPU fallback (debugging only), in a config inheriting
+# this one:
+#   optim_wrapper = dict(_delete_=True, type='OptimWrapper',
+#                        optimizer={{_base_.optimizer}},
 #                        paramwise_cfg={{_base_.paramwise_cfg}})
 optimizer = dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.)
 paramwise_cfg = dict(

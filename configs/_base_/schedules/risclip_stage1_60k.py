@@ -1,7 +1,11 @@
 # RISCLIP stage 1: CFE + SKE + grounding on patch-level targets.
 # AdamW lr 5e-5 at a total batch of 32 (e.g. 4 GPUs x 8), wd 5e-3 with no decay on norms,
 # biases and the grounding scale/bias, 1k-iteration linear warm-up then poly (0.9) decay,
-# gradient clipping at 1.0, bf16 autocast.
+# gradient clipping at 1.0, bf16 autocast. Configs using it count iterations in their logs
+# and checkpoints (default_runtime.py counts epochs):
+#   log_processor = dict(by_epoch=False)
+#   default_hooks = dict(logger=dict(log_metric_by_epoch=False),
+#                        checkpoint=dict(by_epoch=False, interval=5000))
 # AmpOptimWrapper needs CUDA. CPU fallback (debugging only), in a config inheriting this one:
 #   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer={{_base_.optimizer}},
 #                        clip_grad={{_base_.clip_grad}}, paramwise_cfg={{_base_.paramwise_cfg}})
@@ -29,10 +33,5 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-# The lr above is for a total batch of 32; `--auto-scale-lr` style scaling is off.
+# The learning rate is for a total batch of 32 (not rescaled for other batch sizes).
 auto_scale_lr = dict(enable=False, base_batch_size=32)
-log_processor = dict(by_epoch=False)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(by_epoch=False, interval=5000, max_keep_ckpts=3,
-                    save_best='mIoU', rule='greater'))

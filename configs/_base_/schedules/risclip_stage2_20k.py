@@ -20,4 +20,3 @@ param_scheduler = [
          begin=warmup_iters, end=max_iters),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=2000)
-default_hooks = dict(checkpoint=dict(interval=2000))

@@ -114,13 +114,14 @@ class CRISHead(BaseDecodeHead):
             dict[str, Tensor]: One entry per loss, keyed by its ``loss_name``.
         """
         target = self._stack_batch_gt(batch_data_samples).float()
-        if target.shape[-2:] != seg_logits.shape[-2:]:
-            target = F.interpolate(target, size=seg_logits.shape[-2:], mode='nearest')
-        low, high = target.min().item(), target.max().item()
+        low, high = torch.stack(torch.aminmax(target)).tolist()  # one device sync
         if low < 0 or high > 1:
             raise ValueError(
                 f'CRISHead targets must lie in [0, 1], got values in [{low}, {high}]: '
                 'gt_sem_seg should be the binary (or soft) referent mask')
+        if target.shape[-2:] != seg_logits.shape[-2:]:
+            # nearest samples input pixel (4i, 4j) for a x4 reduction, as CRIS
+            target = F.interpolate(target, size=seg_logits.shape[-2:], mode='nearest')
         target = target.squeeze(1)
         losses_decode = self.loss_decode if isinstance(
             self.loss_decode, torch.nn.ModuleList) else [self.loss_decode]
@@ -130,7 +131,8 @@ class CRISHead(BaseDecodeHead):
             losses[loss_decode.loss_name] = losses.get(loss_decode.loss_name, 0) + value
         return losses
 
-    def predict_by_feat(self, seg_logits: Tensor, batch_img_metas: List[dict]) -> Tensor:
+    def predict_by_feat(self, seg_logits: Tensor,
+                        batch_img_metas: List[dict]) -> Tensor:
         """Return the (B, 1, h, w) logits unchanged; ``RefSegmentor`` brings them to
         the input size and back to each original image."""
         return seg_logits

@@ -121,17 +121,26 @@ class RefSegmentor(BaseSegmentor):
 
     def encode_decode(self, inputs: Tensor, batch_data_samples: SampleList) -> Tensor:
         """Mask logits at the network input size, (B, 1, H, W)."""
+        probs = self.predict_probs(inputs, batch_data_samples)
+        return torch.logit(probs.clamp(0, 1), eps=1e-6)
+
+    def predict_probs(self, inputs: Tensor, batch_data_samples: SampleList) -> Tensor:
+        """Foreground probabilities at the network input size, (B, 1, H, W).
+
+        The head's logits go through the sigmoid first and are then upsampled (CRIS:
+        bicubic, ``align_corners=True``), as the official evaluation does.
+        """
         feats = self.extract_feat(inputs, batch_data_samples)
         logits = self.decode_head.predict(feats, [s.metainfo for s in batch_data_samples],
                                           self.test_cfg)
-        return self._resize_to_input(logits, inputs.shape[-2:])
+        return self._resize_to_input(logits.float().sigmoid(), inputs.shape[-2:])
 
-    def _resize_to_input(self, logits: Tensor, size) -> Tensor:
-        if logits.shape[-2:] == tuple(size):
-            return logits
+    def _resize_to_input(self, maps: Tensor, size) -> Tensor:
+        if maps.shape[-2:] == tuple(size):
+            return maps
         mode = self.test_cfg.get('upsample_mode', 'bicubic')
         align = None if mode == 'nearest' else True
-        return F.interpolate(logits, size=tuple(size), mode=mode, align_corners=align)
+        return F.interpolate(maps, size=tuple(size), mode=mode, align_corners=align)
 
     # ----------------------------------------------------------------- modes
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
@@ -145,8 +154,8 @@ class RefSegmentor(BaseSegmentor):
         if data_samples is None:
             raise ValueError('RefSegmentor.predict needs data samples carrying the '
                              'expressions ("text" in metainfo)')
-        logits = self.encode_decode(inputs, data_samples)
-        return self.postprocess_result(logits, data_samples)
+        probs = self.predict_probs(inputs, data_samples)
+        return self.postprocess_probs(probs, data_samples)
 
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None):
         if data_samples is None:
@@ -161,7 +170,11 @@ class RefSegmentor(BaseSegmentor):
 
     def postprocess_result(self, seg_logits: Tensor,
                            data_samples: SampleList) -> SampleList:
-        """Bring (B, 1, H, W) network-size logits back to each original image.
+        """mmseg's hook: (B, 1, H, W) logits -> :meth:`postprocess_probs`."""
+        return self.postprocess_probs(seg_logits.float().sigmoid(), data_samples)
+
+    def postprocess_probs(self, probs: Tensor, data_samples: SampleList) -> SampleList:
+        """Bring (B, 1, H, W) network-size probabilities back to each original image.
 
         With a letterbox (``letterbox_matrix`` in the metainfo) the sigmoid
         probabilities are warped back through the inverse affine map (border 0, as CRIS
@@ -169,7 +182,6 @@ class RefSegmentor(BaseSegmentor):
         ``ori_shape``. Writes ``seg_logits`` (logits, (1, h, w)) and ``pred_sem_seg``
         (uint8, (1, h, w), ``sigmoid > threshold``).
         """
-        probs = seg_logits.float().sigmoid()
         warp_mode = self.test_cfg.get('warp_mode', 'bicubic')
         for prob, sample in zip(probs, data_samples):
             meta = sample.metainfo

@@ -114,7 +114,8 @@ def _map_keys(state_dict: Mapping[str, Tensor], mapper, source: str,
     return converted
 
 
-def cris_official_to_refseg(state_dict: Mapping[str, Tensor]) -> 'OrderedDict[str, Tensor]':
+def cris_official_to_refseg(
+        state_dict: Mapping[str, Tensor]) -> 'OrderedDict[str, Tensor]':
     """Rename an official CRIS state dict to refseg's layout.
 
     A leading ``module.`` (DDP) is stripped; ``backbone.logit_scale`` is dropped.
@@ -135,7 +136,8 @@ def cris_official_to_refseg(state_dict: Mapping[str, Tensor]) -> 'OrderedDict[st
                      'backbone.*, neck.*, decoder.*, proj.*')
 
 
-def refseg_to_cris_official(state_dict: Mapping[str, Tensor]) -> 'OrderedDict[str, Tensor]':
+def refseg_to_cris_official(
+        state_dict: Mapping[str, Tensor]) -> 'OrderedDict[str, Tensor]':
     """Inverse of :func:`cris_official_to_refseg` (without ``module.`` and
     ``logit_scale``): export a refseg CRIS model in the official layout.
 

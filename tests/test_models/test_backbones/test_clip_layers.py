@@ -18,8 +18,9 @@ def reference_attention(attn: CLIPAttention) -> nn.MultiheadAttention:
 
 # nn.MultiheadAttention (the reference) warns about mixed mask types
 @pytest.mark.filterwarnings('ignore:Support for mismatched key_padding_mask')
-@pytest.mark.parametrize('mask_kind', ['none', 'bool', 'float', 'padding',
-                                       'bool+padding', 'float+padding'])
+@pytest.mark.parametrize(
+    'mask_kind',
+    ['none', 'bool', 'float', 'padding', 'bool+padding', 'float+padding'])
 def test_attention_matches_multihead_attention(mask_kind):
     torch.manual_seed(0)
     attn = CLIPAttention(16, 4).eval()
@@ -37,7 +38,11 @@ def test_attention_matches_multihead_attention(mask_kind):
     with torch.no_grad():
         out = attn(x, attn_mask=attn_mask, key_padding_mask=padding)
         expected, _ = reference(
-            x, x, x, attn_mask=attn_mask, key_padding_mask=padding,
+            x,
+            x,
+            x,
+            attn_mask=attn_mask,
+            key_padding_mask=padding,
             need_weights=False)
     assert out.shape == (2, 5, 16)
     torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)

@@ -8,8 +8,8 @@ from refseg.registry import MODELS
 
 init_default_scope('refseg')
 
-TINY = dict(layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64,
-            output_dim=24)
+TINY = dict(
+    layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
 
 
 def tiny_resnet(**kwargs) -> CLIPResNet:
@@ -70,9 +70,9 @@ def _openai_attention(attnpool, tokens, query):
         k_proj_weight=attnpool.k_proj.weight,
         v_proj_weight=attnpool.v_proj.weight,
         in_proj_weight=None,
-        in_proj_bias=torch.cat([
-            attnpool.q_proj.bias, attnpool.k_proj.bias, attnpool.v_proj.bias
-        ]),
+        in_proj_bias=torch.cat(
+            [attnpool.q_proj.bias, attnpool.k_proj.bias,
+             attnpool.v_proj.bias]),
         bias_k=None,
         bias_v=None,
         add_zero_attn=False,
@@ -94,15 +94,16 @@ def test_dense_attnpool_matches_cris_definition():
     with torch.no_grad():
         grid = attnpool.positional_embedding[1:].reshape(2, 2, 256)
         grid = F.interpolate(
-            grid.permute(2, 0, 1)[None], size=(3, 5), mode='bicubic',
+            grid.permute(2, 0, 1)[None],
+            size=(3, 5),
+            mode='bicubic',
             align_corners=False)
         pos = grid[0].flatten(1).t()  # (15, 256)
         tokens = x.flatten(2).transpose(1, 2) + pos
         attended = _openai_attention(attnpool, tokens, tokens)
         attended = attended.transpose(1, 2).reshape(2, 24, 3, 5)
         expected = F.relu(attended + attnpool.connect(x))
-        torch.testing.assert_close(attnpool(x), expected, atol=1e-5,
-                                   rtol=1e-5)
+        torch.testing.assert_close(attnpool(x), expected, atol=1e-5, rtol=1e-5)
 
 
 def test_pooled_attnpool_matches_openai():
@@ -114,8 +115,7 @@ def test_pooled_attnpool_matches_openai():
         tokens = torch.cat([tokens.mean(1, keepdim=True), tokens], 1)
         tokens = tokens + attnpool.positional_embedding
         expected = _openai_attention(attnpool, tokens, tokens[:, :1])[:, 0]
-        torch.testing.assert_close(attnpool(x), expected, atol=1e-5,
-                                   rtol=1e-5)
+        torch.testing.assert_close(attnpool(x), expected, atol=1e-5, rtol=1e-5)
         (pooled, ) = model(torch.randn(2, 3, 64, 64))
     assert pooled.shape == (2, 24)
 

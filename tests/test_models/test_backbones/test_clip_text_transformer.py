@@ -12,8 +12,14 @@ EOT = 99
 
 def tiny_text(**kwargs) -> CLIPTextTransformer:
     torch.manual_seed(0)
-    cfg = dict(type='CLIPTextTransformer', context_length=12, vocab_size=100,
-               width=32, layers=2, heads=4, embed_dim=16)
+    cfg = dict(
+        type='CLIPTextTransformer',
+        context_length=12,
+        vocab_size=100,
+        width=32,
+        layers=2,
+        heads=4,
+        embed_dim=16)
     return MODELS.build({**cfg, **kwargs}).eval()
 
 
@@ -24,8 +30,7 @@ def test_outputs_and_pad_mask():
         out = model(ids)
     assert out['word_feats'].shape == (2, 7, 32)
     assert out['sent_feat'].shape == (2, 16)
-    assert out['pad_mask'].tolist() == [[False] * 4 + [True] * 3,
-                                        [False] * 7]
+    assert out['pad_mask'].tolist() == [[False] * 4 + [True] * 3, [False] * 7]
 
 
 def test_sentence_feature_is_projected_eot_token():
@@ -34,9 +39,8 @@ def test_sentence_feature_is_projected_eot_token():
     ids = torch.tensor([[98, 5, EOT, 0, 0], [98, 6, 7, 8, EOT]])
     with torch.no_grad():
         out = model(ids)
-    expected = torch.stack([
-        out['word_feats'][0, 2], out['word_feats'][1, 4]
-    ]) @ model.text_projection
+    expected = torch.stack([out['word_feats'][0, 2], out['word_feats'][1, 4]
+                            ]) @ model.text_projection
     torch.testing.assert_close(out['sent_feat'], expected)
     # word features are after ln_final and not projected
     with torch.no_grad():

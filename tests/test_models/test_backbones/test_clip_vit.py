@@ -8,14 +8,22 @@ from refseg.registry import MODELS
 
 init_default_scope('refseg')
 
-TINY = dict(input_resolution=32, patch_size=8, width=32, layers=3, heads=4,
-            output_dim=16)
+TINY = dict(
+    input_resolution=32,
+    patch_size=8,
+    width=32,
+    layers=3,
+    heads=4,
+    output_dim=16)
 
 
 def tiny_vit(**kwargs) -> CLIPVisionTransformer:
     torch.manual_seed(0)
     model = MODELS.build(
-        dict(type='CLIPVisionTransformer', **{**TINY, **kwargs}))
+        dict(type='CLIPVisionTransformer', **{
+            **TINY,
+            **kwargs
+        }))
     return model.eval()
 
 
@@ -26,7 +34,8 @@ def test_forward_outputs():
     assert out['cls'].shape == (2, 16)
     assert out['patch_tokens'].shape == (2, 16, 16)
     assert out['grid'] == (4, 4)
-    assert [tuple(b.shape) for b in out['block_outputs']] == [(2, 32, 4, 4)] * 2
+    assert [tuple(b.shape)
+            for b in out['block_outputs']] == [(2, 32, 4, 4)] * 2
     assert model.out_indices == (0, 2)
 
 
@@ -47,8 +56,8 @@ def test_stepwise_api_reproduces_forward():
     torch.testing.assert_close(out['patch_tokens'], projected[:, 1:])
     torch.testing.assert_close(out['block_outputs'][0], block_map)
     # the class embedding is CLIP's: ln_post(cls) @ proj
-    torch.testing.assert_close(
-        out['cls'], model.ln_post(tokens[:, 0]) @ model.proj)
+    torch.testing.assert_close(out['cls'],
+                               model.ln_post(tokens[:, 0]) @ model.proj)
 
 
 def test_positional_embedding_is_resized_for_other_inputs():
@@ -60,13 +69,14 @@ def test_positional_embedding_is_resized_for_other_inputs():
         patches = model.conv1(images).flatten(2).transpose(1, 2)
         grid = model.positional_embedding[1:].reshape(1, 4, 4, 32)
         grid = F.interpolate(
-            grid.permute(0, 3, 1, 2), size=(6, 8), mode='bicubic',
+            grid.permute(0, 3, 1, 2),
+            size=(6, 8),
+            mode='bicubic',
             align_corners=False).flatten(2).transpose(1, 2)
         expected = model.ln_pre(
             torch.cat([
-                (model.class_embedding +
-                 model.positional_embedding[0]).expand(1, 1, 32),
-                patches + grid
+                (model.class_embedding + model.positional_embedding[0]).expand(
+                    1, 1, 32), patches + grid
             ], 1))
     assert out['grid'] == (6, 8)
     assert out['patch_tokens'].shape == (1, 48, 16)

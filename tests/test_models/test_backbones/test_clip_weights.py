@@ -5,23 +5,30 @@ import torch
 import torch.nn as nn
 from mmengine.registry import init_default_scope
 
-from refseg.models.backbones.clip import (CLIPResNet, CLIPTextTransformer,
-                                          CLIPVisionTransformer,
-                                          clip_to_refseg_state_dict,
-                                          infer_clip_config,
-                                          load_clip_state_dict,
-                                          resize_pos_embed,
-                                          split_clip_state_dict)
+from refseg.models.backbones.clip import (
+    CLIPResNet, CLIPTextTransformer, CLIPVisionTransformer,
+    clip_to_refseg_state_dict, infer_clip_config, load_clip_state_dict,
+    resize_pos_embed, split_clip_state_dict)
 from refseg.models.backbones.clip import weights as clip_weights
 
 init_default_scope('refseg')
 
-RESNET = dict(layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64,
-              output_dim=24)
-VIT = dict(input_resolution=32, patch_size=8, width=32, layers=2, heads=4,
-           output_dim=16)
-TEXT = dict(context_length=12, vocab_size=100, width=32, layers=2, heads=4,
-            embed_dim=24)
+RESNET = dict(
+    layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
+VIT = dict(
+    input_resolution=32,
+    patch_size=8,
+    width=32,
+    layers=2,
+    heads=4,
+    output_dim=16)
+TEXT = dict(
+    context_length=12,
+    vocab_size=100,
+    width=32,
+    layers=2,
+    heads=4,
+    embed_dim=24)
 
 
 def randomized(module: nn.Module, seed: int) -> nn.Module:
@@ -32,10 +39,11 @@ def randomized(module: nn.Module, seed: int) -> nn.Module:
         for name, tensor in module.state_dict().items():
             if tensor.is_floating_point():
                 values = torch.rand(tensor.shape, generator=generator)
-                if not name.endswith('running_var'):
+                if name.endswith('running_var'):
+                    values = values + 0.5
+                else:
                     values = (values - 0.5) * 0.4
-                tensor.copy_(values.half().float() + (
-                    0.5 if name.endswith('running_var') else 0))
+                tensor.copy_(values.half().float())
     return module.eval()
 
 
@@ -140,18 +148,35 @@ def test_loaded_state_dict_split_and_inferred_config(checkpoints):
     assert 'conv1.weight' in parts['visual']
     assert 'token_embedding.weight' in parts['text']
     all_keys = set(parts['visual']) | set(parts['text'])
-    assert not {'logit_scale', 'input_resolution', 'context_length',
-                'vocab_size'} & all_keys
+    assert not {
+        'logit_scale', 'input_resolution', 'context_length', 'vocab_size'
+    } & all_keys
     assert infer_clip_config(state_dict) == dict(
-        visual=dict(type='CLIPResNet', layers=(1, 2, 1, 1), width=8,
-                    heads=4, input_resolution=64, output_dim=24),
-        text=dict(type='CLIPTextTransformer', context_length=12,
-                  vocab_size=100, width=32, layers=2, heads=1, embed_dim=24))
+        visual=dict(
+            type='CLIPResNet',
+            layers=(1, 2, 1, 1),
+            width=8,
+            heads=4,
+            input_resolution=64,
+            output_dim=24),
+        text=dict(
+            type='CLIPTextTransformer',
+            context_length=12,
+            vocab_size=100,
+            width=32,
+            layers=2,
+            heads=1,
+            embed_dim=24))
     vit_config = infer_clip_config(
         load_clip_state_dict(checkpoints['vit_plain']))['visual']
-    assert vit_config == dict(type='CLIPVisionTransformer',
-                              input_resolution=32, patch_size=8, width=32,
-                              layers=2, heads=1, output_dim=16)
+    assert vit_config == dict(
+        type='CLIPVisionTransformer',
+        input_resolution=32,
+        patch_size=8,
+        width=32,
+        layers=2,
+        heads=1,
+        output_dim=16)
 
 
 def test_refseg_layout(checkpoints):
@@ -159,20 +184,22 @@ def test_refseg_layout(checkpoints):
         load_clip_state_dict(checkpoints['vit_plain']))
     assert 'backbone.proj' in converted
     assert 'text_encoder.text_projection' in converted
-    assert all(key.startswith(('backbone.', 'text_encoder.'))
-               for key in converted)
+    assert all(
+        key.startswith(('backbone.', 'text_encoder.')) for key in converted)
     assert 'logit_scale' not in converted
 
 
 def test_positional_tables_fit_the_module(checkpoints):
     state_dict = load_clip_state_dict(checkpoints['vit_plain'])
-    vit = build(CLIPVisionTransformer, {**VIT, 'input_resolution': 64},
-                checkpoints['vit_plain'])
+    vit = build(CLIPVisionTransformer, {
+        **VIT, 'input_resolution': 64
+    }, checkpoints['vit_plain'])
     expected = resize_pos_embed(
         state_dict['visual.positional_embedding'].float(), (8, 8))
     torch.testing.assert_close(vit.positional_embedding.data, expected)
-    text = build(CLIPTextTransformer, {**TEXT, 'context_length': 8},
-                 checkpoints['vit_plain'])
+    text = build(CLIPTextTransformer, {
+        **TEXT, 'context_length': 8
+    }, checkpoints['vit_plain'])
     torch.testing.assert_close(text.positional_embedding.data,
                                state_dict['positional_embedding'][:8].float())
 
@@ -188,13 +215,15 @@ def test_new_and_missing_keys_are_logged(checkpoints, monkeypatch):
 
 
 def test_mismatched_config_names_the_checkpoint_architecture(checkpoints):
-    with pytest.raises(ValueError, match=r"layer1\.0\.conv1\.weight.*'width': 8"):
+    with pytest.raises(
+            ValueError, match=r"layer1\.0\.conv1\.weight.*'width': 8"):
         build(CLIPResNet, {**RESNET, 'width': 16}, checkpoints['resnet_plain'])
     with pytest.raises(ValueError, match='holds a CLIPResNet image tower'):
         build(CLIPVisionTransformer, VIT, checkpoints['resnet_plain'])
     with pytest.raises(ValueError, match='text_projection'):
-        build(CLIPTextTransformer, {**TEXT, 'embed_dim': 8},
-              checkpoints['resnet_plain'])
+        build(CLIPTextTransformer, {
+            **TEXT, 'embed_dim': 8
+        }, checkpoints['resnet_plain'])
 
 
 def test_bad_sources(tmp_path, checkpoints):
@@ -224,7 +253,10 @@ def test_bad_sources(tmp_path, checkpoints):
 def test_nested_and_ddp_prefixed_state_dicts(checkpoints, tmp_path):
     state_dict = torch.load(checkpoints['vit_plain'], weights_only=True)
     nested = tmp_path / 'nested.pth'
-    torch.save({'state_dict': {f'module.{k}': v
-                               for k, v in state_dict.items()}}, nested)
+    torch.save(
+        {'state_dict': {
+            f'module.{k}': v
+            for k, v in state_dict.items()
+        }}, nested)
     loaded = load_clip_state_dict(str(nested))
     assert loaded.keys() == state_dict.keys()

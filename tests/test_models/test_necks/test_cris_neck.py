@@ -67,7 +67,8 @@ def test_matches_reference_data_flow():
                 module.running_var.uniform_(0.5, 2.0)
     feats, state = pyramid(side=96), torch.randn(2, STATE_DIM)
     with torch.no_grad():
-        torch.testing.assert_close(neck(feats, state), reference_neck(neck, feats, state))
+        expected = reference_neck(neck, feats, state)
+        torch.testing.assert_close(neck(feats, state), expected)
 
 
 def test_sentence_gates_the_output():
@@ -87,7 +88,8 @@ def test_coordconv_appends_x_then_y():
         layer.conv.weight[1, 2] = 1  # output 1 <- appended channel 2 (y)
     out = layer(torch.zeros(1, 1, 3, 5))
     torch.testing.assert_close(out[0, 0], torch.linspace(-1, 1, 5).expand(3, 5))
-    torch.testing.assert_close(out[0, 1], torch.linspace(-1, 1, 3)[:, None].expand(3, 5))
+    torch.testing.assert_close(out[0, 1],
+                               torch.linspace(-1, 1, 3)[:, None].expand(3, 5))
 
 
 def test_init_is_pytorch_default():

@@ -1,9 +1,9 @@
 """Building blocks shared by the CLIP image and text towers.
 
-Every tensor is batch-first, ``(B, L, D)``. Parameter names follow OpenAI's CLIP
-(``attn.in_proj_weight``, ``ln_1``, ``mlp.c_fc``, ...) so an OpenAI state dict
-loads by stripping a prefix; only the key names matter, not OpenAI's ``(L, B, D)``
-layout.
+Every tensor is batch-first, ``(B, L, D)``. Parameter names follow OpenAI's
+CLIP (``attn.in_proj_weight``, ``ln_1``, ``mlp.c_fc``, ...) so an OpenAI state
+dict loads by stripping a prefix; only the key names matter, not OpenAI's
+``(L, B, D)`` layout.
 """
 import math
 from collections import OrderedDict
@@ -43,8 +43,8 @@ def merge_attention_masks(attn_mask: Optional[Tensor],
     where attention is *forbidden*; a float mask is added to the logits.
 
     Args:
-        attn_mask (Tensor, optional): (L, S) or (B * heads-free) (B, L, S)
-            boolean or additive float mask.
+        attn_mask (Tensor, optional): (L, S) or (B, L, S) boolean or additive
+            float mask, shared by all heads.
         key_padding_mask (Tensor, optional): (B, S) boolean, True = padding.
         dtype (torch.dtype): dtype of the queries (float masks must match it).
 
@@ -102,8 +102,8 @@ class CLIPAttention(nn.Module):
                              f'num_heads={num_heads}')
         self.embed_dims = embed_dims
         self.num_heads = num_heads
-        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dims,
-                                                       embed_dims))
+        self.in_proj_weight = nn.Parameter(
+            torch.empty(3 * embed_dims, embed_dims))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dims))
         self.out_proj = nn.Linear(embed_dims, embed_dims)
         # nn.MultiheadAttention's own initialisation
@@ -132,8 +132,7 @@ class CLIPAttention(nn.Module):
         qkv = qkv.reshape(batch, length, 3, self.num_heads, -1)
         query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         mask = merge_attention_masks(attn_mask, key_padding_mask, query.dtype)
-        out = F.scaled_dot_product_attention(
-            query, key, value, attn_mask=mask)
+        out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask)
         out = out.transpose(1, 2).reshape(batch, length, self.embed_dims)
         return self.out_proj(out)
 
@@ -154,11 +153,12 @@ class CLIPResidualBlock(nn.Module):
             (OpenAI; some OpenCLIP models use ``dict(type='GELU')``).
     """
 
-    def __init__(self,
-                 embed_dims: int,
-                 num_heads: int,
-                 mlp_ratio: float = 4.0,
-                 act_cfg: dict = dict(type='QuickGELU')) -> None:
+    def __init__(
+        self,
+        embed_dims: int,
+        num_heads: int,
+        mlp_ratio: float = 4.0,
+        act_cfg: dict = dict(type='QuickGELU')) -> None:
         super().__init__()
         hidden_dims = int(embed_dims * mlp_ratio)
         self.attn = CLIPAttention(embed_dims, num_heads)
@@ -201,22 +201,25 @@ class CLIPTransformer(nn.Module):
         act_cfg (dict): MLP activation of every block.
     """
 
-    def __init__(self,
-                 embed_dims: int,
-                 num_layers: int,
-                 num_heads: int,
-                 act_cfg: dict = dict(type='QuickGELU')) -> None:
+    def __init__(
+        self,
+        embed_dims: int,
+        num_layers: int,
+        num_heads: int,
+        act_cfg: dict = dict(type='QuickGELU')) -> None:
         super().__init__()
         self.resblocks = nn.ModuleList([
             CLIPResidualBlock(embed_dims, num_heads, act_cfg=act_cfg)
             for _ in range(num_layers)
         ])
 
-    def forward(self,
-                x: Tensor,
-                attn_mask: Optional[Tensor] = None,
-                key_padding_mask: Optional[Tensor] = None,
-                out_indices: Sequence[int] = ()) -> Tuple[Tensor, List[Tensor]]:
+    def forward(
+        self,
+        x: Tensor,
+        attn_mask: Optional[Tensor] = None,
+        key_padding_mask: Optional[Tensor] = None,
+        out_indices: Sequence[int] = ()
+    ) -> Tuple[Tensor, List[Tensor]]:
         """Run all blocks.
 
         Args:
@@ -238,7 +241,8 @@ class CLIPTransformer(nn.Module):
         return x, block_outputs
 
 
-def resize_pos_embed(pos_embed: Tensor, grid_hw: Tuple[int, int],
+def resize_pos_embed(pos_embed: Tensor,
+                     grid_hw: Tuple[int, int],
                      num_extra_tokens: int = 1) -> Tensor:
     """Resize a CLIP positional embedding table to another token grid.
 

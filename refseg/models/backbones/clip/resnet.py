@@ -53,8 +53,7 @@ class CLIPBottleneck(nn.Module):
             self.downsample = nn.Sequential(
                 OrderedDict([
                     ('-1', nn.AvgPool2d(stride)),
-                    ('0',
-                     nn.Conv2d(in_channels, out_channels, 1, bias=False)),
+                    ('0', nn.Conv2d(in_channels, out_channels, 1, bias=False)),
                     ('1', build_norm_layer(norm_cfg, out_channels)[1]),
                 ]))
 
@@ -128,8 +127,8 @@ class CLIPAttentionPool2d(nn.Module):
                              -1).transpose(1, 2)
 
         out = F.scaled_dot_product_attention(
-            split_heads(self.q_proj(queries)), split_heads(self.k_proj(tokens)),
-            split_heads(self.v_proj(tokens)))
+            split_heads(self.q_proj(queries)),
+            split_heads(self.k_proj(tokens)), split_heads(self.v_proj(tokens)))
         out = out.transpose(1, 2).reshape(batch, queries.shape[1], -1)
         return self.c_proj(out)
 
@@ -146,8 +145,7 @@ class CLIPAttentionPool2d(nn.Module):
         if self.dense:
             tokens = tokens + pos_embed[1:]
             attended = self._attend(tokens, tokens)  # (B, HW, out)
-            attended = attended.transpose(1, 2).reshape(
-                x.shape[0], -1, height, width)
+            attended = attended.transpose(1, 2).unflatten(2, (height, width))
             return F.relu(attended + self.connect(x))
         tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1)
         tokens = tokens + pos_embed
@@ -249,8 +247,8 @@ class CLIPResNet(CLIPTower):
             stride = 1 if index == 0 else 2
             blocks = [
                 CLIPBottleneck(in_channels, planes, stride, norm_cfg),
-                *(CLIPBottleneck(planes * CLIPBottleneck.expansion, planes,
-                                 1, norm_cfg) for _ in range(num_blocks - 1))
+                *(CLIPBottleneck(planes * CLIPBottleneck.expansion, planes, 1,
+                                 norm_cfg) for _ in range(num_blocks - 1))
             ]
             self.add_module(f'layer{index + 1}', nn.Sequential(*blocks))
             in_channels = planes * CLIPBottleneck.expansion

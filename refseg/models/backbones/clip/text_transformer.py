@@ -15,10 +15,11 @@ __all__ = ['CLIPTextTransformer']
 class CLIPTextTransformer(CLIPTower):
     """CLIP's causal text transformer as the text encoder of a RIS model.
 
-    Parameter names are OpenAI's: ``token_embedding``, ``positional_embedding``,
-    ``transformer.resblocks.{i}``, ``ln_final`` and ``text_projection``.
-    OpenAI's ``logit_scale`` is not part of this module (refseg models do not
-    compare CLIP embeddings with it; CRIS keeps it unused).
+    Parameter names are OpenAI's: ``token_embedding``,
+    ``positional_embedding``, ``transformer.resblocks.{i}``, ``ln_final`` and
+    ``text_projection``. OpenAI's ``logit_scale`` is not part of this module
+    (refseg models do not compare CLIP embeddings with it; CRIS keeps it
+    unused).
 
     Token sequences of any length L <= ``context_length`` are accepted: the
     first L rows of the positional table are used and the causal mask is

@@ -125,8 +125,7 @@ class CLIPVisionTransformer(CLIPTower):
         """
         return self.ln_post(tokens) @ self.proj
 
-    def forward(self,
-                images: Tensor) -> Dict[str, Union[Tensor, list, tuple]]:
+    def forward(self, images: Tensor) -> Dict[str, Union[Tensor, list, tuple]]:
         """Encode images.
 
         Args:
@@ -147,8 +146,7 @@ class CLIPVisionTransformer(CLIPTower):
         tokens, block_tokens = self.transformer(
             tokens, out_indices=self.out_indices)
         block_outputs = [
-            block[:, 1:].transpose(1, 2).reshape(-1, self.width, height,
-                                                 width)
+            block[:, 1:].transpose(1, 2).reshape(-1, self.width, height, width)
             for block in block_tokens
         ]
         projected = self.project(tokens)

@@ -16,7 +16,6 @@ module has it (CRIS keeps it in its model but never uses it).
 import json
 import logging
 import math
-import os
 import os.path as osp
 import re
 import warnings
@@ -46,6 +45,7 @@ StateDict = Dict[str, Tensor]
 OPENAI_METADATA_KEYS = ('input_resolution', 'context_length', 'vocab_size')
 TEXT_KEY_PREFIXES = ('token_embedding.', 'positional_embedding',
                      'transformer.', 'ln_final.', 'text_projection')
+WEIGHT_FILE_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.ckpt')
 HF_WEIGHT_FILES = ('model.safetensors', 'model.safetensors.index.json',
                    'pytorch_model.bin', 'pytorch_model.bin.index.json')
 
@@ -87,8 +87,9 @@ def load_clip_state_dict(path: str) -> 'OrderedDict[str, Tensor]':
     else:
         raise FileNotFoundError(f'CLIP checkpoint not found: {path!r} is '
                                 'neither a file nor a folder')
-    if any(key.startswith(('text_model.', 'vision_model.'))
-           for key in state_dict):
+    if any(
+            key.startswith(('text_model.', 'vision_model.'))
+            for key in state_dict):
         state_dict = convert_hf_clip_state_dict(state_dict)
     _check_openai_layout(state_dict, path)
     return OrderedDict(state_dict)
@@ -111,7 +112,11 @@ def _read_weight_file(path: str) -> StateDict:
         return dict(archive.state_dict())
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
-        return load_file(path, device='cpu')
+        try:
+            return load_file(path, device='cpu')
+        except Exception as error:
+            raise ValueError(f'could not read {path!r} as a safetensors '
+                             f'file: {error}') from error
     try:
         content = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as error:
@@ -127,8 +132,10 @@ def _read_weight_file(path: str) -> StateDict:
             isinstance(value, Tensor) for value in content.values()):
         raise ValueError(f'{path!r} does not hold a state dict (a dict of '
                          f'tensors), got {type(content).__name__}')
-    return {_strip_prefix(key, 'module.'): value
-            for key, value in content.items()}
+    return {
+        _strip_prefix(key, 'module.'): value
+        for key, value in content.items()
+    }
 
 
 def _read_hf_folder(folder: str) -> StateDict:
@@ -162,18 +169,27 @@ def _read_hf_folder(folder: str) -> StateDict:
 
 def _warn_on_activation(config: dict, source: str) -> None:
     """refseg's towers default to QuickGELU; say so if the model differs."""
-    for tower in ('text_config', 'vision_config'):
-        act = config.get(tower, {}).get('hidden_act', 'quick_gelu')
+    # a CLIPModel nests the towers' configs; a single tower's is flat
+    tower_configs = dict(
+        text_config=config.get('text_config', {}),
+        vision_config=config.get('vision_config', {}),
+        config=config)
+    for name, tower_config in tower_configs.items():
+        act = tower_config.get('hidden_act', 'quick_gelu')
         if act != 'quick_gelu':
             print_log(
-                f'{source}: {tower}.hidden_act={act!r}; configure the '
+                f'{source}: {name}.hidden_act={act!r}; configure the '
                 "matching refseg tower with act_cfg=dict(type='GELU')",
                 logger='current',
                 level=logging.WARNING)
 
 
 def _looks_like_hub_id(path: str) -> bool:
-    return re.fullmatch(r'[A-Za-z0-9][\w.-]*/[\w.-]+', path) is not None
+    """``owner/name``, not a mistyped local path: no weight-file suffix and no
+    existing local folder ``owner``."""
+    return (re.fullmatch(r'[A-Za-z0-9][\w.-]*/[\w.-]+', path) is not None
+            and not path.endswith(WEIGHT_FILE_SUFFIXES)
+            and not osp.isdir(osp.dirname(path)))
 
 
 def _read_hf_hub(repo_id: str) -> StateDict:
@@ -193,13 +209,15 @@ def _strip_prefix(key: str, prefix: str) -> str:
 
 
 def _check_openai_layout(state_dict: StateDict, source: str) -> None:
-    if any(key.startswith(('visual.', 'token_embedding.'))
-           for key in state_dict):
+    if any(
+            key.startswith(('visual.', 'token_embedding.'))
+            for key in state_dict):
         return
     sample = ', '.join(list(state_dict)[:5])
     hint = ''
-    if any(key.startswith(('backbone.', 'text_encoder.'))
-           for key in state_dict):
+    if any(
+            key.startswith(('backbone.', 'text_encoder.'))
+            for key in state_dict):
         hint = (' It looks like a refseg state dict: load it with '
                 "init_cfg=dict(type='Pretrained', checkpoint=..., "
                 "prefix='backbone.') or load_from.")
@@ -253,8 +271,9 @@ def convert_hf_clip_state_dict(
     than being lost.
 
     Args:
-        hf_state_dict (dict[str, Tensor]): ``CLIPModel.state_dict()`` (or of
-            ``CLIPTextModelWithProjection`` / ``CLIPVisionModelWithProjection``).
+        hf_state_dict (dict[str, Tensor]): ``CLIPModel.state_dict()``, or that
+            of ``CLIPTextModelWithProjection`` or
+            ``CLIPVisionModelWithProjection``.
 
     Returns:
         OrderedDict[str, Tensor]: OpenAI names.
@@ -366,8 +385,8 @@ def infer_clip_config(state_dict: StateDict) -> Dict[str, Optional[dict]]:
             output_dim=sd['visual.proj'].shape[1])
     elif 'visual.attnpool.c_proj.weight' in sd:
         width = sd['visual.layer1.0.conv1.weight'].shape[0]
-        grid = math.isqrt(
-            sd['visual.attnpool.positional_embedding'].shape[0] - 1)
+        grid = math.isqrt(sd['visual.attnpool.positional_embedding'].shape[0] -
+                          1)
         visual = dict(
             type='CLIPResNet',
             layers=tuple(
@@ -477,19 +496,21 @@ class CLIPPretrained:
                 fitted[key] = value  # reported as unexpected
                 continue
             target = own_state[key]
+            # cast first: resizing fp16 tables in fp32 keeps them exact
+            value = value.to(target.dtype)
             if key.endswith('positional_embedding') and \
                     value.shape != target.shape:
-                value = self._fit_positional_embedding(
-                    module, key, value, target)
+                value = self._fit_positional_embedding(module, key, value,
+                                                       target)
             if value.shape != target.shape:
                 mismatched.append(f'{key}: checkpoint {tuple(value.shape)}, '
                                   f'module {tuple(target.shape)}')
                 continue
-            fitted[key] = value.to(target.dtype)
+            fitted[key] = value
         if mismatched:
             raise ValueError(
-                f'{self.checkpoint!r} does not fit {type(module).__name__}: '
-                + '; '.join(mismatched) +
+                f'{self.checkpoint!r} does not fit {type(module).__name__}: ' +
+                '; '.join(mismatched) +
                 f'. The checkpoint holds {found_config}; set the tower '
                 'config to match.')
         return fitted
@@ -516,12 +537,11 @@ class CLIPPretrained:
     def _log_result(self, module: CLIPTower, part: str, missing: list,
                     unexpected: list) -> None:
         new_keys = [
-            key for key in missing
-            if key.startswith(module.new_param_prefixes)
+            key for key in missing if key.startswith(module.new_param_prefixes)
         ]
         missing = [
-            key for key in missing if key not in new_keys
-            and not key.endswith('num_batches_tracked')
+            key for key in missing
+            if key not in new_keys and not key.endswith('num_batches_tracked')
         ]
         print_log(
             f'CLIPPretrained: loaded the {part} tower of {self.checkpoint} '

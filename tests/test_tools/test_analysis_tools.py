@@ -1,0 +1,101 @@
+"""tools/analysis_tools: browse_dataset.py and analyze_logs.py."""
+import importlib.util
+import json
+import os
+import os.path as osp
+
+import mmcv
+import numpy as np
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REFCOCO_CONFIG = osp.join(ROOT, 'configs', 'cris', 'cris_r50_refcoco.py')
+
+
+def load_tool(relative_path: str):
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+browse_dataset = load_tool('tools/analysis_tools/browse_dataset.py')
+analyze_logs = load_tool('tools/analysis_tools/analyze_logs.py')
+
+
+@pytest.mark.parametrize('split,shape', [('train', (416, 416, 3)), ('test', (64, 80, 3))])
+def test_browse_dataset_draws_masks_with_expressions(synthetic_refcoco_root, tmp_path,
+                                                     split, shape):
+    out_dir = tmp_path / split
+    status = browse_dataset.main([
+        REFCOCO_CONFIG, '--split', split, '--not-show', '--output-dir', str(out_dir),
+        '--max-samples', '2', '--cfg-options',
+        f'{split}_dataloader.dataset.data_root={synthetic_refcoco_root}'])
+    assert status == 0
+    names = sorted(os.listdir(out_dir))
+    assert len(names) == 2
+    assert [n.split('_')[:2] for n in names] == [[split, f'{i:05d}'] for i in range(2)]
+    assert all('_ref' in n for n in names)
+    for name in names:
+        drawing = mmcv.imread(str(out_dir / name))
+        assert drawing.shape == shape
+        if split == 'train':  # letterboxed: the top rows are CLIP-mean padding
+            background = np.array([104, 116, 123])
+        else:  # drawn over the original image
+            stem = name.split('_ref')[0].split('_', 2)[2]
+            image = mmcv.imread(osp.join(synthetic_refcoco_root, 'train2014', stem + '.jpg'))
+            background = image[:4, :20].reshape(-1, 3).mean(0)
+        # the expression's dark box in the top-left corner
+        assert drawing[:4, :20].reshape(-1, 3).mean(0).sum() < background.sum() * 0.5
+
+
+def test_browse_dataset_needs_somewhere_to_draw():
+    with pytest.raises(SystemExit):
+        browse_dataset.parse_args([REFCOCO_CONFIG, '--not-show'])
+
+
+def write_log(path, records):
+    path.write_text('\n'.join(json.dumps(r) for r in records) + '\n')
+    return str(path)
+
+
+EPOCH_LOG = [
+    dict(lr=1e-3, loss=1.0, epoch=1, iter=5, step=5),
+    dict(lr=1e-3, loss=0.8, epoch=1, iter=10, step=10),
+    dict(mIoU=20.0, oIoU=25.0, step=1),
+    dict(lr=1e-3, loss=0.5, epoch=2, iter=20, step=20),
+    {'refcoco/mIoU': 30.0, 'refcoco/oIoU': 33.0, 'step': 2},
+]
+
+
+def test_curves_are_placed_on_iterations():
+    curves = analyze_logs.extract_curves(EPOCH_LOG, ['loss', 'mIoU', 'oIoU', 'absent'])
+    assert curves['loss'] == ([5, 10, 20], [1.0, 0.8, 0.5])
+    # validation after epoch 1 and 2 -> the last iterations of those epochs
+    assert curves['mIoU'] == ([10, 20], [20.0, 30.0])
+    assert curves['oIoU'] == ([10, 20], [25.0, 33.0])
+    assert 'absent' not in curves
+    iter_log = [dict(loss=1.0, iter=50, step=50), dict(mIoU=10.0, step=50)]
+    assert analyze_logs.extract_curves(iter_log, ['mIoU'])['mIoU'] == ([50], [10.0])
+
+
+def test_plot_curve_writes_an_image(tmp_path):
+    first = write_log(tmp_path / 'a.json', EPOCH_LOG)
+    second = write_log(tmp_path / 'b.json', EPOCH_LOG[:2])
+    out = str(tmp_path / 'curves.png')
+    assert analyze_logs.main(['plot_curve', first, second, '--keys', 'loss', 'mIoU',
+                              '--out', out, '--legend', 'run a', 'run b']) == 0
+    image = mmcv.imread(out)
+    assert image.shape[0] > image.shape[1] / 2  # two stacked panels
+    assert (image < 128).any()  # something is drawn
+
+
+def test_plot_curve_errors_name_the_problem(tmp_path):
+    log = write_log(tmp_path / 'a.json', EPOCH_LOG)
+    with pytest.raises(KeyError, match="'accuracy'.*loss"):
+        analyze_logs.plot_curves([log], ['accuracy'], str(tmp_path / 'x.png'))
+    broken = tmp_path / 'broken.json'
+    broken.write_text('{"loss": 1.0, "iter": 1}\nnot json\n')
+    with pytest.raises(ValueError, match='broken.json:2'):
+        analyze_logs.read_json_log(str(broken))
