@@ -11,7 +11,7 @@ from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES, load_part_anno
 from refseg.datasets.partimagenet_synthetic import generate_partimagenet
 from refseg.evaluation.maskrcnn_bridge import PartMaskRCNNMetric, instances_to_part_mask
 
-REPO = osp.dirname(osp.abspath(__file__)).rsplit(osp.sep, 1)[0]
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'partseg', 'maskrcnn_r50_fpn_partimagenet.py')
 CLASSES = tuple(name for _, name, _ in PARTIMAGENET_CATEGORIES)
 
@@ -174,5 +174,6 @@ def test_tiny_maskrcnn_trains_and_is_scored_as_referring_parts(part_root, tmp_pa
     parts = load_part_annotations(osp.join(part_root, 'annotations', 'val', 'val.json'))
     # Every (image, part) sample of the split is scored once, in ref_id order.
     assert [r['ref_id'] for r in records] == list(range(len(parts['samples'])))
-    assert [r['category_id'] for r in records] == [s['category_id'] for s in parts['samples']]
+    assert [r['category_id'] for r in records] == [
+        s['category_id'] for s in parts['samples']]
     assert all(0 <= r['iou'] <= 1 and r['intersection'] <= r['union'] for r in records)

@@ -34,7 +34,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Referring segmentation of your own images',
         epilog='Exit status: 0 all images done, 1 some images failed (listed in '
         'summary.json and on stderr), 2 bad arguments.')
-    parser.add_argument('input', help='an image file, or a folder of images (not recursive)')
+    parser.add_argument('input',
+                        help='an image file, or a folder of images (not recursive)')
     parser.add_argument('--text', action='append', required=True,
                         help='a referring expression; repeat for several')
     parser.add_argument('--config', required=True, help='model config file')
@@ -59,7 +60,7 @@ def list_images(path: str) -> List[str]:
 
 
 def slugify(text: str, max_len: int = 40) -> str:
-    """File-name-safe short form of an expression: ``'The dog, left!'`` -> ``'the-dog-left'``."""
+    """File-name-safe short form of a text: ``'The dog, left!'`` -> ``'the-dog-left'``."""
     slug = re.sub(r'[^a-z0-9]+', '-', text.lower()).strip('-')[:max_len].strip('-')
     return slug or 'text'
 

@@ -7,10 +7,12 @@
 The checkpoint is loaded with ``torch.load(weights_only=True)``. See docs/training.md.
 """
 import argparse
+import inspect
 import os
 import os.path as osp
 
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, DictAction
+from mmengine.registry import METRICS
 
 from refseg.engine.runner import LAUNCHERS, build_runner, setup_launcher
 
@@ -77,17 +79,33 @@ def enable_visualization(cfg: Config, show: bool, show_dir: str,
 
 
 def set_output_file(cfg: Config, out: str) -> None:
-    """Make the test metrics write their per-sentence results to ``out``."""
+    """Make the test metrics that take ``output_file`` write their per-sentence results.
+
+    Raises:
+        ValueError: If no test metric takes ``output_file``.
+    """
     path = out if out.endswith('.json') else osp.join(out, PER_SENTENCE_FILE)
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     evaluator = cfg.test_evaluator
-    if isinstance(evaluator, (dict, ConfigDict)):
-        evaluator.output_file = path
-        return
+    metrics = [evaluator] if isinstance(evaluator, dict) else list(evaluator)
+    with METRICS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
+        writers = [metric for metric in metrics
+                   if _takes_output_file(registry.get(metric['type']))]
+    if not writers:
+        raise ValueError(
+            f'--out: none of the test metrics {[m["type"] for m in metrics]} takes '
+            'output_file (RefSegMetric and its subclasses do).')
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     stem = osp.splitext(path)[0]
-    for index, metric in enumerate(evaluator):
+    for index, metric in enumerate(writers):
         # One file per metric, so that they do not overwrite each other.
-        metric.output_file = f'{stem}_{index}.json'
+        metric.output_file = path if len(writers) == 1 else f'{stem}_{index}.json'
+
+
+def _takes_output_file(metric_class) -> bool:
+    # Subclasses may pass it on through **kwargs, so look along the MRO.
+    return metric_class is not None and any(
+        'output_file' in inspect.signature(klass.__init__).parameters
+        for klass in metric_class.__mro__ if '__init__' in vars(klass))
 
 
 def main() -> None:

@@ -7,8 +7,8 @@
 #   bash tools/train_two_stage.sh configs/synthetic/risclip_tiny_synthetic.py 1
 _base_ = ['../_base_/datasets/synthetic.py', '../_base_/default_runtime.py']
 
-img_size = 96  # 12 x 12 patches of 8 px
-context_length = 12
+img_size = 64  # 8 x 8 patches of 8 px
+context_length = 16  # the longest synthetic expressions have 13 tokens
 
 data_preprocessor = dict(
     type='mmseg.SegDataPreProcessor',

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
+from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from torch import nn
 
@@ -59,8 +60,9 @@ class CheckpointMismatchError(RuntimeError):
                             ('shape mismatches', mismatched)):
             if keys:
                 lines.append(f'  {len(keys)} {title}: {_shorten(keys)}')
-        lines.append('  (wrong config for this checkpoint? A checkpoint in the official CRIS '
-                     'layout must first be converted: see tools/model_converters/README.md)')
+        lines.append('  (wrong config for this checkpoint? A checkpoint in the official '
+                     'CRIS layout must first be converted: see '
+                     'tools/model_converters/README.md)')
         super().__init__('\n'.join(lines))
 
 
@@ -113,7 +115,8 @@ def init_model(config: Union[str, Path, Config],
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
     elif not isinstance(config, Config):
-        raise TypeError(f'config must be a file path or a Config, got {type(config).__name__}')
+        raise TypeError(
+            f'config must be a file path or a Config, got {type(config).__name__}')
     if cfg_options:
         config.merge_from_dict(cfg_options)
     if 'model' not in config:
@@ -133,6 +136,9 @@ def init_model(config: Union[str, Path, Config],
     model.cfg = config
     model.test_pipeline = build_inference_pipeline(config)
     model.dataset_meta = dataset_meta
+    if not str(device).startswith('cuda'):
+        # SyncBN (the CRIS recipes) needs CUDA and a process group; in eval it is plain BN.
+        model = revert_sync_batchnorm(model)
     return model.to(device).eval()
 
 
@@ -440,7 +446,8 @@ def _expand_batch(feats, num: int):
     """Repeat batch-1 features ``num`` times along the batch axis, in any nesting."""
     if isinstance(feats, torch.Tensor):
         if feats.shape[0] != 1:
-            raise ValueError(f'expected batch-1 image features, got shape {tuple(feats.shape)}')
+            raise ValueError(
+                f'expected batch-1 image features, got shape {tuple(feats.shape)}')
         # Materialised so that modules may .view() them; the backbone is not re-run.
         return feats.expand(num, *feats.shape[1:]).contiguous()
     if isinstance(feats, dict):

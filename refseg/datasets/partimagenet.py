@@ -9,7 +9,6 @@ import random
 import string
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import load
 from mmengine.logging import print_log
@@ -79,7 +78,8 @@ def part_word(category_name: str, supercategory: str) -> str:
 def resolve_template(template: str) -> str:
     """A named template (see ``TEMPLATES``) or a format string, checked for its fields."""
     text = TEMPLATES.get(template, template)
-    fields = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    fields = {field for _, field, _, _ in string.Formatter().parse(text)
+              if field is not None}
     unknown = fields - _TEMPLATE_FIELDS
     if unknown or 'part' not in fields:
         raise ValueError(
@@ -144,7 +144,9 @@ def load_part_annotations(ann_file: str) -> dict:
         by image then category) and ``stats`` (counts of everything read and filtered).
     """
     if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'PartImageNet annotation file not found: {ann_file!r}')
+        raise FileNotFoundError(
+            f'PartImageNet annotation file not found: {ann_file!r} (docs/partimagenet.md; '
+            'a synthetic stand-in: tools/dataset_converters/generate_partimagenet.py)')
     coco = load(ann_file)
     for key in ('images', 'annotations', 'categories'):
         if key not in coco:
@@ -164,7 +166,8 @@ def load_part_annotations(ann_file: str) -> dict:
         image_id, category_id = ann['image_id'], ann['category_id']
         if category_id not in category_ids:
             raise ValueError(f'{ann_file}: annotation {ann["id"]} has category_id '
-                             f'{category_id}, not among the categories {sorted(category_ids)}')
+                             f'{category_id}, not among the categories '
+                             f'{sorted(category_ids)}')
         if image_id not in images:
             raise ValueError(f'{ann_file}: annotation {ann["id"]} refers to image_id '
                              f'{image_id}, which is not in "images"')
@@ -208,10 +211,12 @@ class PartImageNetRefDataset(BaseDataset):
 
     * ``layout='seg'`` (``PartImageNet_Seg``, same classes in every split): images at
       ``images/<split>/<wnid>_<n>.JPEG`` and annotations at
-      ``annotations/<split>/<split>.json``; set ``data_prefix=dict(img_path='images/<split>')``.
+      ``annotations/<split>/<split>.json``; set
+      ``data_prefix=dict(img_path='images/<split>')``.
     * ``layout='ood'`` (``PartImageNet_OOD``, disjoint classes per split): images at
       ``<split>/<wnid>/<wnid>_<n>.JPEG`` and annotations at ``<split>.json`` whose file
-      names are bare; the wnid folder is prepended. Set ``data_prefix=dict(img_path='<split>')``.
+      names are bare; the wnid folder is prepended. Set
+      ``data_prefix=dict(img_path='<split>')``.
 
     Expressions are rendered from ``templates``: ``{part}`` is the category name minus its
     superclass ("Car Side Mirror" -> "side mirror", "Tier" read as "tire"), ``{object}``
@@ -262,7 +267,8 @@ class PartImageNetRefDataset(BaseDataset):
         if sentence_mode is None:
             sentence_mode = 'all' if kwargs.get('test_mode', False) else 'random'
         if sentence_mode not in ('random', 'all'):
-            raise ValueError(f"sentence_mode must be 'random' or 'all', got {sentence_mode!r}")
+            raise ValueError(
+                f"sentence_mode must be 'random' or 'all', got {sentence_mode!r}")
         templates = [templates] if isinstance(templates, str) else list(templates)
         if not templates:
             raise ValueError('templates is empty: give at least one expression template')
@@ -352,9 +358,9 @@ class PartImageNetRefDataset(BaseDataset):
     def _wnid(self, file_name: str) -> str:
         wnid = osp.basename(file_name)[:9]
         if not is_wnid(wnid):
-            raise ValueError(f'{self.ann_file}: image file name {file_name!r} does not start '
-                             'with an ImageNet wnid (expected "<wnid>_<n>.JPEG", e.g. '
-                             '"n01440764_10029.JPEG")')
+            raise ValueError(f'{self.ann_file}: image file name {file_name!r} does not '
+                             'start with an ImageNet wnid (expected "<wnid>_<n>.JPEG", '
+                             'e.g. "n01440764_10029.JPEG")')
         return wnid
 
     def _image_path(self, file_name: str, wnid: str) -> str:

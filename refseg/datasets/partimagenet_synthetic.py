@@ -196,8 +196,7 @@ def _defect_annotations(next_id: int, image_id: int, instances: list,
     short = np.array([[1.0, 1.0], [2.0, 1.5]])
     odd = np.array([3.0, 3.0, 6.0, 3.0, 4.0])
     line = np.array([[1.0, 1.0], [5.0, 5.0], [9.0, 9.0]])
-    tiny = np.array([[width / 2 + 0.1, height / 2 + 0.1], [width / 2 + 0.3, height / 2 + 0.1],
-                     [width / 2 + 0.2, height / 2 + 0.3]])
+    tiny = np.array([[0.1, 0.1], [0.3, 0.1], [0.2, 0.3]]) + (width / 2, height / 2)
     return [
         _annotation(next_id, image_id, first_category, [first_polygon, short]),
         _annotation(next_id + 1, image_id, first_category, [odd], area=5.0),

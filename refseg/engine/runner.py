@@ -33,6 +33,8 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
 
     Raises:
         ValueError: If ``launcher`` is not one of these.
+        KeyError: On CPU, if the variables the launcher should have set are missing
+            (e.g. ``--launcher pytorch`` without torchrun).
     """
     if launcher not in LAUNCHERS:
         raise ValueError(

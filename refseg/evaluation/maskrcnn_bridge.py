@@ -45,7 +45,7 @@ def instances_to_part_mask(masks: Tensor, labels: Tensor, scores: Tensor, label:
     of_class = labels == label
     keep = of_class & (scores >= score_thr)
     if not keep.any() and top1_fallback and of_class.any():
-        best = torch.where(of_class, scores, torch.full_like(scores, -float('inf'))).argmax()
+        best = torch.where(of_class, scores, torch.full_like(scores, -1.0)).argmax()
         keep = torch.zeros_like(of_class)
         keep[best] = True
     if not keep.any():
@@ -126,6 +126,7 @@ class PartMaskRCNNMetric(PartRefSegMetric):
         """
         from refseg.datasets.transforms.loading import decode_mask_ann
         category_to_label = {cat: label for label, cat in self.label_to_category().items()}
+        part_table = self.part_table()
         for data_sample in data_samples:
             image_id = data_sample['img_id']
             image = self.images.get(image_id)
@@ -161,7 +162,7 @@ class PartMaskRCNNMetric(PartRefSegMetric):
                 records.append(self.sample_record(
                     dict(ref_id=sample['ref_id'], sent_id=sample['ref_id'],
                          image_id=image_id, category_id=sample['category_id'],
-                         text=self.part_table()[sample['category_id']][0]),
+                         text=part_table[sample['category_id']][0]),
                     intersection, union))
             # One result per image: BaseMetric truncates results to the dataset length,
             # which counts images here.

@@ -34,7 +34,7 @@ TYPE_TAG = '__refseg_type__'
 # as an IntEnum or np.float64 is pickled by its own class, which the unpickler refuses).
 _PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray,
                 torch.Size, torch.device, torch.dtype)
-_CONTAINER_TYPES = (dict, OrderedDict, list, tuple, set)
+_SEQUENCE_TYPES = (list, tuple, set)
 
 
 def atomic_write(path: str, data: bytes) -> None:
@@ -159,7 +159,7 @@ def to_weights_only(value: Any, where: str = 'checkpoint') -> Any:
         return value.item()
     if isinstance(value, Mapping):
         return _convert_mapping(value, where, to_weights_only)
-    if type(value) in _CONTAINER_TYPES:
+    if type(value) in _SEQUENCE_TYPES:
         return _convert_sequence(value, where, to_weights_only)
     raise TypeError(
         f'{where} holds a {type(value).__module__}.{type(value).__qualname__}, '
@@ -230,8 +230,8 @@ def _convert_sequence(sequence: Union[list, tuple, set], where: str,
     return type(sequence)(converted)
 
 
-def load_from_local_weights_only(filename: str,
-                      map_location: Optional[Union[str, Callable]] = None):
+def load_from_local_weights_only(
+        filename: str, map_location: Optional[Union[str, Callable]] = None):
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
 
     Registered as MMEngine's loader for local paths, so ``load_from``, ``init_cfg``

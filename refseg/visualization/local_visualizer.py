@@ -1,4 +1,4 @@
-"""Draw a referring prediction: the mask over the image, and the expression that asked for it."""
+"""Draw a referring prediction: the mask over the image and the expression that asked."""
 import textwrap
 from typing import Optional, Sequence, Tuple
 

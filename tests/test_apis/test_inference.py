@@ -94,8 +94,10 @@ def test_encode_once_matches_image_batch(model, image, monkeypatch):
 
 
 def test_text_aware_encoder_is_not_shared(model):
-    subclass = type('TextAwareSegmentor', (RefSegmentor, ),
-                    dict(encode=lambda self, images, ids: RefSegmentor.encode(self, images, ids)))
+    def encode(self, images, token_ids):
+        return RefSegmentor.encode(self, images, token_ids)
+
+    subclass = type('TextAwareSegmentor', (RefSegmentor, ), dict(encode=encode))
     assert inference._encodes_image_once(model)
     original = model.__class__
     try:

@@ -158,7 +158,8 @@ def test_all_mode_gives_one_item_per_template(seg_root):
     part, obj = items[0]['part_name'], items[0]['object_name']
     noun = SUPERCLASS_NOUNS[items[0]['supercategory']]
     assert [item['text'] for item in items] == [
-        f'the {part} of the {obj}', f"the {obj}'s {part}", f'the {part} of the {noun}', part]
+        f'the {part} of the {obj}', f"the {obj}'s {part}", f'the {part} of the {noun}',
+        part]
     assert len({item['ref_id'] for item in items}) == 1
     sent_ids = [dataset.get_data_info(i)['sent_id'] for i in range(len(dataset))]
     assert len(set(sent_ids)) == len(sent_ids)
@@ -307,3 +308,19 @@ def test_built_from_config_with_pipeline(seg_root):
         assert dataset[0]['inputs'].shape == (3, 416, 416)
     # Test items keep the mask at the original size, for the metric.
     assert tuple(sample.gt_sem_seg.data.shape[-2:]) == tuple(sample.ori_shape)
+
+
+@pytest.mark.parametrize('name,layout,ann_file', [
+    ('partimagenet_ood.py', 'ood', 'val.json'),
+    ('partimagenet_synthetic.py', 'seg', 'annotations/val/val.json'),
+])
+def test_variant_dataset_configs(name, layout, ann_file):
+    from mmengine.config import Config
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(repo, 'configs/_base_/datasets', name))
+    dataset = cfg.val_dataloader.dataset
+    assert dataset.get('layout', 'seg') == layout
+    assert dataset.ann_file == ann_file
+    assert dataset.test_mode and cfg.val_evaluator.type == 'PartRefSegMetric'
+    assert cfg.test_dataloader.dataset.data_root == dataset.data_root
+    assert cfg.train_dataloader.dataset.data_root == dataset.data_root

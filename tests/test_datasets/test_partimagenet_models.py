@@ -12,6 +12,7 @@ from refseg.registry import DATASETS, METRICS, MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PARTSEG = osp.join(REPO, 'configs', 'partseg')
+SYNTHETIC = osp.join(REPO, 'configs', 'synthetic')
 
 
 @pytest.fixture(scope='module')
@@ -38,7 +39,8 @@ def test_cris_configs(name):
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[key].dataset
         assert dataset.type == 'PartImageNetRefDataset'
-        assert letterbox_size(dataset.pipeline) == 416 == cfg.model.data_preprocessor.size[0]
+        assert letterbox_size(dataset.pipeline) == 416
+        assert cfg.model.data_preprocessor.size == (416, 416)
         assert 'category_id' in dataset.pipeline[-1].meta_keys
     assert cfg.val_evaluator.type == cfg.test_evaluator.type == 'PartRefSegMetric'
     if 'from-refcoco' in name:
@@ -69,11 +71,12 @@ def test_risclip_configs(name, stage):
     assert (cfg.load_from is not None) == (stage == 2)
 
 
-def part_batch(root, size, num=2):
-    """``num`` test items of the generated val split, letterboxed to ``size``."""
+def part_batch(root, size, split, num=2):
+    """``num`` items of the generated split through the base config's pipeline for it
+    (``'train'``: letterboxed mask; ``'val'``: mask at the original size), at ``size``."""
     base = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
                                     'partimagenet.py'))
-    dataset_cfg = base.val_dataloader.dataset
+    dataset_cfg = base[f'{split}_dataloader'].dataset
     dataset_cfg.data_root = root
     for transform in dataset_cfg.pipeline:
         if transform.type == 'LetterBox':
@@ -88,36 +91,53 @@ def run_on_parts(model_cfg, root, size):
     torch.manual_seed(0)
     model = MODELS.build(model_cfg)
     model.init_weights()
-    dataset, batch = part_batch(root, size)
-    texts = [dataset.get_data_info(i)['text'] for i in range(2)]
+    dataset, batch = part_batch(root, size, 'train')
     data = model.data_preprocessor(batch, training=True)
+    texts = [sample.text for sample in data['data_samples']]
+    assert all(text in dataset.get_data_info(i)['sentences']
+               for i, text in enumerate(texts))
     assert model.expressions(data['data_samples']) == texts
     model.train()
     losses = model.loss(data['inputs'], data['data_samples'])
     total = sum(v for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total)
     total.backward()
+
+    dataset, batch = part_batch(root, size, 'val')
     model.eval()
     with torch.no_grad():
         outputs = model.test_step(batch)
     metric = METRICS.build(dict(type='PartRefSegMetric'))
     metric.dataset_meta = dataset.metainfo
     metric.process(batch, [output.to_dict() for output in outputs])
-    for output in outputs:
+    for index, output in enumerate(outputs):
         assert output.pred_sem_seg.shape == tuple(output.ori_shape)
+        assert output.text == dataset.get_data_info(index)['text']
     return metric.evaluate(2)
 
 
 def test_tiny_cris_on_part_samples(part_root):
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'synthetic', 'cris_tiny_synthetic.py'))
+    cfg = Config.fromfile(osp.join(SYNTHETIC, 'cris_tiny_synthetic.py'))
     metrics = run_on_parts(cfg.model, part_root, cfg.img_size)
     assert metrics['num_samples'] == 2
     assert 0 <= metrics['mIoU_part'] <= 100
 
 
 def test_tiny_risclip_on_part_samples(part_root):
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'synthetic', 'risclip_tiny_synthetic.py'))
+    cfg = Config.fromfile(osp.join(SYNTHETIC, 'risclip_tiny_synthetic.py'))
     assert cfg.model.stage == 2
     metrics = run_on_parts(cfg.model, part_root, cfg.img_size)
     assert metrics['num_samples'] == 2
     assert 0 <= metrics['mIoU_part'] <= 100
+
+
+def test_synthetic_demo_config():
+    cfg = Config.fromfile(osp.join(PARTSEG, 'cris_tiny_partimagenet-synthetic.py'))
+    assert cfg.model.context_length == cfg.model.text_encoder.context_length == 17
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[key].dataset
+        assert dataset.type == 'PartImageNetRefDataset'
+        assert dataset.data_root == 'data/partimagenet_synthetic/'
+        assert letterbox_size(dataset.pipeline) == cfg.model.data_preprocessor.size[0]
+        assert 'category_id' in dataset.pipeline[-1].meta_keys
+    assert cfg.val_evaluator == dict(type='PartRefSegMetric')

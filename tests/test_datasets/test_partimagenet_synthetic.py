@@ -96,7 +96,8 @@ def test_deterministic(tmp_path):
 def test_defects_are_optional(tmp_path):
     generate_partimagenet(str(tmp_path), num_images=dict(test=3), image_size=SIZES,
                           with_defects=False)
-    stats = load_part_annotations(str(tmp_path / 'annotations' / 'test' / 'test.json'))['stats']
+    ann_file = str(tmp_path / 'annotations' / 'test' / 'test.json')
+    stats = load_part_annotations(ann_file)['stats']
     assert stats['dropped_polygons'] == stats['dropped_zero_area'] == 0
     assert stats['dropped_no_polygon'] == stats['dropped_empty_masks'] == 0
 
@@ -140,12 +141,33 @@ def test_generate_and_check_tools(tmp_path, capsys):
     assert '[published 20,481: MISMATCH' in out and '[published 95,059: MISMATCH' in out
     assert '[published 2,408: MISMATCH' in out and '[published 11,275: MISMATCH' in out
     assert '[inferred 1,206: MISMATCH' in out
-    stats = load_part_annotations(osp.join(root, 'annotations', 'train', 'train.json'))['stats']
+    ann_file = osp.join(root, 'annotations', 'train', 'train.json')
+    stats = load_part_annotations(ann_file)['stats']
     assert f'referring samples {stats["samples"]:>8,}' in out
     assert ('filtered: 2 degenerate polygons, 1 zero-area annotations, 1 annotations '
             'without a valid polygon, 1 empty masks') in out
     assert 'PROBLEM' not in out
     assert check.main([root, '--strict']) == 1
-    os.remove(osp.join(root, 'images', 'val', os.listdir(osp.join(root, 'images', 'val'))[0]))
+    val_images = osp.join(root, 'images', 'val')
+    os.remove(osp.join(val_images, sorted(os.listdir(val_images))[0]))
     check.main([root, '--splits', 'val', '--check-images'])
     assert 'PROBLEM: 1 image files missing' in capsys.readouterr().out
+
+
+def test_check_tool_reports_name_table_problems(tmp_path, capsys):
+    check = load_tool('check_partimagenet.py')
+    root = str(tmp_path)
+    generate_partimagenet(root, num_images=dict(val=2), image_size=SIZES)
+    ann_file = osp.join(root, 'annotations', 'val', 'val.json')
+    coco = load_json(ann_file)
+    superclass = PARTIMAGENET_OBJECT_CLASSES[coco['images'][0]['file_name'][:9]][1]
+    other = next(w for w, (_, s) in PARTIMAGENET_OBJECT_CLASSES.items() if s != superclass)
+    coco['images'][0]['file_name'] = f'{other}_1.JPEG'
+    coco['images'][1]['file_name'] = 'n09999999_2.JPEG'
+    with open(ann_file, 'w') as f:
+        json.dump(coco, f)
+    assert check.main([root, '--splits', 'val', '--strict']) == 1
+    out = capsys.readouterr().out
+    assert "1 wnids have no name in refseg.datasets.imagenet_classes" in out
+    assert 'n09999999' in out
+    assert f'1 (wnid, superclass) pairs contradict the name table: [\'{other}' in out

@@ -1,6 +1,8 @@
 """Tests for AtomicCheckpointHook inside a real (tiny, in-process) MMEngine Runner."""
 import os
 import os.path as osp
+import pathlib
+import pickle
 
 import pytest
 import torch
@@ -37,10 +39,9 @@ class _Pairs(torch.utils.data.Dataset):
         return dict(inputs=inputs, targets=inputs.sum(0, keepdim=True))
 
 
-def _runner(work_dir, max_iters=4, resume=False, **hook_args):
+def _runner(work_dir, max_iters=4, resume=False, load_from=None):
     hook = dict(type='AtomicCheckpointHook', by_epoch=False, interval=1,
                 max_keep_ckpts=2)
-    hook.update(hook_args)
     return Runner(
         model=_Regressor(),
         work_dir=str(work_dir),
@@ -55,6 +56,7 @@ def _runner(work_dir, max_iters=4, resume=False, **hook_args):
         default_hooks=dict(checkpoint=hook),
         log_processor=dict(by_epoch=False),
         resume=resume,
+        load_from=load_from,
         default_scope='refseg',
         experiment_name=f'ckpt_hook_{osp.basename(work_dir)}_{resume}_{max_iters}')
 
@@ -123,3 +125,33 @@ def test_partial_files_of_a_killed_run_are_removed(tmp_path):
     _runner(tmp_path, max_iters=1).train()
     assert not leftover.exists()
     assert _checkpoints(tmp_path) == ['iter_1.pth']
+
+
+class _TouchOnUnpickle:
+    """Unpickling this object creates a file: the stand-in for running foreign code."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return pathlib.Path.touch, (pathlib.Path(self.marker), )
+
+
+def test_load_from_refuses_a_checkpoint_with_pickled_objects(tmp_path):
+    marker = tmp_path / 'code_ran'
+    foreign = tmp_path / 'downloaded.pth'
+    torch.save(dict(state_dict=_Regressor().state_dict(),
+                    meta=dict(note=_TouchOnUnpickle(str(marker)))), foreign)
+    runner = _runner(tmp_path / 'run', load_from=str(foreign))
+    with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*downloaded.pth'):
+        runner.load_or_resume()
+    assert not marker.exists()
+
+    # The same weights saved as plain tensors load.
+    clean = tmp_path / 'clean.pth'
+    state_dict = {name: torch.full_like(value, 0.5)
+                  for name, value in _Regressor().state_dict().items()}
+    torch.save(dict(state_dict=state_dict), clean)
+    runner = _runner(tmp_path / 'run2', load_from=str(clean))
+    runner.load_or_resume()
+    assert bool((runner.model.linear.weight == 0.5).all())

@@ -7,10 +7,10 @@ from refseg.evaluation.metrics.ref_seg_metric import RefSegMetric
 from refseg.registry import METRICS
 
 
-def mask(rows, width=10):
-    """(1, 1, width) ... a 1 x width strip with ones at ``rows`` positions."""
+def mask(columns, width=10):
+    """A (1, 1, width) mask, one row of pixels, with ones at ``columns``."""
     data = torch.zeros(1, 1, width, dtype=torch.uint8)
-    data[0, 0, list(rows)] = 1
+    data[0, 0, list(columns)] = 1
     return data
 
 

@@ -44,7 +44,8 @@ def test_browse_dataset_draws_masks_with_expressions(synthetic_refcoco_root, tmp
             background = np.array([104, 116, 123])
         else:  # drawn over the original image
             stem = name.split('_ref')[0].split('_', 2)[2]
-            image = mmcv.imread(osp.join(synthetic_refcoco_root, 'train2014', stem + '.jpg'))
+            image = mmcv.imread(
+                osp.join(synthetic_refcoco_root, 'train2014', stem + '.jpg'))
             background = image[:4, :20].reshape(-1, 3).mean(0)
         # the expression's dark box in the top-left corner
         assert drawing[:4, :20].reshape(-1, 3).mean(0).sum() < background.sum() * 0.5

@@ -130,7 +130,8 @@ def test_infer_single_image_and_bad_arguments(trained_checkpoint, tmp_path, caps
     img, _ = square_image()
     path = str(tmp_path / 'one.png')
     mmcv.imwrite(img, path)
-    common = ['--config', TINY_CONFIG, '--checkpoint', ckpt, '--out-dir', str(tmp_path / 'o')]
+    common = ['--config', TINY_CONFIG, '--checkpoint', ckpt,
+              '--out-dir', str(tmp_path / 'o')]
     assert infer.main([path, '--text', TEXTS[0], *common]) == 0
     assert (tmp_path / 'o' / 'one_00_the-white-square_mask.png').is_file()
     assert infer.main([path, '--text', '  ', *common]) == 2

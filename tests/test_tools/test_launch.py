@@ -97,10 +97,18 @@ def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
     test_tool.set_output_file(cfg, str(tmp_path / 'out'))
     assert cfg.test_evaluator.output_file == str(tmp_path / 'out' / 'per_sentence.json')
     assert (tmp_path / 'out').is_dir()
-    listed = Config(dict(test_evaluator=[dict(type='A'), dict(type='B')]))
+    # Metrics without output_file (mmdet's CocoMetric) are left alone; subclasses that
+    # pass it on through **kwargs get it.
+    listed = Config(dict(default_scope='refseg', test_evaluator=[
+        dict(type='mmdet.CocoMetric'), dict(type='RefSegMetric'),
+        dict(type='PartMaskRCNNMetric')]))
     test_tool.set_output_file(listed, str(tmp_path / 'res.json'))
-    assert [m.output_file for m in listed.test_evaluator] == [
-        str(tmp_path / 'res_0.json'), str(tmp_path / 'res_1.json')]
+    assert [m.get('output_file') for m in listed.test_evaluator] == [
+        None, str(tmp_path / 'res_0.json'), str(tmp_path / 'res_1.json')]
+    coco_only = Config(dict(default_scope='mmdet',
+                            test_evaluator=dict(type='CocoMetric')))
+    with pytest.raises(ValueError, match=r"--out: none of the test metrics \['CocoMetric'\]"):
+        test_tool.set_output_file(coco_only, str(tmp_path / 'res.json'))
 
     with pytest.raises(KeyError, match='default_hooks.visualization'):
         test_tool.enable_visualization(Config(dict()), True, None, 1)

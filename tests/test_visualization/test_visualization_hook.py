@@ -40,8 +40,7 @@ def runner(tmp_path):
 
 def test_one_file_per_sentence_in_show_dir(image_path, runner):
     RefSegLocalVisualizer.get_instance('hook_show_dir')
-    hook = HOOKS.build(dict(type='RefSegVisualizationHook', draw=True, interval=1,
-                            show_dir='vis'))
+    hook = HOOKS.build(dict(type='RefSegVisualizationHook', draw=True, show_dir='vis'))
     hook.before_run(runner)
     outputs = outputs_for_one_image(image_path, [(1, 'the left dog'), (2, 'the right dog')])
     hook.after_test_iter(runner, 0, {}, outputs)
@@ -71,7 +70,7 @@ def test_backends_store_under_the_visualizer_save_dir(image_path, runner, tmp_pa
 
 def test_samples_without_ids_get_batch_names(image_path, runner, tmp_path):
     RefSegLocalVisualizer.get_instance('hook_no_ids')
-    hook = RefSegVisualizationHook(draw=True, interval=1, show_dir=str(tmp_path / 'abs'))
+    hook = RefSegVisualizationHook(draw=True, show_dir=str(tmp_path / 'abs'))
     hook.before_run(runner)
     outputs = outputs_for_one_image(image_path, [(None, 'a'), (None, 'b')])
     hook.after_test_iter(runner, 4, {}, outputs)

@@ -33,7 +33,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     plot.add_argument('--title', help='figure title')
     args = parser.parse_args(argv)
     if args.legend and len(args.legend) != len(args.json_logs):
-        parser.error(f'--legend has {len(args.legend)} labels for {len(args.json_logs)} logs')
+        parser.error(
+            f'--legend has {len(args.legend)} labels for {len(args.json_logs)} logs')
     return args
 
 
@@ -50,7 +51,8 @@ def read_json_log(path: str) -> List[dict]:
                 raise ValueError(f'{path}:{number} is not JSON ({err.msg}): '
                                  f'{line.strip()[:80]}') from err
             if not isinstance(record, dict):
-                raise ValueError(f'{path}:{number} is not a JSON object: {line.strip()[:80]}')
+                raise ValueError(
+                    f'{path}:{number} is not a JSON object: {line.strip()[:80]}')
             records.append(record)
     return records
 
@@ -89,7 +91,8 @@ def extract_curves(records: List[dict], keys: Sequence[str]) -> Dict[str, Curve]
 
 
 def plot_curves(json_logs: Sequence[str], keys: Sequence[str], out: str,
-                legend: Optional[Sequence[str]] = None, title: Optional[str] = None) -> None:
+                legend: Optional[Sequence[str]] = None,
+                title: Optional[str] = None) -> None:
     """Draw one panel per key and one line per log, and save the figure to ``out``."""
     # The Agg canvas needs no display, and pyplot's global state is left alone.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -100,8 +103,9 @@ def plot_curves(json_logs: Sequence[str], keys: Sequence[str], out: str,
     all_curves = [extract_curves(records, keys) for records in logs]
     for key in keys:
         if not any(key in curves for curves in all_curves):
-            available = sorted({name for records in logs for record in records
-                                for name in record if name not in ('step', 'iter', 'epoch')})
+            available = sorted({
+                name for records in logs for record in records for name in record
+                if name not in ('step', 'iter', 'epoch')})
             raise KeyError(f'no log has the key {key!r}; keys found: {available}')
 
     fig = Figure(figsize=(7, 2.6 * len(keys)), layout='constrained')

@@ -1,4 +1,4 @@
-"""Time K expressions on one image: the inference API's encode-once path vs K separate calls.
+"""Time K expressions on one image: the API's encode-once path vs K separate calls.
 
     python tools/analysis_tools/benchmark_multi_text.py configs/cris/cris_r50_refcoco.py \
         --num-texts 1 5 10 --repeats 3 [--image-size 480 640] [--device cpu] [--threads 2]
@@ -111,8 +111,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     image = rng.integers(0, 256, size=(*args.image_size, 3), dtype=np.uint8)
     with torch.inference_mode():
         rows = benchmark(model, image, args.num_texts, args.repeats, args.device)
-    machine = (f'{platform.processor() or platform.machine()}, torch threads '
-               f'{torch.get_num_threads()}, device {args.device}, torch {torch.__version__}')
+    machine = (f'{platform.processor() or platform.machine()}, '
+               f'torch threads {torch.get_num_threads()}, device {args.device}, '
+               f'torch {torch.__version__}')
     print(f'{args.config}, image {args.image_size[0]}x{args.image_size[1]}, {machine}')
     print(markdown_table(rows))
     if args.out:

@@ -1,4 +1,4 @@
-"""Look at what a config's dataset and pipeline feed the model: masks with their expressions.
+"""Look at what a config's dataset and pipeline feed the model: masks and expressions.
 
     python tools/analysis_tools/browse_dataset.py CONFIG [--split train|val|test] \
         [--output-dir DIR] [--not-show] [--max-samples N] [--cfg-options KEY=VALUE ...]

@@ -3,8 +3,8 @@
 Usage::
 
     python tools/dataset_converters/check_partimagenet.py data/partimagenet
-    python tools/dataset_converters/check_partimagenet.py data/partimagenet_ood --layout ood \
-        --check-images --strict
+    python tools/dataset_converters/check_partimagenet.py data/partimagenet_ood \
+        --layout ood --check-images --strict
 
 For every split it prints the images and part annotations in the COCO-style file (and,
 for the Seg release, the comparison with the numbers quoted for it), the referring
@@ -84,7 +84,8 @@ def wnid_problems(parts: dict) -> List[str]:
     return problems
 
 
-def check_split(root: str, layout: str, split: str, check_images: bool) -> Tuple[bool, bool]:
+def check_split(root: str, layout: str, split: str,
+                check_images: bool) -> Tuple[bool, bool]:
     """Print one split's report; returns (counts differ from published, problems found)."""
     ann_file, img_dir = split_paths(root, layout, split)
     if not osp.isfile(ann_file):

@@ -38,8 +38,8 @@ def publish(src: str, dst: str) -> str:
     """
     checkpoint = read_weights_only(src)
     if not isinstance(checkpoint, dict):
-        raise ValueError(f'{src} holds a {type(checkpoint).__name__}, expected a checkpoint '
-                         'dict')
+        raise ValueError(f'{src} holds a {type(checkpoint).__name__}, expected a '
+                         'checkpoint dict')
     if 'state_dict' not in checkpoint:
         if not all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
             raise ValueError(f'{src} has no "state_dict" entry and is not a state dict '

@@ -2,7 +2,8 @@
 # detectors (Mask R-CNN baseline). Same files as partimagenet.py. Category ids are 0-39
 # and mmdet maps them to labels through the class names below, in the file's order.
 # Evaluation: COCO box/mask AP, and the referring part metric on the same (image, part)
-# samples as the referring models (refseg.PartMaskRCNNMetric, refseg/evaluation/maskrcnn_bridge.py).
+# samples as the referring models (refseg.PartMaskRCNNMetric in
+# refseg/evaluation/maskrcnn_bridge.py).
 dataset_type = 'mmdet.CocoDataset'
 data_root = 'data/partimagenet/'
 metainfo = dict(classes=(
@@ -79,12 +80,12 @@ test_dataloader = dict(
 val_evaluator = [
     dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/val/val.json',
          metric=['bbox', 'segm']),
-    dict(type='refseg.PartMaskRCNNMetric', ann_file=data_root + 'annotations/val/val.json',
-         score_thr=0.5),
+    dict(type='refseg.PartMaskRCNNMetric',
+         ann_file=data_root + 'annotations/val/val.json', score_thr=0.5),
 ]
 test_evaluator = [
     dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/test/test.json',
          metric=['bbox', 'segm']),
-    dict(type='refseg.PartMaskRCNNMetric', ann_file=data_root + 'annotations/test/test.json',
-         score_thr=0.5),
+    dict(type='refseg.PartMaskRCNNMetric',
+         ann_file=data_root + 'annotations/test/test.json', score_thr=0.5),
 ]

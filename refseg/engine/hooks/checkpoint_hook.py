@@ -31,7 +31,8 @@ class AtomicCheckpointHook(CheckpointHook):
       back after loading, so resuming needs no unsafe unpickling.
 
     Atomic writes apply to local folders; with a remote ``out_dir`` or explicit
-    ``backend_args`` the files are written through that backend as MMEngine does.
+    ``backend_args`` (or ``file_client_args``) the files are written through that
+    backend as MMEngine does.
 
     Args:
         out_dir (str, optional): Folder for checkpoints; defaults to the work dir.
@@ -45,8 +46,9 @@ class AtomicCheckpointHook(CheckpointHook):
                  out_dir: Optional[str] = None,
                  backend_args: Optional[dict] = None,
                  **kwargs) -> None:
-        self._writes_atomically = backend_args is None and not (
-            out_dir is not None and '://' in str(out_dir))
+        remote = out_dir is not None and '://' in str(out_dir)
+        self._writes_atomically = (backend_args is None and not remote
+                                   and kwargs.get('file_client_args') is None)
         if self._writes_atomically:
             backend_args = dict(backend=ATOMIC_BACKEND)
         super().__init__(out_dir=out_dir, backend_args=backend_args, **kwargs)

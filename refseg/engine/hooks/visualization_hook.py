@@ -34,7 +34,9 @@ class RefSegVisualizationHook(Hook):
     Args:
         draw (bool): Draw at all. Defaults to False (``tools/test.py --show-dir``
             switches it on).
-        interval (int): Draw the samples of every ``interval``-th batch. Defaults to 50.
+        interval (int): During validation, draw the samples of every ``interval``-th
+            batch. Testing (``tools/test.py --show-dir``) draws every sample, as
+            mmdet's ``DetVisualizationHook``. Defaults to 50.
         show (bool): Show in a window instead of storing. Defaults to False.
         wait_time (float): Seconds a shown drawing stays. Defaults to 0.
         show_dir (str, optional): Folder for one PNG per sentence (see above).
@@ -78,7 +80,8 @@ class RefSegVisualizationHook(Hook):
 
     def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                        outputs: Sequence[SegDataSample]) -> None:
-        self._draw_batch(runner, batch_idx, outputs, 'val')
+        if self.every_n_inner_iters(batch_idx, self.interval):
+            self._draw_batch(runner, batch_idx, outputs, 'val')
 
     def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                         outputs: Sequence[SegDataSample]) -> None:
@@ -86,14 +89,15 @@ class RefSegVisualizationHook(Hook):
 
     def _draw_batch(self, runner: Runner, batch_idx: int,
                     outputs: Sequence[SegDataSample], mode: str) -> None:
-        if not self.draw or not self.every_n_inner_iters(batch_idx, self.interval):
+        if not self.draw:
             return
         visualizer = self.visualizer
         for index, output in enumerate(outputs):
             img_path = output.metainfo.get('img_path')
             if img_path is None:
-                raise KeyError(f'{mode} output {index} of batch {batch_idx} has no img_path '
-                               'in its metainfo: keep it in PackRefSegInputs meta_keys')
+                raise KeyError(f'{mode} output {index} of batch {batch_idx} has no '
+                               'img_path in its metainfo: keep it in PackRefSegInputs '
+                               'meta_keys')
             img = mmcv.imfrombytes(fileio.get(img_path, backend_args=self.backend_args),
                                    channel_order='rgb')
             name = sentence_name(mode, output.metainfo, batch_idx, index)

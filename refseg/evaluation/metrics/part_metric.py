@@ -49,14 +49,15 @@ class PartRefSegMetric(RefSegMetric):
         if data_sample.get('category_id') is None:
             raise KeyError(
                 f'{type(self).__name__}: the expression {data_sample.get("text")!r} on '
-                f'{data_sample.get("img_path")!r} has no "category_id" in its metainfo; add '
-                '"category_id" to PackRefSegInputs(meta_keys=...)')
+                f'{data_sample.get("img_path")!r} has no "category_id" in its metainfo; '
+                'add "category_id" to PackRefSegInputs(meta_keys=...)')
         record = super().sample_record(data_sample, intersection, union)
         record['category_id'] = int(data_sample['category_id'])
         return record
 
     def part_table(self) -> Dict[int, Tuple[str, str]]:
-        """``category_id -> (class name, superclass)`` from the dataset or the official list."""
+        """``category_id -> (class name, superclass)``, from the dataset's metainfo or
+        else the official list."""
         meta = self.dataset_meta or {}
         if 'part_category_ids' in meta:
             return {cat_id: (name, superclass) for cat_id, name, superclass in zip(
@@ -124,7 +125,7 @@ class PartRefSegMetric(RefSegMetric):
             if key.startswith('mIoU_part/'):
                 superclass_table.add_row([key.split('/', 1)[1], f'{value:.2f}'])
         print_log(
-            f'{type(self).__name__}: per part class, IoU = cumulative I/U over the class\'s '
-            f'samples; mIoU_part = {metrics["mIoU_part"]:.2f} is their mean over the '
+            f'{type(self).__name__}: per part class, IoU = cumulative I/U over the '
+            f'class\'s samples; mIoU_part = {metrics["mIoU_part"]:.2f} is their mean over the '
             f'{len(stats)} classes present.\n{table.get_string()}\n'
             f'{superclass_table.get_string()}', logger='current')
