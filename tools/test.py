@@ -10,9 +10,10 @@ import argparse
 import inspect
 import os
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, DictAction
-from mmengine.registry import METRICS
+from mmengine.registry import HOOKS, METRICS
 
 from refseg.engine.runner import LAUNCHERS, build_runner, setup_launcher
 
@@ -57,12 +58,13 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def enable_visualization(cfg: Config, show: bool, show_dir: str,
+def enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
                          wait_time: float) -> None:
     """Switch on drawing in the ``visualization`` default hook.
 
     Raises:
         KeyError: If the config has no ``default_hooks.visualization``.
+        ValueError: If ``show_dir`` is given and the hook takes no output folder.
     """
     hook = cfg.get('default_hooks', {}).get('visualization')
     if hook is None:
@@ -74,22 +76,39 @@ def enable_visualization(cfg: Config, show: bool, show_dir: str,
     if show:
         hook.show = True
         hook.wait_time = wait_time
-    if show_dir is not None:
-        hook.show_dir = show_dir
+    if show_dir is None:
+        return
+    with HOOKS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
+        hook_class = registry.get(hook.type)
+    # refseg's RefSegVisualizationHook takes show_dir, mmdet's DetVisualizationHook
+    # (the Mask R-CNN baseline) test_out_dir.
+    for name in ('show_dir', 'test_out_dir'):
+        if hook_class is not None and _takes_argument(hook_class, name):
+            hook[name] = show_dir
+            return
+    raise ValueError(f'--show-dir: the visualization hook {hook.type!r} takes neither '
+                     'show_dir nor test_out_dir.')
 
 
 def set_output_file(cfg: Config, out: str) -> None:
     """Make the test metrics that take ``output_file`` write their per-sentence results.
 
     Raises:
+        KeyError: If a test metric type is not registered.
         ValueError: If no test metric takes ``output_file``.
     """
     path = out if out.endswith('.json') else osp.join(out, PER_SENTENCE_FILE)
     evaluator = cfg.test_evaluator
     metrics = [evaluator] if isinstance(evaluator, dict) else list(evaluator)
-    with METRICS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
-        writers = [metric for metric in metrics
-                   if _takes_output_file(registry.get(metric['type']))]
+    scope = cfg.get('default_scope')
+    with METRICS.switch_scope_and_registry(scope) as registry:
+        classes = [registry.get(metric['type']) for metric in metrics]
+    unknown = [m['type'] for m, klass in zip(metrics, classes) if klass is None]
+    if unknown:
+        raise KeyError(f'test_evaluator names metrics {unknown} that are not '
+                       f'registered (default_scope {scope!r}).')
+    writers = [metric for metric, klass in zip(metrics, classes)
+               if _takes_argument(klass, 'output_file')]
     if not writers:
         raise ValueError(
             f'--out: none of the test metrics {[m["type"] for m in metrics]} takes '
@@ -101,11 +120,11 @@ def set_output_file(cfg: Config, out: str) -> None:
         metric.output_file = path if len(writers) == 1 else f'{stem}_{index}.json'
 
 
-def _takes_output_file(metric_class) -> bool:
+def _takes_argument(component_class: type, name: str) -> bool:
     # Subclasses may pass it on through **kwargs, so look along the MRO.
-    return metric_class is not None and any(
-        'output_file' in inspect.signature(klass.__init__).parameters
-        for klass in metric_class.__mro__ if '__init__' in vars(klass))
+    return any(
+        name in inspect.signature(klass.__init__).parameters
+        for klass in component_class.__mro__ if '__init__' in vars(klass))
 
 
 def main() -> None:

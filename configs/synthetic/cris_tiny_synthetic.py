@@ -75,7 +75,7 @@ test_pipeline = [
     dict(type='LoadRefMask'),
     dict(type='PackRefSegInputs'),
 ]
-train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(batch_size=16, drop_last=True, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 

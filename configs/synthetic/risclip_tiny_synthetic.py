@@ -8,7 +8,7 @@ _base_ = ['./risclip_tiny_synthetic_stage1.py']
 model = dict(stage=2)
 load_from = 'work_dirs/risclip_tiny_synthetic_stage1/iter_600.pth'
 
-max_iters = 300
+max_iters = 400
 warmup_iters = 30
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0,

@@ -7,7 +7,7 @@ _base_ = ['./risclip_tiny_synthetic_stage1.py']
 
 model = dict(stage=2, finetune_stage1=True, cfe=None, ske=None)
 
-max_iters = 900
+max_iters = 1000
 warmup_iters = 50
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0,

@@ -91,7 +91,7 @@ test_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(
-        type='AdamW', lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=5e-3),
+        type='AdamW', lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=5e-3),
     clip_grad=dict(max_norm=1.0, norm_type=2),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

@@ -7,6 +7,7 @@ import os.path as osp
 import mmcv
 import numpy as np
 import pytest
+import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REFCOCO_CONFIG = osp.join(ROOT, 'configs', 'cris', 'cris_r50_refcoco.py')
@@ -100,3 +101,22 @@ def test_plot_curve_errors_name_the_problem(tmp_path):
     broken.write_text('{"loss": 1.0, "iter": 1}\nnot json\n')
     with pytest.raises(ValueError, match='broken.json:2'):
         analyze_logs.read_json_log(str(broken))
+
+
+def test_benchmark_multi_text_runs_all_three_paths(tmp_path, capsys):
+    benchmark = load_tool('tools/analysis_tools/benchmark_multi_text.py')
+    out = tmp_path / 'bench.json'
+    threads = torch.get_num_threads()
+    try:
+        assert benchmark.main([
+            osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py'),
+            '--num-texts', '1', '2', '--repeats', '1', '--image-size', '32', '48',
+            '--threads', '1', '--out', str(out)]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    results = json.loads(out.read_text())['results']
+    assert [r['num_texts'] for r in results] == [1, 2]
+    for row in results:
+        assert min(row['separate_ms'], row['image_batch_ms'], row['encode_once_ms']) > 0
+        assert row['speedup'] == pytest.approx(row['separate_ms'] / row['encode_once_ms'])
+    assert '| 2 |' in capsys.readouterr().out

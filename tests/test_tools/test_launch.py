@@ -84,6 +84,7 @@ def test_enable_amp(monkeypatch):
 def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
     test_tool = load_tool('test')
     cfg = Config(dict(
+        default_scope='refseg',
         default_hooks=dict(visualization=dict(type='RefSegVisualizationHook',
                                               draw=False)),
         test_evaluator=dict(type='RefSegMetric')))
@@ -109,6 +110,19 @@ def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
                             test_evaluator=dict(type='CocoMetric')))
     with pytest.raises(ValueError, match=r"--out: none of the test metrics \['CocoMetric'\]"):
         test_tool.set_output_file(coco_only, str(tmp_path / 'res.json'))
+    typo = Config(dict(default_scope='refseg', test_evaluator=dict(type='RefSegMetrik')))
+    with pytest.raises(KeyError, match=r"\['RefSegMetrik'\] that are not registered"):
+        test_tool.set_output_file(typo, str(tmp_path / 'res.json'))
 
     with pytest.raises(KeyError, match='default_hooks.visualization'):
         test_tool.enable_visualization(Config(dict()), True, None, 1)
+    # mmdet's hook (the Mask R-CNN baseline config) names its folder test_out_dir.
+    det = Config(dict(default_scope='mmdet', default_hooks=dict(
+        visualization=dict(type='DetVisualizationHook'))))
+    test_tool.enable_visualization(det, show=False, show_dir='vis', wait_time=2)
+    assert det.default_hooks.visualization == dict(
+        type='DetVisualizationHook', draw=True, test_out_dir='vis')
+    timer = Config(dict(default_scope='refseg', default_hooks=dict(
+        visualization=dict(type='IterTimerHook'))))
+    with pytest.raises(ValueError, match="'IterTimerHook' takes neither"):
+        test_tool.enable_visualization(timer, show=False, show_dir='vis', wait_time=2)

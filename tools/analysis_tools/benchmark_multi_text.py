@@ -86,6 +86,7 @@ def benchmark(model, image: np.ndarray, num_texts: Sequence[int], repeats: int,
         rows.append(dict(num_texts=k, separate_ms=1000 * separate / k,
                          image_batch_ms=1000 * batched / k, encode_once_ms=1000 * once / k,
                          speedup=separate / once))
+        print(f'K={k} done: {rows[-1]}', flush=True)
     return rows
 
 

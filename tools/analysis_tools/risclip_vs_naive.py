@@ -1,7 +1,7 @@
 """Train the tiny RISCLIP (two stages) and its naive baseline on the synthetic data, compare.
 
-    python tools/analysis_tools/risclip_vs_naive.py [--stage1-iters 800] [--stage2-iters 200]
-        [--naive-iters 1000] [--threads 1] [--work-dir work_dirs/risclip_vs_naive]
+    python tools/analysis_tools/risclip_vs_naive.py [--stage1-iters 600] [--stage2-iters 400]
+        [--naive-iters N] [--threads 1] [--work-dir work_dirs/risclip_vs_naive]
 
 Runs, one after the other in this process:
 
@@ -63,8 +63,8 @@ def train(config: str, iters: int, work_dir: str, **overrides) -> Dict[str, floa
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--stage1-iters', type=int, default=800)
-    parser.add_argument('--stage2-iters', type=int, default=200)
+    parser.add_argument('--stage1-iters', type=int, default=600)
+    parser.add_argument('--stage2-iters', type=int, default=400)
     parser.add_argument('--naive-iters', type=int, default=None,
                         help='default: stage1-iters + stage2-iters')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
