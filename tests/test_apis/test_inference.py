@@ -202,3 +202,14 @@ def test_checkpoint_mismatch_names_the_keys(model, tmp_path):
 def test_missing_checkpoint_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='absent.pth'):
         init_model(TINY_CONFIG, str(tmp_path / 'absent.pth'))
+
+
+def test_risclip_batches_the_image(image):
+    """RISCLIP's image encoder reads the text, so each expression gets its own pass."""
+    risclip = init_model(osp.join(ROOT, 'configs', 'synthetic', 'risclip_tiny_synthetic.py'))
+    assert not inference._encodes_image_once(risclip)
+    preds = inference_refseg(risclip, image, TEXTS[:2])
+    for text, pred in zip(TEXTS[:2], preds):
+        assert pred.mask.shape == image.shape[:2]
+        np.testing.assert_allclose(pred.prob, inference_refseg(risclip, image, text).prob,
+                                   atol=1e-5)

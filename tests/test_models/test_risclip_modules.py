@@ -206,6 +206,11 @@ def test_head_stage1_patch_targets():
     assert head.predict(feats, [{}, {}]).shape == (2, 1, 32, 32)
     with pytest.raises(ValueError, match='patch_target'):
         RISCLIPHead(16, 8, 1, patch_target='bicubic')
+    with pytest.raises(ValueError, match='distinct loss_name'):
+        RISCLIPHead(16, 8, 1, loss_decode=[dict(type='BinaryDiceLoss')] * 2)
+    bce_only = RISCLIPHead(16, 8, 1, loss_decode=dict(type='SigmoidFocalLoss', gamma=0.0,
+                                                      alpha=None, loss_name='loss_bce'))
+    assert set(bce_only.loss(feats, _samples([mask, mask]))) == {'loss_bce', 'iou'}
 
 
 def test_head_stage2_decoder_starts_from_upsampled_grounding():

@@ -253,6 +253,10 @@ def test_predict_writes_masks_at_original_size():
     results = model.predict(images, samples)
     assert results[0].pred_sem_seg.data.shape == (1, 40, 50)
     assert results[0].seg_logits.data.shape == (1, 40, 50)
+    # The tensor-only path (tracing, FLOPs) gives the head's patch-grid logits.
+    with torch.no_grad():
+        logits = model.forward_tokens(images, model.tokenize(TEXTS[:2]))
+    assert logits.shape == (2, 1, 8, 8)
 
 
 def test_bad_configs_are_refused():

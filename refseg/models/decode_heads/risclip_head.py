@@ -47,9 +47,11 @@ class PatchGrounding(BaseModule):
         Returns:
             Tensor: (B, 1, h, w) grounding logits.
         """
-        cosine = torch.einsum('bdhw,bd->bhw', F.normalize(patch_map.float(), dim=1),
-                              F.normalize(sent_feat.float(), dim=-1))
-        return (self.log_scale.exp() * cosine + self.bias)[:, None]
+        # In float32 even under bf16 autocast: the cosine is scaled by ~10 into logits.
+        with torch.autocast(patch_map.device.type, enabled=False):
+            cosine = torch.einsum('bdhw,bd->bhw', F.normalize(patch_map.float(), dim=1),
+                                  F.normalize(sent_feat.float(), dim=-1))
+            return (self.log_scale.exp() * cosine + self.bias)[:, None]
 
 
 class TokenMapNorm(nn.LayerNorm):
@@ -198,7 +200,7 @@ class RISCLIPHead(BaseModule):
         self.grounding = PatchGrounding(**grounding)
         if stage == 2:
             self.decoder = RISCLIPDecoder(image_dims, num_levels, embed_dims, **decoder)
-        self.losses = build_losses(list(loss_decode))
+        self.losses = build_losses(loss_decode)
 
     def forward(self, feats: Dict) -> Tensor:
         """Mask logits: (B, 1, h, w) grounding logits in stage 1, (B, 1, H/4, W/4)
@@ -219,8 +221,9 @@ class RISCLIPHead(BaseModule):
         stage 2 compares the upsampled decoder logits with the full-resolution mask.
 
         Returns:
-            dict[str, Tensor]: One entry per loss plus ``iou`` (mean IoU of ``logit > 0``,
-            for logging; not a loss).
+            dict[str, Tensor]: One entry per loss plus ``iou``, for logging only: the mean
+            per-sample IoU of ``logit > 0`` against ``target > 0.5`` (an empty union
+            counts as 1).
         """
         logits = self.forward(feats)
         target = self._stack_targets(data_samples, feats['inputs'].shape[-2:])

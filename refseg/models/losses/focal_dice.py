@@ -137,8 +137,17 @@ class BinaryDiceLoss(nn.Module):
 
 
 def build_losses(loss_cfgs) -> nn.ModuleList:
-    """Build a list of losses from a config dict or a list of them."""
+    """Build a list of losses from a config dict or a list of them.
+
+    Raises:
+        ValueError: If two losses share a ``loss_name`` (one would hide the other in
+            the loss dict).
+    """
     if isinstance(loss_cfgs, dict):
         loss_cfgs = [loss_cfgs]
-    return nn.ModuleList([MODELS.build(cfg) for cfg in loss_cfgs])
+    losses = nn.ModuleList([MODELS.build(cfg) for cfg in loss_cfgs])
+    names = [loss.loss_name for loss in losses]
+    if len(set(names)) != len(names):
+        raise ValueError(f'losses need distinct loss_name values, got {names}')
+    return losses
 

@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
@@ -139,15 +139,15 @@ class RISCLIPSegmentor(RefSegmentor):
             raise ValueError(f'RISCLIPSegmentor: feature_levels {tuple(feature_levels)} '
                              f'name blocks outside 0..{num_image_blocks - 1}')
         self.feature_levels = tuple(feature_levels)
+        if self.text_encoder.embed_dim != self.backbone.output_dim:
+            raise ValueError(f'RISCLIPSegmentor: image joint dim {self.backbone.output_dim}'
+                             f' != text joint dim {self.text_encoder.embed_dim}')
         if cfe is not None:
             self.cfe = MODELS.build(dict(
                 cfe, image_dims=self.backbone.width, text_dims=self.text_encoder.width,
                 num_image_blocks=num_image_blocks, num_text_blocks=num_text_blocks))
         if ske is not None:
             self.ske = MODELS.build(dict(ske, embed_dims=self.backbone.output_dim))
-        if self.text_encoder.embed_dim != self.backbone.output_dim:
-            raise ValueError(f'RISCLIPSegmentor: image joint dim {self.backbone.output_dim}'
-                             f' != text joint dim {self.text_encoder.embed_dim}')
         self._set_trainable()
 
     # -------------------------------------------------------------- freezing
@@ -190,7 +190,16 @@ class RISCLIPSegmentor(RefSegmentor):
         return self
 
     # -------------------------------------------------------------- features
-    def encode(self, images: Tensor, token_ids: Tensor) -> Dict[str, Tensor]:
+    def encode(self, inputs: Tensor, token_ids: Tensor) -> Dict[str, Tensor]:
+        """Features for :class:`RISCLIPHead`: :meth:`lockstep_encode`'s dict plus
+        ``inputs`` (B, 3, H, W) and ``token_ids`` (B, L). Frozen stage-1 parts run
+        without autograd."""
+        context = torch.no_grad() if self.stage1_frozen else nullcontext()
+        with context:
+            feats = self.lockstep_encode(inputs, token_ids)
+        return dict(feats, inputs=inputs, token_ids=token_ids)
+
+    def lockstep_encode(self, images: Tensor, token_ids: Tensor) -> Dict[str, Tensor]:
         """Run both CLIP encoders in lockstep with CFE, then project and apply SKE.
 
         Args:
@@ -207,27 +216,8 @@ class RISCLIPSegmentor(RefSegmentor):
         eot_index = token_ids.argmax(-1)
         positions = torch.arange(token_ids.shape[1], device=token_ids.device)
         pad_mask = positions[None] > eot_index[:, None]
-
-        image_tokens = self.backbone.embed(images)
-        text_tokens = self.text_encoder.embed(token_ids)
-        causal_mask = self.text_encoder.causal_mask(token_ids.shape[1], images.device)
-        image_blocks = self.backbone.transformer.resblocks
-        text_blocks = self.text_encoder.transformer.resblocks
-        pairs = self.cfe.block_pairs if self.with_cfe else ()
-        level_tokens = {}
-        for image_block, text_block, pair_index in lockstep_schedule(
-                len(image_blocks), len(text_blocks), pairs):
-            if pair_index is not None:
-                image_tokens, text_tokens = self.cfe.cross_attns[pair_index](
-                    image_tokens, text_tokens, pad_mask)
-            if image_block is not None:
-                image_tokens = run_block(image_blocks[image_block], image_tokens,
-                                         self._adapters('image', image_block))
-                if image_block in self.feature_levels:
-                    level_tokens[image_block] = image_tokens
-            if text_block is not None:
-                text_tokens = run_block(text_blocks[text_block], text_tokens,
-                                        self._adapters('text', text_block), causal_mask)
+        image_tokens, text_tokens, level_tokens = self._run_encoders(
+            images, token_ids, pad_mask)
 
         joint_image = self.backbone.project(image_tokens)
         joint_text = self.text_encoder.project(text_tokens)
@@ -249,6 +239,36 @@ class RISCLIPSegmentor(RefSegmentor):
             word_feats=joint_text,
             pad_mask=pad_mask)
 
+    def _run_encoders(self, images: Tensor, token_ids: Tensor, pad_mask: Tensor
+                      ) -> Tuple[Tensor, Tensor, Dict[int, Tensor]]:
+        """Step the frozen blocks of both encoders with CFE-U and CFE-X.
+
+        Returns:
+            tuple: last image tokens (B, 1+N, D_v), last text tokens (B, L, D_t) and the
+            image tokens after each block of ``feature_levels`` ({block: (B, 1+N, D_v)}).
+        """
+        image_tokens = self.backbone.embed(images)
+        text_tokens = self.text_encoder.embed(token_ids)
+        causal_mask = self.text_encoder.causal_mask(token_ids.shape[1], images.device)
+        image_blocks = self.backbone.transformer.resblocks
+        text_blocks = self.text_encoder.transformer.resblocks
+        pairs = self.cfe.block_pairs if self.with_cfe else ()
+        level_tokens = {}
+        for image_block, text_block, pair_index in lockstep_schedule(
+                len(image_blocks), len(text_blocks), pairs):
+            if pair_index is not None:
+                image_tokens, text_tokens = self.cfe.cross_attns[pair_index](
+                    image_tokens, text_tokens, pad_mask)
+            if image_block is not None:
+                image_tokens = run_block(image_blocks[image_block], image_tokens,
+                                         self._adapters('image', image_block))
+                if image_block in self.feature_levels:
+                    level_tokens[image_block] = image_tokens
+            if text_block is not None:
+                text_tokens = run_block(text_blocks[text_block], text_tokens,
+                                        self._adapters('text', text_block), causal_mask)
+        return image_tokens, text_tokens, level_tokens
+
     def _adapters(self, stream: str, block: int) -> Optional[Tuple[nn.Module, ...]]:
         if not self.with_cfe:
             return None
@@ -261,13 +281,3 @@ class RISCLIPSegmentor(RefSegmentor):
     def _to_map(tokens: Tensor, grid_h: int, grid_w: int) -> Tensor:
         """(B, h*w, C) row-major patch tokens -> (B, C, h, w)."""
         return tokens.transpose(1, 2).reshape(tokens.shape[0], -1, grid_h, grid_w)
-
-    def extract_feat(self, inputs: Tensor, data_samples: SampleList) -> Dict:
-        """Features for :class:`RISCLIPHead`: :meth:`encode`'s dict plus ``inputs``
-        (B, 3, H, W) and ``token_ids`` (B, L). Frozen stage-1 parts run without autograd.
-        """
-        token_ids = self.tokenize(self.expressions(data_samples))
-        context = torch.no_grad() if self.stage1_frozen else nullcontext()
-        with context:
-            feats = self.encode(inputs, token_ids)
-        return dict(feats, inputs=inputs, token_ids=token_ids)
