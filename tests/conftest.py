@@ -1,7 +1,17 @@
 """Fixtures shared by the whole test suite."""
-import pytest
+import os
 
-from refseg.datasets.synthetic import generate_synthetic_refer
+# Tests run tiny models whose ops are far too small for two OpenMP threads to pay off; with
+# other load on a 2-core machine, two threads per process made the suite several times
+# slower. Subprocesses started by tests inherit the variable.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+
+from refseg.datasets.synthetic import generate_synthetic_refer  # noqa: E402
 
 SYNTHETIC_ARGS = dict(num_images=12, image_size=(64, 80), seed=0, progress=False)
 
