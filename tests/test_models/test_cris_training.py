@@ -23,8 +23,10 @@ def _tiny_cfg(data_root: str, work_dir: str) -> Config:
         loader_cfg.num_workers = 0
         loader_cfg.persistent_workers = False
         loader_cfg.batch_size = 4
+        # Read the conftest data as it is: SyntheticRefDataset would regenerate it.
+        loader_cfg.dataset.type = 'RefCOCODataset'
+        loader_cfg.dataset.pop('generate_cfg')
         loader_cfg.dataset.data_root = data_root
-        loader_cfg.dataset.generate_cfg = None
         for step in loader_cfg.dataset.pipeline:
             if step['type'] == 'LetterBox':
                 step['size'] = IMG_SIZE
