@@ -15,7 +15,6 @@ parts (text encoder, cross-modal neck, head) see a batch of K.
 """
 import copy
 import os.path as osp
-import pickle
 import re
 import warnings
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from refseg.registry import MODELS
+from refseg.utils.checkpoint import load_from_local_weights_only
 
 ImageType = Union[str, Path, np.ndarray, 'PIL.Image.Image']  # noqa: F821
 
@@ -166,31 +166,9 @@ def _loads_a_file(init_cfg) -> bool:
     return 'checkpoint' in init_cfg or 'Pretrained' in init_type
 
 
-def read_weights_only(path: str):
-    """``torch.load(path, weights_only=True)`` on CPU, with errors that name the file.
-
-    refseg's training checkpoints are written so that weights-only loading reads them;
-    a file that needs full unpickling could run code and is refused.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint file not found: {path}')
-    try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise pickle.UnpicklingError(
-            f'refusing to load {path}: it holds Python objects that '
-            'torch.load(weights_only=True) does not read (they could run code). If you '
-            'trust the file, re-save its weights: torch.save(dict(state_dict=torch.load('
-            f'path, weights_only=False)["state_dict"]), "weights.pth"). torch said: '
-            f'{str(err).splitlines()[0]}') from err
-    except (RuntimeError, EOFError) as err:
-        raise RuntimeError(f'cannot read checkpoint {path} (truncated, or not a torch '
-                           f'file?): {err}') from err
-
-
 def _read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
     """(state dict, meta) of a checkpoint file, read weights-only."""
-    ckpt = read_weights_only(path)
+    ckpt = load_from_local_weights_only(path, map_location='cpu')
     if not isinstance(ckpt, dict):
         raise TypeError(f'checkpoint {path} holds a {type(ckpt).__name__}, expected a dict '
                         '(a state dict, or a dict with "state_dict")')

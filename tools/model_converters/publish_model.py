@@ -15,13 +15,11 @@ and so is the output.
 import argparse
 import hashlib
 import io
-import os
-import os.path as osp
 from typing import Optional, Sequence
 
 import torch
 
-from refseg.apis.inference import read_weights_only
+from refseg.utils.checkpoint import atomic_write, load_from_local_weights_only
 
 KEPT_KEYS = ('state_dict', 'meta')
 
@@ -36,7 +34,7 @@ def publish(src: str, dst: str) -> str:
     Returns:
         str: The path written.
     """
-    checkpoint = read_weights_only(src)
+    checkpoint = load_from_local_weights_only(src, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise ValueError(f'{src} holds a {type(checkpoint).__name__}, expected a '
                          'checkpoint dict')
@@ -50,11 +48,7 @@ def publish(src: str, dst: str) -> str:
     stem = dst[:-len('.pth')] if dst.endswith('.pth') else dst
     buffer = _serialise(published)
     final = f'{stem}-{hashlib.sha256(buffer).hexdigest()[:8]}.pth'
-    os.makedirs(osp.dirname(osp.abspath(final)), exist_ok=True)
-    partial = f'{final}.partial'
-    with open(partial, 'wb') as f:
-        f.write(buffer)
-    os.replace(partial, final)  # never leaves a half-written release file
+    atomic_write(final, buffer)  # never leaves a half-written release file
     return final
 
 
