@@ -60,7 +60,7 @@ def _sync(device: str) -> None:
 
 
 def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
-    inputs, samples = make_batch(model, batch_size, input_size, device)
+    inputs, samples = make_batch(batch_size, input_size, device)
     dtype = torch.float16 if device.startswith('cuda') else torch.bfloat16
     autocast = torch.autocast(device_type=device.split(':')[0], dtype=dtype, enabled=amp)
     with torch.inference_mode(), autocast:
