@@ -17,6 +17,7 @@ from pycocotools import mask as mask_utils
 from refseg.registry import DATASETS
 from .imagenet_classes import (OBJECT_NAME_OVERRIDES, PARTIMAGENET_OBJECT_CLASSES,
                                is_wnid, load_synset_mapping)
+from .transforms.loading import mask_ann_to_rle
 
 # The 40 part categories of the official annotation files: (id, name, supercategory).
 # Id 0 is a real part. "Tier" is the official spelling of "tire".
@@ -101,15 +102,6 @@ def valid_polygons(segmentation: List[list]) -> Tuple[List[List[float]], int]:
     return kept, len(segmentation) - len(kept)
 
 
-def segmentation_to_rle(segmentation: Segmentation, height: int, width: int) -> dict:
-    """One COCO RLE (compressed counts) for a polygon list or an RLE dict."""
-    if isinstance(segmentation, list):
-        return mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width))
-    if isinstance(segmentation.get('counts'), list):
-        return mask_utils.frPyObjects(segmentation, height, width)
-    return segmentation
-
-
 def union_segmentation(segmentations: Sequence[Segmentation], height: int,
                        width: int) -> Segmentation:
     """The union of several COCO segmentations, kept compact.
@@ -120,7 +112,7 @@ def union_segmentation(segmentations: Sequence[Segmentation], height: int,
     """
     if all(isinstance(segm, list) for segm in segmentations):
         return [poly for segm in segmentations for poly in segm]
-    rles = [segmentation_to_rle(segm, height, width) for segm in segmentations]
+    rles = [mask_ann_to_rle(segm, height, width) for segm in segmentations]
     rle = mask_utils.merge(rles)
     counts = rle['counts']
     return dict(size=[int(s) for s in rle['size']],
@@ -188,7 +180,7 @@ def load_part_annotations(ann_file: str) -> dict:
         image = images[image_id]
         segmentation = union_segmentation([segm for _, segm in anns], image['height'],
                                           image['width'])
-        rle = segmentation_to_rle(segmentation, image['height'], image['width'])
+        rle = mask_ann_to_rle(segmentation, image['height'], image['width'])
         if mask_utils.area(rle) == 0:
             stats['dropped_empty_masks'] += 1
             continue

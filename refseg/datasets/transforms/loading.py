@@ -72,7 +72,7 @@ def _format_problem(mask_ann: MaskAnn, height: int, width: int) -> Optional[str]
     return f'the segmentation is a {type(mask_ann).__name__}, expected a polygon list or RLE dict'
 
 
-def _to_rle(mask_ann: MaskAnn, height: int, width: int) -> dict:
+def mask_ann_to_rle(mask_ann: MaskAnn, height: int, width: int) -> dict:
     """Compressed RLE of a well-formed segmentation (polygon parts merged)."""
     if isinstance(mask_ann, list):
         return mask_utils.merge(mask_utils.frPyObjects(mask_ann, height, width))
@@ -97,7 +97,7 @@ def mask_ann_problem(mask_ann: MaskAnn, height: int, width: int) -> Optional[str
         when the annotation decodes to a non-empty mask.
     """
     problem = _format_problem(mask_ann, height, width)
-    if problem is None and mask_utils.area(_to_rle(mask_ann, height, width)) == 0:
+    if problem is None and mask_utils.area(mask_ann_to_rle(mask_ann, height, width)) == 0:
         problem = 'the mask is empty (zero area inside the image)'
     return problem
 
@@ -130,7 +130,7 @@ def decode_mask_ann(mask_ann: MaskAnn, height: int, width: int) -> np.ndarray:
     problem = _format_problem(mask_ann, height, width)
     if problem is not None:
         raise ValueError(problem)
-    mask = mask_utils.decode(_to_rle(mask_ann, height, width)).astype(np.uint8)
+    mask = mask_utils.decode(mask_ann_to_rle(mask_ann, height, width)).astype(np.uint8)
     if not mask.any():
         raise ValueError('the mask is empty (zero area inside the image)')
     return mask
