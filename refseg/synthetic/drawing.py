@@ -33,13 +33,18 @@ def annotate(objects: Sequence[SceneObject], image: dict,
 
 def paint(objects: Sequence[SceneObject], masks: Sequence[np.ndarray],
           rng: np.random.Generator, height: int, width: int) -> np.ndarray:
-    """BGR uint8 image: light grey background with a gradient and noise, objects filled."""
+    """BGR uint8 image: light grey background with a gradient and brightness noise, objects
+    filled."""
     # Near-grey, so that no object colour blends into the background.
     base = (rng.uniform(180, 235) + rng.uniform(-8, 8, size=3)).astype(np.float32)
     ramp = (np.linspace(-1, 1, width, dtype=np.float32)[None, :, None] *
             rng.uniform(-12, 12, size=3).astype(np.float32))
-    img = base + ramp + 4 * rng.standard_normal((height, width, 3), dtype=np.float32)
-    for obj, mask in zip(objects, masks):
-        colour = np.array(COLOURS_RGB[obj.colour]) + rng.uniform(-12, 12, size=3)
-        img[mask.astype(bool)] += (colour - base).astype(np.float32)
+    img = base + ramp + 4 * rng.standard_normal((height, width, 1), dtype=np.float32)
+    # Objects never overlap: one label map, and each label's colour shift from the base.
+    labels = np.zeros((height, width), np.uint8)
+    shifts = np.zeros((len(objects) + 1, 3), np.float32)
+    for index, (obj, mask) in enumerate(zip(objects, masks), 1):
+        labels += mask * np.uint8(index)
+        shifts[index] = np.array(COLOURS_RGB[obj.colour]) + rng.uniform(-12, 12, size=3) - base
+    img += shifts[labels]
     return np.clip(img, 0, 255).astype(np.uint8)[..., ::-1]

@@ -46,6 +46,8 @@ class Scene:
         self.height, self.width = height, width
         self.margin = MARGIN * scale_of(height, width)
         self.group = functools.lru_cache(maxsize=None)(self._group)
+        # target -> candidate expressions, filled by candidate_expressions.
+        self.candidates: Dict[int, Dict[str, List['Expression']]] = {}
 
     def _group(self, attrs: Attrs) -> List[int]:
         return members(self.objects, attrs)
@@ -181,8 +183,12 @@ def candidate_expressions(scene: Scene, target: int, rng: np.random.Generator,
     """Expressions that select exactly ``target``, keyed by kind.
 
     Up to ``max_landmarks`` other objects (drawn at random among those with a unique
-    description) serve as landmarks, which bounds the work per target.
+    description) serve as landmarks, which bounds the work per target. The result is
+    computed once per scene and target (with the landmarks drawn on the first call) and
+    kept in ``scene.candidates``.
     """
+    if target in scene.candidates:
+        return scene.candidates[target]
     others = [i for i in rng.permutation(len(scene.objects)) if i != target]
     landmarks = []
     for i in others:
@@ -202,4 +208,5 @@ def candidate_expressions(scene: Scene, target: int, rng: np.random.Generator,
             expr = Expression(attrs, selector)
             if resolve(expr, scene) == target:
                 found.setdefault(kind, []).append(expr)
+    scene.candidates[target] = found
     return found

@@ -12,12 +12,14 @@ from . import writers
 from .captions import image_pairs
 from .drawing import annotate, paint
 from .expressions import Scene
+from .gres import image_grefs
 from .referents import choose_referents
 from .scene import sample_objects
 from .world import CATEGORY_IDS, SHAPES
 
 # v2: 4-8 objects of 7 shapes, 8 colours, 3 sizes; ordinals, regions, nearest; pairs.
-GENERATOR_VERSION = 2
+# v3: the gRefCOCO-format split grefs(unc).json (other files as v2).
+GENERATOR_VERSION = 3
 DEFAULT_NUM_IMAGES = 1500
 DEFAULT_IMAGE_SIZE = (192, 256)
 DEFAULT_SPLITS = {'train': 12, 'val': 1, 'testA': 1, 'testB': 1}
@@ -61,6 +63,31 @@ def _make_refs(targets: List[Tuple[int, List[str]]], image_anns: List[dict], ima
     return refs
 
 
+def _make_grefs(grefs: List[Tuple[str, Tuple[int, ...], List[str]]], image_anns: List[dict],
+                image: dict, split: str, rng: np.random.Generator, first_ref_id: int,
+                first_sent_id: int) -> List[dict]:
+    """gRefCOCO ref records: ``ann_id``/``category_id`` an int (one target), a list (several)
+    or ``[-1]`` (none, with ``no_target`` True)."""
+    refs = []
+    for kind, targets, texts in grefs:
+        sentences = sentence_records(texts, rng, first_sent_id)
+        first_sent_id += len(sentences)
+        anns = [image_anns[i] for i in targets]
+        if kind == 'single':
+            ann_id, category_id = anns[0]['id'], anns[0]['category_id']
+        elif kind == 'multi':
+            ann_id, category_id = [a['id'] for a in anns], [a['category_id'] for a in anns]
+        else:
+            ann_id, category_id = [-1], [-1]
+        refs.append(dict(
+            ref_id=first_ref_id + len(refs), image_id=image['id'], ann_id=ann_id,
+            category_id=category_id, split=split,
+            file_name=ref_file_name(image, anns[0]['id'] if anns else -1),
+            sentences=sentences, sent_ids=[s['sent_id'] for s in sentences],
+            no_target=kind == 'none'))
+    return refs
+
+
 def _split_counts(num_images: int, splits: Dict[str, float]) -> Dict[str, int]:
     """Largest-remainder share of ``num_images`` by the split weights."""
     total = float(sum(splits.values()))
@@ -91,17 +118,25 @@ def generation_args(num_images: int, image_size: Sequence[int], seed: int,
 
 
 def _count(images: List[dict], annotations: List[dict], refs: List[dict],
-           pairs: Dict[str, List[dict]]) -> dict:
-    per_split = {name: dict(images=0, refs=0, sentences=0, pairs=len(split_pairs))
+           pairs: Dict[str, List[dict]], grefs: List[dict]) -> dict:
+    per_split = {name: dict(images=0, refs=0, sentences=0, pairs=len(split_pairs), grefs=0)
                  for name, split_pairs in pairs.items()}
     for ref in refs:
         per_split[ref['split']]['refs'] += 1
         per_split[ref['split']]['sentences'] += len(ref['sentences'])
+    for ref in grefs:
+        per_split[ref['split']]['grefs'] += 1
     for name in per_split:
         per_split[name]['images'] = len({p['image'] for p in pairs[name]})
     return dict(images=len(images), annotations=len(annotations), refs=len(refs),
                 sentences=sum(len(ref['sentences']) for ref in refs),
-                pairs=sum(len(p) for p in pairs.values()), splits=per_split)
+                pairs=sum(len(p) for p in pairs.values()), grefs=len(grefs),
+                grefs_by_kind=dict(
+                    single=sum(isinstance(r['ann_id'], int) for r in grefs),
+                    multi=sum(isinstance(r['ann_id'], list) and not r['no_target']
+                              for r in grefs),
+                    none=sum(r['no_target'] for r in grefs)),
+                splits=per_split)
 
 
 def _stream(seed: int, stream: int, index: int) -> np.random.Generator:
@@ -119,7 +154,8 @@ def generate_synthetic_refer(out_root: str,
     Layout: ``out_root/train2014/synthetic_<image_id:06d>.jpg`` (JPEG quality 95),
     ``out_root/refcoco/instances.json`` (COCO images, polygon annotations of every object,
     categories = the shapes), ``out_root/refcoco/refs(unc).p`` (protocol-2 pickle of refs
-    with 2-3 sentences each), ``out_root/pairs_<split>.json`` (image-text pairs, see
+    with 2-3 sentences each), ``out_root/refcoco/grefs(unc).json`` (gRefCOCO-format refs
+    with one, several or no target), ``out_root/pairs_<split>.json`` (image-text pairs, see
     docs/dataset_prepare.md) and the marker ``out_root/synthetic_refer.json`` holding the
     arguments and counts, written last. The same arguments give the same bytes.
 
@@ -136,8 +172,9 @@ def generate_synthetic_refer(out_root: str,
         progress (bool): Show a progress bar. Defaults to True.
 
     Returns:
-        dict: ``images``, ``annotations``, ``refs``, ``sentences``, ``pairs`` totals and
-        ``splits``: split -> dict(images, refs, sentences, pairs).
+        dict: ``images``, ``annotations``, ``refs``, ``sentences``, ``pairs``, ``grefs``
+        totals, ``grefs_by_kind`` (single, multi, none) and ``splits``: split ->
+        dict(images, refs, sentences, pairs, grefs).
     """
     args = generation_args(num_images, image_size, seed, splits)
     height, width = args['image_size']
@@ -150,9 +187,9 @@ def generate_synthetic_refer(out_root: str,
     image_splits = np.repeat(list(split_counts), list(split_counts.values()))
     image_splits = _stream(args['seed'], STREAM_SPLIT, 0).permutation(image_splits)
 
-    images, annotations, refs = [], [], []
+    images, annotations, refs, grefs = [], [], [], []
     pairs: Dict[str, List[dict]] = {name: [] for name in args['splits']}
-    num_sentences = 0
+    num_sentences = num_gref_sentences = 0
     bar = ProgressBar(args['num_images']) if progress else None
     for index, split in enumerate(image_splits):
         split = str(split)
@@ -170,6 +207,12 @@ def generate_synthetic_refer(out_root: str,
                                 first_ref_id=len(refs) + 1, first_sent_id=num_sentences + 1)
         num_sentences += sum(len(ref['sentences']) for ref in image_refs)
         refs += image_refs
+        gres_rng = _stream(args['seed'], STREAM_GREFS, index)
+        image_grefs_ = _make_grefs(image_grefs(scene, gres_rng), image_anns, image, split,
+                                   gres_rng, first_ref_id=len(grefs) + 1,
+                                   first_sent_id=num_gref_sentences + 1)
+        num_gref_sentences += sum(len(ref['sentences']) for ref in image_grefs_)
+        grefs += image_grefs_
         image_path = f'{writers.IMG_DIR}/{image["file_name"]}'
         pairs[split] += image_pairs(scene, image_anns, image_path,
                                     _stream(args['seed'], STREAM_PAIRS, index))
@@ -190,10 +233,11 @@ def generate_synthetic_refer(out_root: str,
     writers.write_json(osp.join(ann_dir, writers.INSTANCES),
                        dict(images=images, annotations=annotations, categories=categories))
     writers.write_pickle(osp.join(ann_dir, writers.REFS), refs)
+    writers.write_json(osp.join(ann_dir, writers.GREFS), grefs)
     for name, split_pairs in pairs.items():
         writers.write_json(osp.join(out_root, writers.PAIRS.format(split=name)),
                            dict(version=GENERATOR_VERSION, pairs=split_pairs))
-    counts = _count(images, annotations, refs, pairs)
+    counts = _count(images, annotations, refs, pairs, grefs)
     writers.write_json(osp.join(out_root, writers.MARKER),
                        dict(args=args, complete=True, counts=counts))
     return counts

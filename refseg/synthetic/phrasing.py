@@ -34,7 +34,7 @@ def object_phrase(obj: SceneObject) -> str:
     return with_article(f'{obj.size} {obj.colour} {obj.shape}')
 
 
-def _region_words(sx: int, sy: int) -> Sequence[str]:
+def region_words(sx: int, sy: int) -> Sequence[str]:
     if sx and sy:
         corner = f'{SIDES[("y", sy)]} {SIDES[("x", sx)]}'
         return [f'in the {corner} corner', f'in the {corner} quarter']
@@ -69,7 +69,7 @@ def render(expr: Expression, rng: np.random.Generator) -> str:
                    ['the smallest {}'])
         options = [option.format(np_) for option in options]
     elif kind == 'region':
-        options = [f'the {np_} {words}' for words in _region_words(*selector[1:])]
+        options = [f'the {np_} {words}' for words in region_words(*selector[1:])]
     elif kind == 'centre':
         options = [f'the {np_} closest to the centre', f'the {np_} nearest the middle']
     elif kind == 'relation':

@@ -13,7 +13,7 @@ NUM_REFS_P = (0.3, 0.4, 0.3)
 SALIENT_WEIGHT = 0.5
 
 
-def _pick_texts(found: Dict[str, List[Expression]], rng: np.random.Generator,
+def pick_texts(found: Dict[str, List[Expression]], rng: np.random.Generator,
                 num: int) -> List[str]:
     """Up to ``num`` distinct phrasings, drawn from as many kinds as possible."""
     kinds = [str(k) for k in rng.permutation(sorted(found))]
@@ -53,7 +53,7 @@ def choose_referents(scene: Scene, rng: np.random.Generator) -> List[Tuple[int, 
     referents = []
     for target in order:
         found = candidate_expressions(scene, int(target), rng)
-        texts = _pick_texts(found, rng, int(rng.integers(2, 4)))
+        texts = pick_texts(found, rng, int(rng.integers(2, 4)))
         if len(texts) >= 2:
             referents.append((int(target), texts))
         if len(referents) == num_refs:

@@ -77,7 +77,7 @@ def test_generation_is_deterministic(tmp_path):
                                                    names, shallow=False)
         assert not mismatch and not errors
         files += match
-    assert len(files) == 6 + 3 + 4 and not comparison.left_only and not comparison.right_only
+    assert len(files) == 6 + 4 + 4 and not comparison.left_only and not comparison.right_only
     generate_synthetic_refer(str(tmp_path / 'c'), **dict(args, seed=6))
     assert not filecmp.cmp(tmp_path / 'a' / 'refcoco' / 'instances.json',
                            tmp_path / 'c' / 'refcoco' / 'instances.json', shallow=False)
@@ -130,7 +130,16 @@ def test_ensure_generates_once_and_regenerates_on_new_arguments(tmp_path, monkey
         json.dump(dict(marker, complete=False), f)
     assert ensure_synthetic_refer(root, **dict(args, num_images=4))['images'] == 4
     with open(marker_path) as f:
-        assert json.load(f)['complete']
+        marker = json.load(f)
+    assert marker['complete']
+
+    # A world written by an older generator is redone.
+    marker['args']['generator_version'] -= 1
+    with open(marker_path, 'w') as f:
+        json.dump(marker, f)
+    ensure_synthetic_refer(root, **dict(args, num_images=4))
+    with open(marker_path) as f:
+        assert json.load(f)['args']['generator_version'] == generate.GENERATOR_VERSION
 
 
 def test_foreign_folders_are_never_overwritten(tmp_path):
