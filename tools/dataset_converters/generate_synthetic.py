@@ -1,4 +1,4 @@
-"""Write the synthetic world (coloured shapes; REFER files and image-text pairs).
+"""Write the synthetic world (coloured shapes; REFER, gRefCOCO and image-text pair files).
 
 Usage::
 
@@ -7,8 +7,10 @@ Usage::
         --image-size 192 256
 
 Writes ``OUT/train2014/*.jpg``, ``OUT/refcoco/instances.json``, ``OUT/refcoco/refs(unc).p``,
-``OUT/pairs_<split>.json`` and the marker ``OUT/synthetic_refer.json``; ``SyntheticRefDataset`` (configs/_base_/
-datasets/synthetic.py) does the same on first use when the folder is missing. The same
+``OUT/refcoco/grefs(unc).json``, ``OUT/pairs_<split>.json`` and the marker
+``OUT/synthetic_refer.json`` (docs/dataset_prepare.md describes them);
+``SyntheticRefDataset`` (configs/_base_/datasets/synthetic.py) does the same on first use
+when the folder is missing. The same
 arguments always give the same files. An existing synthetic dataset in OUT is replaced; a
 folder with other data is refused.
 """
@@ -53,7 +55,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         splits=dict(args.splits), progress=not args.no_progress)
     print(f'wrote {counts["images"]} images, {counts["annotations"]} annotations, '
           f'{counts["refs"]} refs, {counts["sentences"]} sentences, {counts["pairs"]} '
-          f'image-text pairs to {args.out}')
+          f'image-text pairs, {counts["grefs"]} gRES refs to {args.out}')
     for split, split_counts in counts['splits'].items():
         print(f'  {split:<6} {split_counts["images"]:>5} images {split_counts["refs"]:>6} refs '
               f'{split_counts["sentences"]:>6} sentences {split_counts["pairs"]:>6} pairs')
