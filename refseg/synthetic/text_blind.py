@@ -80,15 +80,18 @@ def text_blind_baselines(data_root: str,
         anns_of.setdefault(ann['image_id'], []).append(ann)
 
     metrics = {rule: RefSegMetric(**(metric_cfg or {})) for rule in RULES}
-    answers: Dict[int, Dict[str, np.ndarray]] = {}
+    # Refs come grouped by image, so only the current image's answers are kept; the seed
+    # makes them the same if an image comes back.
+    answered_image, answers = None, {}
     for index in range(len(dataset)):
         item = dataset.get_data_info(index)
         height, width, image_id = item['height'], item['width'], item['image_id']
-        if image_id not in answers:
+        if image_id != answered_image:
             masks = _object_masks(anns_of[image_id], height, width)
-            answers = {image_id: rule_masks(masks, np.random.default_rng([seed, image_id]))}
+            answers = rule_masks(masks, np.random.default_rng([seed, image_id]))
+            answered_image = image_id
         gt = torch.from_numpy(decode_mask_ann(item['mask_ann'], height, width))[None]
-        for rule, pred in answers[image_id].items():
+        for rule, pred in answers.items():
             sample = dict(gt_sem_seg=dict(data=gt),
                           pred_sem_seg=dict(data=torch.from_numpy(pred.astype(np.uint8))[None]),
                           ref_id=item['ref_id'], sent_id=item['sent_id'], image_id=image_id,
