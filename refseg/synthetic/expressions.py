@@ -67,6 +67,17 @@ class Scene:
         return area
 
 
+def region_offset(scene: Scene, index: int, sx: int, sy: int) -> float:
+    """How far inside (> 0) or outside (< 0) a half (one sign 0) or quarter an object is."""
+    obj = scene.objects[index]
+    parts = []
+    if sx:
+        parts.append(sx * (obj.x - scene.width / 2))
+    if sy:
+        parts.append(sy * (obj.y - scene.height / 2))
+    return min(parts)
+
+
 def _clear_single(offsets: Dict[int, float], margin: float) -> Optional[int]:
     """The one index with offset >= margin when all others are <= -margin, else None."""
     inside = [i for i, d in offsets.items() if d >= margin]
@@ -128,16 +139,8 @@ def resolve(expr: Expression, scene: Scene) -> Optional[int]:
         big, small = sorted((scene.area(first), scene.area(second)), reverse=True)
         return first if big >= AREA_RATIO * small else None
     if kind == 'region':
-        _, sx, sy = selector
-        offsets = {}
-        for i in group:
-            parts = []
-            if sx:
-                parts.append(sx * (scene.objects[i].x - scene.width / 2))
-            if sy:
-                parts.append(sy * (scene.objects[i].y - scene.height / 2))
-            offsets[i] = min(parts)
-        return _clear_single(offsets, scene.margin)
+        return _clear_single({i: region_offset(scene, i, *selector[1:]) for i in group},
+                             scene.margin)
     if kind == 'centre':
         cx, cy = scene.width / 2, scene.height / 2
         return _clear_nearest({i: scene.distance(i, cx, cy) for i in group}, scene.margin)

@@ -17,8 +17,9 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .expressions import REGIONS, Expression, Scene, candidate_expressions, landmark_attrs
-from .phrasing import NUMBERS, SIDES, region_words, noun_phrase, render
+from .expressions import (REGIONS, Expression, Scene, candidate_expressions, landmark_attrs,
+                          region_offset)
+from .phrasing import NUMBERS, SIDES, noun_phrase, region_words, render
 from .referents import pick_texts, referent_weights
 from .world import ATTR_KEYS, Attrs
 
@@ -33,16 +34,6 @@ def _offsets_clear(offsets: Dict[int, float], margin: float) -> Optional[List[in
     if any(-margin < d < margin for d in offsets.values()):
         return None
     return [i for i, d in offsets.items() if d >= margin]
-
-
-def _region_offset(scene: Scene, index: int, sx: int, sy: int) -> float:
-    obj = scene.objects[index]
-    parts = []
-    if sx:
-        parts.append(sx * (obj.x - scene.width / 2))
-    if sy:
-        parts.append(sy * (obj.y - scene.height / 2))
-    return min(parts)
 
 
 def resolve_group(expr: Expression, scene: Scene) -> Optional[Targets]:
@@ -60,7 +51,7 @@ def resolve_group(expr: Expression, scene: Scene) -> Optional[Targets]:
         gap = abs(scene.coord(order[k], axis) - scene.coord(order[k - 1], axis))
         return tuple(sorted(order[:k])) if gap >= scene.margin else None
     if kind == 'region':
-        offsets = {i: _region_offset(scene, i, *selector[1:]) for i in group}
+        offsets = {i: region_offset(scene, i, *selector[1:]) for i in group}
     elif kind == 'relation':
         _, axis, sign, landmark = selector
         landmarks = scene.group(landmark)

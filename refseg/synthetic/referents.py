@@ -14,7 +14,7 @@ SALIENT_WEIGHT = 0.5
 
 
 def pick_texts(found: Dict[str, List[Expression]], rng: np.random.Generator,
-                num: int) -> List[str]:
+               num: int) -> List[str]:
     """Up to ``num`` distinct phrasings, drawn from as many kinds as possible."""
     kinds = [str(k) for k in rng.permutation(sorted(found))]
     pools = {kind: [found[kind][i] for i in rng.permutation(len(found[kind]))]

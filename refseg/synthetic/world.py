@@ -5,7 +5,7 @@ square". All lengths are given for a 192-pixel image side and scale with the ima
 (:func:`scale_of`), so smaller test images keep the same layouts in miniature.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -109,7 +109,7 @@ class SceneObject:
     def attr(self, key: str) -> str:
         return getattr(self, key)
 
-    def attrs(self, keys=ATTR_KEYS) -> Attrs:
+    def attrs(self, keys: Sequence[str] = ATTR_KEYS) -> Attrs:
         return tuple((key, self.attr(key)) for key in keys)
 
     def polygon(self) -> List[float]:
