@@ -17,7 +17,7 @@ from pycocotools import mask as mask_utils
 from refseg.registry import DATASETS
 from .imagenet_classes import (OBJECT_NAME_OVERRIDES, PARTIMAGENET_OBJECT_CLASSES,
                                is_wnid, load_synset_mapping)
-from .transforms.loading import mask_ann_to_rle
+from refseg.structures.coco_mask import mask_ann_to_rle
 
 # The 40 part categories of the official annotation files: (id, name, supercategory).
 # Id 0 is a real part. "Tier" is the official spelling of "tire".

@@ -11,7 +11,7 @@ from mmengine.logging import print_log
 from mmengine.utils import is_abs
 
 from refseg.registry import DATASETS
-from .transforms.loading import compact_mask_ann, mask_ann_problem
+from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem
 
 SENTENCE_MODES = ('random', 'all', 'first')
 TEXT_FIELDS = ('sent', 'raw')

@@ -15,7 +15,7 @@ from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES, SUPERCLASS_NO
                                           load_part_annotations, part_word,
                                           union_segmentation)
 from refseg.datasets.partimagenet_synthetic import generate_partimagenet
-from refseg.datasets.transforms.loading import decode_mask_ann
+from refseg.structures.coco_mask import decode_mask_ann
 from refseg.registry import DATASETS
 
 NUM_IMAGES = dict(train=11, val=3, test=3)
