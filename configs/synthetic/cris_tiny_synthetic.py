@@ -46,7 +46,6 @@ model = dict(
     decode_head=dict(
         type='CRISHead',
         in_channels=64,
-        channels=64,
         decoder=dict(
             type='VLTransformerDecoder',
             num_layers=1,

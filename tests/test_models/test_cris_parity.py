@@ -102,7 +102,7 @@ TINY_MODEL = dict(
     neck=dict(type='CRISNeck', in_channels=(64, 128, 32), out_channels=(8, 16, 32),
               state_dim=24),
     decode_head=dict(
-        type='CRISHead', in_channels=16, channels=16,
+        type='CRISHead', in_channels=16,
         decoder=dict(type='VLTransformerDecoder', num_layers=1, embed_dims=16,
                      num_heads=2, ffn_dims=32),
         projector=dict(type='TextPixelProjector', in_channels=16, channels=8,

@@ -4,7 +4,6 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
-from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
@@ -67,7 +66,6 @@ class RefSegmentor(BaseSegmentor):
         self.text_override = text_override
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg if test_cfg is not None else dict()
-        self.align_corners = getattr(self.decode_head, 'align_corners', False)
 
     # ------------------------------------------------------------------ text
     def expressions(self, data_samples: SampleList) -> List[str]:
@@ -166,7 +164,8 @@ class RefSegmentor(BaseSegmentor):
     # ------------------------------------------------------- postprocessing
     @property
     def threshold(self) -> float:
-        return float(getattr(self.decode_head, 'threshold', None) or 0.5)
+        """Probability above which a pixel is predicted as the referent (the head's)."""
+        return self.decode_head.threshold
 
     def postprocess_result(self, seg_logits: Tensor,
                            data_samples: SampleList) -> SampleList:

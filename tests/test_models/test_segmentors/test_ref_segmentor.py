@@ -93,3 +93,13 @@ def test_resize_path_without_letterbox(model):
     pred = out[0].pred_sem_seg.data[0]
     assert pred.shape == (20, 30)
     assert pred[:, 16:].all() and not pred[:, :14].any()
+
+
+def test_configured_zero_threshold_is_kept():
+    """A threshold of 0.0 marks every pixel with a positive probability."""
+    cfg = Config.fromfile(TINY)
+    cfg.model.decode_head.threshold = 0.0
+    model = MODELS.build(cfg.model)
+    assert model.threshold == 0.0
+    out = model.postprocess_probs(torch.full((1, 1, 128, 128), 0.2), [_sample('x')])
+    assert out[0].pred_sem_seg.data.all()
