@@ -32,7 +32,9 @@ class RefSegmentor(BaseSegmentor):
         text_encoder (dict): Text encoder config returning ``word_feats``,
             ``sent_feat`` and ``pad_mask``.
         decode_head (dict): Head config taking the feature dict of :meth:`extract_feat`.
-        neck (dict, optional): Cross-modal neck ``neck(img_feats, sent_feat)``.
+        neck (dict, optional): Cross-modal neck ``neck(img_feats, text)``; ``text`` is
+            the text encoder's dict (``word_feats``, ``sent_feat``, ``pad_mask``), so
+            sentence- and word-level fusion necks plug in alike (docs/customize.md).
         context_length (int): L, token positions per expression (CRIS: 17 for
             RefCOCO/RefCOCO+, 22 for RefCOCOg).
         text_override (str, optional): If set, every expression is replaced by this
@@ -107,8 +109,7 @@ class RefSegmentor(BaseSegmentor):
         """
         img_feats = self.backbone(inputs)
         text = self.text_encoder(token_ids)
-        vis_feats = self.neck(img_feats, text['sent_feat']) if self.with_neck \
-            else img_feats
+        vis_feats = self.neck(img_feats, text) if self.with_neck else img_feats
         return dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids,
                     **text)
 
