@@ -63,7 +63,7 @@ def test_shapes_at_416():
         img_feats = (torch.empty(2, 512, 52, 52), torch.empty(2, 1024, 26, 26),
                      torch.empty(2, 1024, 13, 13))
         sent_feat = torch.empty(2, 1024)
-        vis_feats = model.neck(img_feats, sent_feat)
+        vis_feats = model.neck(img_feats, dict(sent_feat=sent_feat))
         logits = model.decode_head(dict(
             vis_feats=vis_feats, word_feats=torch.empty(2, 17, 512),
             pad_mask=torch.zeros(2, 17, dtype=torch.bool), sent_feat=sent_feat))
