@@ -22,7 +22,7 @@ class BaseRefHead(BaseModule, metaclass=ABCMeta):
     .. code:: text
 
         loss:    forward ─► logits ┐
-                 stack_targets ────┴─► match_target ─► loss_by_feat ─► {loss_name: value}
+                 stack_targets ────┴─► match_target ─► loss_by_feat ─► {name: value}
         predict: forward ─► predict_by_feat ─► logits (the segmentor applies the sigmoid)
 
     Args:
