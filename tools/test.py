@@ -15,7 +15,7 @@ from typing import Optional
 from mmengine.config import Config, DictAction
 from mmengine.registry import HOOKS, METRICS
 
-from refseg.engine.runner import LAUNCHERS, build_runner, setup_launcher
+from refseg.engine.launcher import LAUNCHERS, build_runner, setup_launcher
 
 PER_SENTENCE_FILE = 'per_sentence.json'
 

@@ -12,7 +12,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from refseg.engine.runner import (LAUNCHERS, build_runner, enable_amp,
+from refseg.engine.launcher import (LAUNCHERS, build_runner, enable_amp,
                                   setup_launcher)
 
 

@@ -46,7 +46,6 @@ model = dict(
     decode_head=dict(
         type='CRISHead',
         in_channels=64,
-        channels=64,
         decoder=dict(
             type='VLTransformerDecoder',
             num_layers=1,
@@ -60,8 +59,7 @@ model = dict(
             channels=32,
             text_channels=64,
             norm_cfg=norm_cfg),
-        threshold=0.35),
-    test_cfg=dict(mode='whole'))
+        threshold=0.35))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

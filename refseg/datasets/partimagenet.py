@@ -5,19 +5,18 @@ category's annotations in the image (both tires of a car, all feet of a dog), an
 expression is rendered from a template such as ``"the {part} of the {object}"``.
 """
 import os.path as osp
-import random
 import string
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from mmengine.dataset import BaseDataset
 from mmengine.fileio import load
 from mmengine.logging import print_log
 from pycocotools import mask as mask_utils
 
 from refseg.registry import DATASETS
+from refseg.structures.coco_mask import mask_ann_to_rle
+from .base_ref_dataset import BaseRefDataset
 from .imagenet_classes import (OBJECT_NAME_OVERRIDES, PARTIMAGENET_OBJECT_CLASSES,
                                is_wnid, load_synset_mapping)
-from .transforms.loading import mask_ann_to_rle
 
 # The 40 part categories of the official annotation files: (id, name, supercategory).
 # Id 0 is a real part. "Tier" is the official spelling of "tire".
@@ -196,7 +195,7 @@ def load_part_annotations(ann_file: str) -> dict:
 
 # -------------------------------------------------------------------- dataset
 @DATASETS.register_module()
-class PartImageNetRefDataset(BaseDataset):
+class PartImageNetRefDataset(BaseRefDataset):
     """PartImageNet parts as referring expressions.
 
     Two release layouts are read:
@@ -232,7 +231,9 @@ class PartImageNetRefDataset(BaseDataset):
             ``'random'`` mode. Defaults to uniform.
         sentence_mode (str, optional): ``'random'``: one item per sample, a template
             drawn on every access (training). ``'all'``: one item per (sample,
-            template) (evaluation). Defaults to ``'all'`` in test mode, else ``'random'``.
+            template) (evaluation). ``'first'``: one item per sample with the first
+            template. Defaults to ``'all'`` in test mode, else ``'random'``
+            (:class:`BaseRefDataset`).
         layout (str): ``'seg'`` or ``'ood'``, see above. Defaults to ``'seg'``.
         synset_mapping_file (str, optional): ImageNet ``LOC_synset_mapping.txt``, used
             for wnids outside the shipped 158-class table.
@@ -256,23 +257,18 @@ class PartImageNetRefDataset(BaseDataset):
                  **kwargs) -> None:
         if layout not in ('seg', 'ood'):
             raise ValueError(f"layout must be 'seg' or 'ood', got {layout!r}")
-        if sentence_mode is None:
-            sentence_mode = 'all' if kwargs.get('test_mode', False) else 'random'
-        if sentence_mode not in ('random', 'all'):
-            raise ValueError(
-                f"sentence_mode must be 'random' or 'all', got {sentence_mode!r}")
         templates = [templates] if isinstance(templates, str) else list(templates)
         if not templates:
             raise ValueError('templates is empty: give at least one expression template')
         self.templates = [resolve_template(template) for template in templates]
         self.template_weights = self._check_weights(template_weights, len(templates))
-        self.sentence_mode = sentence_mode
         self.layout = layout
         self.synset_mapping_file = synset_mapping_file
         self.object_names = dict(object_names or {})
         self.superclass_nouns = {**SUPERCLASS_NOUNS, **(superclass_nouns or {})}
         self.filter_stats: Dict[str, int] = {}
-        super().__init__(ann_file=ann_file, **kwargs)
+        super().__init__(ann_file=ann_file, sentence_mode=sentence_mode,
+                         sentence_weights=self.template_weights, **kwargs)
 
     @staticmethod
     def _check_weights(weights: Optional[Sequence[float]], num: int) -> List[float]:
@@ -326,13 +322,9 @@ class PartImageNetRefDataset(BaseDataset):
                 part_name=fields['part'], object_name=fields['object'],
                 supercategory=category['supercategory'], wnid=wnid,
                 seg_fields=[], reduce_zero_label=False)
-            if self.sentence_mode == 'random':
-                data_list.append(dict(info, sentences=sentences, text=sentences[0],
-                                      sent_id=ref_id * len(sentences)))
-            else:
-                data_list.extend(
-                    dict(info, text=text, sent_id=ref_id * len(sentences) + index)
-                    for index, text in enumerate(sentences))
+            data_list.extend(self.expand_sentences(
+                info, sentences, [ref_id * len(sentences) + index
+                                  for index in range(len(sentences))]))
 
         self.filter_stats = parts['stats']
         self._log_stats(parts['stats'], superclass_mismatches)
@@ -376,13 +368,3 @@ class PartImageNetRefDataset(BaseDataset):
                 'from the superclass of their wnid in refseg.datasets.imagenet_classes '
                 f'(file, part, table superclass), first ones: {superclass_mismatches[:5]}',
                 logger='current', level='WARNING')
-
-    # -------------------------------------------------------------- access
-    def get_data_info(self, idx: int) -> dict:
-        """The item at ``idx``; in ``'random'`` mode with a freshly drawn template."""
-        info = super().get_data_info(idx)
-        if self.sentence_mode == 'random':
-            index = random.choices(range(len(self.templates)), self.template_weights)[0]
-            info['text'] = info['sentences'][index]
-            info['sent_id'] = info['ref_id'] * len(self.templates) + index
-        return info

@@ -4,16 +4,14 @@ import pickle
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
-from mmengine.dataset import BaseDataset
 from mmengine.fileio import exists, get, isdir, join_path, load
 from mmengine.logging import print_log
 from mmengine.utils import is_abs
 
 from refseg.registry import DATASETS
-from .transforms.loading import compact_mask_ann, mask_ann_problem
+from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem
+from .base_ref_dataset import BaseRefDataset
 
-SENTENCE_MODES = ('random', 'all', 'first')
 TEXT_FIELDS = ('sent', 'raw')
 REF_KEYS = frozenset({'ref_id', 'ann_id', 'image_id', 'category_id', 'split', 'sentences'})
 
@@ -41,7 +39,7 @@ def load_refs(path: str) -> List[dict]:
 
 
 @DATASETS.register_module()
-class RefCOCODataset(BaseDataset):
+class RefCOCODataset(BaseRefDataset):
     """Referring expressions of RefCOCO / RefCOCO+ / RefCOCOg from the REFER files.
 
     ``ann_file`` is the COCO-style ``instances.json`` (images, annotations, categories) and
@@ -51,7 +49,7 @@ class RefCOCODataset(BaseDataset):
     Each item (:meth:`get_data_info`) is a dict with ``img_path``, ``height``, ``width``,
     ``text``, ``mask_ann`` (the referent's COCO segmentation), ``ref_id``, ``sent_id``,
     ``ann_id``, ``image_id``, ``category_id``, ``seg_fields=[]``, ``reduce_zero_label=False``
-    and, in random mode, ``sentences``.
+    and, in random mode, ``sentences`` (see :class:`BaseRefDataset`).
 
     Args:
         data_root (str): Root that relative paths below are joined to.
@@ -60,10 +58,11 @@ class RefCOCODataset(BaseDataset):
         split (str): 'train', 'val', 'test', 'testA', 'testB' or 'testC', with REFER's
             matching rules (see :func:`split_matches`). Defaults to 'train'.
         data_prefix (dict): ``img_path``: the image folder. Defaults to 'train2014/'.
-        sentence_mode (str): 'random': one item per ref whose ``text`` is drawn at random
-            from the ref's sentences on every access (training, as CRIS); 'all': one item
-            per sentence (testing); 'first': one item per ref with its first sentence
-            (CRIS's validation during training). Defaults to 'random'.
+        sentence_mode (str, optional): 'random': one item per ref whose ``text`` is drawn
+            at random from the ref's sentences on every access (training, as CRIS); 'all':
+            one item per sentence (testing); 'first': one item per ref with its first
+            sentence (CRIS's validation during training). Defaults to 'all' in test mode,
+            else 'random'.
         text_field (str): Sentence field used as text: 'sent' (lower-cased and tokenised,
             as CRIS) or 'raw' (as typed by the annotator, stripped). Defaults to 'sent'.
         skip_invalid (bool): Drop refs whose annotation has an empty or malformed mask or
@@ -85,7 +84,7 @@ class RefCOCODataset(BaseDataset):
                  split_file: str = 'refcoco/refs(unc).p',
                  split: str = 'train',
                  data_prefix: dict = dict(img_path='train2014/'),
-                 sentence_mode: str = 'random',
+                 sentence_mode: Optional[str] = None,
                  text_field: str = 'sent',
                  skip_invalid: bool = False,
                  metainfo: Optional[dict] = None,
@@ -95,20 +94,17 @@ class RefCOCODataset(BaseDataset):
                  test_mode: bool = False,
                  lazy_init: bool = False,
                  max_refetch: int = 1000) -> None:
-        if sentence_mode not in SENTENCE_MODES:
-            raise ValueError(f'{type(self).__name__}: sentence_mode must be one of '
-                             f'{SENTENCE_MODES}, got {sentence_mode!r}')
         if text_field not in TEXT_FIELDS:
             raise ValueError(f'{type(self).__name__}: text_field must be one of '
                              f'{TEXT_FIELDS}, got {text_field!r}')
         self.split_file = split_file
         self.split = split
-        self.sentence_mode = sentence_mode
         self.text_field = text_field
         self.skip_invalid = skip_invalid
         if data_root and split_file and not is_abs(split_file):
             self.split_file = join_path(data_root, split_file)
         super().__init__(
+            sentence_mode=sentence_mode,
             ann_file=ann_file,
             metainfo=metainfo,
             data_root=data_root,
@@ -133,7 +129,8 @@ class RefCOCODataset(BaseDataset):
         for ref in refs:
             item = self._parse_ref(ref, images, annotations, problems)
             if item is not None:
-                data_list.extend(self._expand(item))
+                data_list.extend(self.expand_sentences(item, item.pop('sentences'),
+                                                       item.pop('sent_ids')))
         self._log_summary(len(refs), data_list, problems)
         return data_list
 
@@ -207,16 +204,6 @@ class RefCOCODataset(BaseDataset):
             seg_fields=[],
             reduce_zero_label=False)
 
-    def _expand(self, item: dict) -> List[dict]:
-        """Items of one ref according to ``sentence_mode``."""
-        if self.sentence_mode == 'random':
-            return [item]  # the sentence is drawn in get_data_info
-        sentences, sent_ids = item.pop('sentences'), item.pop('sent_ids')
-        if self.sentence_mode == 'first':
-            sentences, sent_ids = sentences[:1], sent_ids[:1]
-        return [dict(item, text=text, sent_id=sent_id)
-                for text, sent_id in zip(sentences, sent_ids)]
-
     def _log_summary(self, num_refs: int, data_list: List[dict], problems: Counter) -> None:
         name = type(self).__name__
         if problems:
@@ -231,12 +218,3 @@ class RefCOCODataset(BaseDataset):
                   f'{num_refs - sum(problems.values())} refs, {len(data_list)} items '
                   f'(sentence_mode={self.sentence_mode!r}, text_field={self.text_field!r})',
                   logger='current')
-
-    def get_data_info(self, idx: int) -> dict:
-        """The idx-th item; in random mode with a freshly drawn sentence as ``text``."""
-        info = super().get_data_info(idx)
-        if self.sentence_mode == 'random':
-            choice = np.random.randint(len(info['sentences']))
-            info['text'] = info['sentences'][choice]
-            info['sent_id'] = info.pop('sent_ids')[choice]
-        return info

@@ -1,4 +1,3 @@
 # Modules are imported for their registrations.
 from . import hooks  # noqa: F401
-from . import optimizers  # noqa: F401
-from . import runner  # noqa: F401
+from . import schedulers  # noqa: F401

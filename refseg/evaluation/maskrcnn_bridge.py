@@ -124,7 +124,7 @@ class PartMaskRCNNMetric(PartRefSegMetric):
                 (N, h, w) at the original resolution, ``labels`` (N,) and ``scores``
                 (N,).
         """
-        from refseg.datasets.transforms.loading import decode_mask_ann
+        from refseg.structures.coco_mask import decode_mask_ann
         category_to_label = {cat: label for label, cat in self.label_to_category().items()}
         part_table = self.part_table()
         for data_sample in data_samples:

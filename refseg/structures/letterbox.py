@@ -1,8 +1,8 @@
-"""CRIS's letterbox: an affine resize-and-pad to a square and its exact inverse.
+"""CRIS's letterbox: an affine resize-and-pad to a square, and the way back.
 
-The forward matrix maps original pixel indices to network pixel indices (the ``cv2.warpAffine``
-convention, index 0 -> offset). Predictions are mapped back with the inverse matrix, so the
-metric scores at the original pixels.
+The matrix maps original pixel indices to network pixel indices (the ``cv2.warpAffine``
+convention, index 0 -> offset). Predictions are sampled at the original pixels through the
+same matrix, so the metric scores at the original pixels.
 """
 from typing import Tuple
 
@@ -11,9 +11,8 @@ import torch
 import torch.nn.functional as F
 
 
-def letterbox_matrix(height: int, width: int,
-                     size: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Forward and inverse 2x3 matrices of the letterbox of an image.
+def letterbox_matrix(height: int, width: int, size: int) -> np.ndarray:
+    """The 2x3 letterbox matrix of an image.
 
     Args:
         height (int): Original image height.
@@ -21,18 +20,14 @@ def letterbox_matrix(height: int, width: int,
         size (int): Side of the square network input.
 
     Returns:
-        tuple[np.ndarray, np.ndarray]: ``matrix`` (2, 3) mapping original to network
-        coordinates and ``inverse`` (2, 3) mapping network to original coordinates.
+        np.ndarray: (2, 3) float64 matrix mapping original to network coordinates.
     """
     if height <= 0 or width <= 0:
         raise ValueError(f'letterbox needs a positive image size, got {height}x{width}')
     scale = min(size / height, size / width)
     off_x = (size - scale * width) / 2.
     off_y = (size - scale * height) / 2.
-    matrix = np.array([[scale, 0., off_x], [0., scale, off_y]], dtype=np.float64)
-    inverse = np.array([[1. / scale, 0., -off_x / scale],
-                        [0., 1. / scale, -off_y / scale]], dtype=np.float64)
-    return matrix, inverse
+    return np.array([[scale, 0., off_x], [0., scale, off_y]], dtype=np.float64)
 
 
 def warp_to_original(maps: torch.Tensor, matrix: np.ndarray,

@@ -45,7 +45,7 @@ def test_synthetic_config_builds_train_val_test(tmp_path):
     assert val['data_samples'].gt_sem_seg.data.shape == (1, 64, 80)
     assert val['data_samples'].gt_sem_seg.data.dtype == torch.int64
     meta = val['data_samples'].metainfo
-    assert isinstance(meta['text'], str) and meta['letterbox_inverse'].shape == (2, 3)
+    assert isinstance(meta['text'], str) and meta['letterbox_matrix'].shape == (2, 3)
     np.testing.assert_allclose(meta['letterbox_matrix'][0, 0], 1.6)
 
 

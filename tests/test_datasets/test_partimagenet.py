@@ -1,7 +1,6 @@
 """PartImageNetRefDataset on the generated PartImageNet look-alike."""
 import json
 import os.path as osp
-import random
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES, SUPERCLASS_NO
                                           load_part_annotations, part_word,
                                           union_segmentation)
 from refseg.datasets.partimagenet_synthetic import generate_partimagenet
-from refseg.datasets.transforms.loading import decode_mask_ann
+from refseg.structures.coco_mask import decode_mask_ann
 from refseg.registry import DATASETS
 
 NUM_IMAGES = dict(train=11, val=3, test=3)
@@ -170,7 +169,7 @@ def test_random_mode_draws_a_template_per_access(seg_root):
                     template_weights=[0.5, 0.5])
     assert dataset.sentence_mode == 'random'
     assert len(dataset) == len(build(seg_root, test_mode=True))
-    random.seed(0)
+    np.random.seed(0)
     infos = [dataset.get_data_info(0) for _ in range(40)]
     texts = {info['text'] for info in infos}
     assert texts == set(infos[0]['sentences'])
@@ -220,7 +219,7 @@ def test_bad_arguments(seg_root):
     with pytest.raises(ValueError, match='layout'):
         build(seg_root, layout='flat')
     with pytest.raises(ValueError, match='sentence_mode'):
-        build(seg_root, sentence_mode='first')
+        build(seg_root, sentence_mode='each')
     with pytest.raises(FileNotFoundError, match='missing.json'):
         PartImageNetRefDataset(ann_file='missing.json', data_root=seg_root)
 

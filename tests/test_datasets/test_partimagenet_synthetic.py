@@ -13,7 +13,7 @@ from refseg.datasets.imagenet_classes import PARTIMAGENET_OBJECT_CLASSES
 from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES,
                                           load_part_annotations)
 from refseg.datasets.partimagenet_synthetic import generate_partimagenet
-from refseg.datasets.transforms.loading import decode_mask_ann
+from refseg.structures.coco_mask import decode_mask_ann
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZES = (48, 80)

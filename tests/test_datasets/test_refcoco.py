@@ -76,6 +76,14 @@ def test_counts_per_split(synthetic_refcoco_root, split):
     assert len(every) == sum(len(ref['sentences']) for ref in selected)
 
 
+def test_test_mode_scores_every_sentence_by_default(synthetic_refcoco_root):
+    dataset = build(synthetic_refcoco_root, split='val', test_mode=True)
+    every = build(synthetic_refcoco_root, split='val', sentence_mode='all')
+    assert dataset.sentence_mode == 'all'
+    assert [dataset.get_data_info(i)['sent_id'] for i in range(len(dataset))] == [
+        every.get_data_info(i)['sent_id'] for i in range(len(every))]
+
+
 def test_all_mode_items_match_the_refer_files(synthetic_refcoco_root):
     instances, refs = read_refer(synthetic_refcoco_root)
     images = {image['id']: image for image in instances['images']}

@@ -63,7 +63,7 @@ def test_shapes_at_416():
         img_feats = (torch.empty(2, 512, 52, 52), torch.empty(2, 1024, 26, 26),
                      torch.empty(2, 1024, 13, 13))
         sent_feat = torch.empty(2, 1024)
-        vis_feats = model.neck(img_feats, sent_feat)
+        vis_feats = model.neck(img_feats, dict(sent_feat=sent_feat))
         logits = model.decode_head(dict(
             vis_feats=vis_feats, word_feats=torch.empty(2, 17, 512),
             pad_mask=torch.zeros(2, 17, dtype=torch.bool), sent_feat=sent_feat))
@@ -102,7 +102,7 @@ TINY_MODEL = dict(
     neck=dict(type='CRISNeck', in_channels=(64, 128, 32), out_channels=(8, 16, 32),
               state_dim=24),
     decode_head=dict(
-        type='CRISHead', in_channels=16, channels=16,
+        type='CRISHead', in_channels=16,
         decoder=dict(type='VLTransformerDecoder', num_layers=1, embed_dims=16,
                      num_heads=2, ffn_dims=32),
         projector=dict(type='TextPixelProjector', in_channels=16, channels=8,

@@ -1,4 +1,4 @@
-"""Unit tests for the set-up the tools share (refseg.engine.runner) and tools/test.py."""
+"""Unit tests for the set-up the tools share (refseg.engine.launcher) and tools/test.py."""
 import importlib.util
 import os.path as osp
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from refseg.engine import runner as runner_setup
+from refseg.engine import launcher as runner_setup
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

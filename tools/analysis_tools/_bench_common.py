@@ -23,13 +23,13 @@ def make_batch(batch_size: int, input_size: int, device: str,
     from refseg.structures import letterbox_matrix
 
     inputs = torch.randn(batch_size, 3, input_size, input_size, device=device)
-    matrix, inverse = letterbox_matrix(input_size, input_size, input_size)
+    matrix = letterbox_matrix(input_size, input_size, input_size)
     samples = []
     for i in range(batch_size):
         sample = SegDataSample()
         sample.set_metainfo(dict(
             text=text, ori_shape=(input_size, input_size),
             img_shape=(input_size, input_size), pad_shape=(input_size, input_size),
-            letterbox_matrix=matrix, letterbox_inverse=inverse, ref_id=i, sent_id=i))
+            letterbox_matrix=matrix, ref_id=i, sent_id=i))
         samples.append(sample)
     return inputs, samples

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.fileio import load
 
 from refseg.datasets.refcoco import load_refs
-from refseg.datasets.transforms.loading import mask_ann_problem
+from refseg.structures.coco_mask import mask_ann_problem
 
 # Refs and sentences per split as published with the datasets (ETRIS #9 lists the refs;
 # CRIS hard-codes the same ref counts). None: no published number to compare with.

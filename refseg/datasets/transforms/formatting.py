@@ -9,11 +9,10 @@ from mmseg.structures import SegDataSample
 
 from refseg.registry import TRANSFORMS
 
-# mmseg's PackSegInputs defaults, then the expression, its ids and the letterbox matrices.
+# mmseg's PackSegInputs defaults, then the expression, its ids and the letterbox matrix.
 DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
                      'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'text',
-                     'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix',
-                     'letterbox_inverse')
+                     'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix')
 
 
 @TRANSFORMS.register_module()
@@ -33,7 +32,7 @@ class PackRefSegInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's metainfo. Defaults to
             mmseg's defaults plus ``text, ref_id, sent_id, ann_id, image_id,
-            letterbox_matrix, letterbox_inverse``.
+            letterbox_matrix``.
     """
 
     def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:

@@ -31,15 +31,14 @@ class LetterBox(BaseTransform):
 
     The warp is ``cv2.warpAffine`` with the matrix of
     :func:`refseg.structures.letterbox.letterbox_matrix` (original pixel index -> network pixel
-    index, offsets may be fractional), as in CRIS. The inverse matrix travels in the results so
-    that predictions can be warped back onto the original pixels for scoring.
+    index, offsets may be fractional), as in CRIS. The matrix travels in the results so that
+    predictions can be warped back onto the original pixels for scoring.
 
     Required keys: ``img`` (h, w, 3) BGR as loaded by ``LoadImageFromFile``.
     Optional keys: ``seg_fields`` and the maps they name.
 
     Modified keys: ``img`` (S, S, 3), ``img_shape`` = (S, S), every map in ``seg_fields``.
-    Added keys: ``letterbox_matrix`` (2, 3) float64 original -> network,
-    ``letterbox_inverse`` (2, 3) float64 network -> original.
+    Added keys: ``letterbox_matrix`` (2, 3) float64 original -> network.
 
     Args:
         size (int): Side S of the square output. Defaults to 416.
@@ -77,7 +76,7 @@ class LetterBox(BaseTransform):
             raise ValueError(f'LetterBox expects an (h, w, 3) image, got shape {img.shape} '
                              f'from {results.get("img_path")}')
         height, width = img.shape[:2]
-        matrix, inverse = letterbox_matrix(height, width, self.size)
+        matrix = letterbox_matrix(height, width, self.size)
         out_size = (self.size, self.size)
         results['img'] = cv2.warpAffine(
             img, matrix, out_size, flags=self._img_flag, borderMode=cv2.BORDER_CONSTANT,
@@ -86,7 +85,6 @@ class LetterBox(BaseTransform):
             results[key] = self._warp_map(results[key], matrix, key)
         results['img_shape'] = out_size
         results['letterbox_matrix'] = matrix
-        results['letterbox_inverse'] = inverse
         return results
 
     def _warp_map(self, seg_map: np.ndarray, matrix: np.ndarray, key: str) -> np.ndarray:

@@ -64,13 +64,13 @@ class RandomTextFlip(BaseTransform):
 
     A plain flip would make "the man on the left" point at the wrong person, which is why RIS
     codebases do not flip; swapping the words keeps the sample true. No refseg config uses it
-    by default. Place it before ``LetterBox``; after it the letterbox matrices are updated too.
+    by default. Place it before ``LetterBox``; after it the letterbox matrix is updated too.
 
     Required keys: ``img``, ``text``. Optional: ``seg_fields``, ``sentences``,
-    ``letterbox_matrix``, ``letterbox_inverse``.
+    ``letterbox_matrix``.
 
     Modified keys: ``img``, maps in ``seg_fields``, ``text``, ``sentences``, the letterbox
-    matrices. Added keys: ``flip`` (bool), ``flip_direction`` (str | None).
+    matrix. Added keys: ``flip`` (bool), ``flip_direction`` (str | None).
 
     Args:
         prob (float): Probability of flipping. Defaults to 0.5.
@@ -111,9 +111,7 @@ class RandomTextFlip(BaseTransform):
         flip = np.eye(3)
         flip[row, row], flip[row, 2] = -1., extent - 1.
         matrix = np.vstack([results['letterbox_matrix'], [0., 0., 1.]])
-        flipped = flip @ matrix
-        results['letterbox_matrix'] = flipped[:2]
-        results['letterbox_inverse'] = np.linalg.inv(flipped)[:2]
+        results['letterbox_matrix'] = (flip @ matrix)[:2]
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(prob={self.prob}, direction={self.direction!r})'

@@ -1,18 +1,17 @@
 """CRIS head: vision-language decoder + text-to-pixel projector."""
-from typing import Dict, List
+from typing import Dict, Tuple
 
-import torch
+import torch.nn as nn
 import torch.nn.functional as F
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.utils import (ConfigType, MultiConfig, OptConfigType, OptMultiConfig,
-                         SampleList)
+from mmseg.utils import ConfigType, MultiConfig, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
+from .base_ref_head import BaseRefHead
 
 
 @MODELS.register_module()
-class CRISHead(BaseDecodeHead):
+class CRISHead(BaseRefHead):
     """CRIS decode head.
 
     .. code:: text
@@ -25,19 +24,15 @@ class CRISHead(BaseDecodeHead):
     the official code). The targets may be soft (values in [0, 1] at the borders of
     the bilinearly warped mask); ``mmseg.CrossEntropyLoss(use_sigmoid=True)`` then
     equals ``F.binary_cross_entropy_with_logits(logits, target)`` averaged over
-    B x h x w. No pixel is ignored: the letterbox border is background (0), so
-    ``ignore_index`` plays no part.
+    B x h x w. No pixel is ignored: the letterbox border is background (0).
 
     Args:
-        in_channels (int): Width of ``vis_feats``. Defaults to 512.
-        channels (int): Width of the decoder output; equals ``in_channels``.
+        in_channels (int): Width C of ``vis_feats``, checked on every forward.
             Defaults to 512.
         decoder (dict, optional): ``VLTransformerDecoder`` config; None skips the
             decoder (the "w/o decoder" ablation). Defaults to the paper's decoder.
         projector (dict): ``TextPixelProjector`` or ``ConvProjector`` config.
             Defaults to the RN50 ``TextPixelProjector``.
-        num_classes (int): 2 (background, referent). Defaults to 2.
-        out_channels (int): 1, a single sigmoid logit. Defaults to 1.
         threshold (float): Probability threshold for the mask. Defaults to 0.35.
         loss_decode (dict | list[dict]): Loss config(s), called as
             ``loss(logits (B,1,h,w), target (B,h,w) float)``. Defaults to
@@ -47,34 +42,16 @@ class CRISHead(BaseDecodeHead):
 
     def __init__(self,
                  in_channels: int = 512,
-                 channels: int = 512,
                  *,
                  decoder: OptConfigType = dict(type='VLTransformerDecoder'),
                  projector: ConfigType = dict(type='TextPixelProjector'),
-                 num_classes: int = 2,
-                 out_channels: int = 1,
                  threshold: float = 0.35,
                  loss_decode: MultiConfig = dict(
                      type='mmseg.CrossEntropyLoss', use_sigmoid=True,
                      loss_weight=1.0),
                  init_cfg: OptMultiConfig = None) -> None:
-        if out_channels != 1:
-            raise ValueError(f'CRISHead predicts one sigmoid logit: out_channels must '
-                             f'be 1, got {out_channels}')
-        if channels != in_channels:
-            raise ValueError(f'CRISHead: the decoder keeps the width, so channels '
-                             f'({channels}) must equal in_channels ({in_channels})')
-        super().__init__(
-            in_channels,
-            channels,
-            num_classes=num_classes,
-            out_channels=out_channels,
-            threshold=threshold,
-            dropout_ratio=0,
-            loss_decode=loss_decode,
-            init_cfg=init_cfg)
-        # the projector replaces BaseDecodeHead's 1x1 classifier
-        del self.conv_seg
+        super().__init__(loss_decode=loss_decode, threshold=threshold, init_cfg=init_cfg)
+        self.in_channels = in_channels
         self.decoder = MODELS.build(decoder) if decoder is not None else None
         self.projector = MODELS.build(projector)
 
@@ -98,41 +75,22 @@ class CRISHead(BaseDecodeHead):
             raise ValueError('CRISHead expects vis_feats as one (B, C, h, w) map (a '
                              'neck such as CRISNeck must be configured), got '
                              f'{type(vis_feats).__name__}')
+        if vis_feats.shape[1] != self.in_channels:
+            raise ValueError(f'CRISHead was built for in_channels={self.in_channels} but '
+                             f'vis_feats has {vis_feats.shape[1]} channels')
         if self.decoder is not None:
             vis_feats = self.decoder(vis_feats, feats['word_feats'], feats['pad_mask'])
         return self.projector(vis_feats, feats['sent_feat'])
 
-    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: SampleList) -> dict:
-        """Binary cross-entropy against the (soft) masks, at the logit size.
+    def match_target(self, logits: Tensor, target: Tensor,
+                     feats: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+        """Resize the (B, 1, H, W) mask to the logits with ``'nearest'``, which samples
+        input pixel (4i, 4j) for a x4 reduction, as CRIS."""
+        if target.shape[-2:] != logits.shape[-2:]:
+            target = F.interpolate(target, size=logits.shape[-2:], mode='nearest')
+        return logits, target
 
-        Args:
-            seg_logits (Tensor): (B, 1, h, w) logits.
-            batch_data_samples (list[SegDataSample]): Samples whose ``gt_sem_seg``
-                is (1, H, W), float in [0, 1] or integer in {0, 1}.
-
-        Returns:
-            dict[str, Tensor]: One entry per loss, keyed by its ``loss_name``.
-        """
-        target = self._stack_batch_gt(batch_data_samples).float()
-        low, high = torch.stack(torch.aminmax(target)).tolist()  # one device sync
-        if low < 0 or high > 1:
-            raise ValueError(
-                f'CRISHead targets must lie in [0, 1], got values in [{low}, {high}]: '
-                'gt_sem_seg should be the binary (or soft) referent mask')
-        if target.shape[-2:] != seg_logits.shape[-2:]:
-            # nearest samples input pixel (4i, 4j) for a x4 reduction, as CRIS
-            target = F.interpolate(target, size=seg_logits.shape[-2:], mode='nearest')
-        target = target.squeeze(1)
-        losses_decode = self.loss_decode if isinstance(
-            self.loss_decode, torch.nn.ModuleList) else [self.loss_decode]
-        losses = dict()
-        for loss_decode in losses_decode:
-            value = loss_decode(seg_logits, target, ignore_index=self.ignore_index)
-            losses[loss_decode.loss_name] = losses.get(loss_decode.loss_name, 0) + value
-        return losses
-
-    def predict_by_feat(self, seg_logits: Tensor,
-                        batch_img_metas: List[dict]) -> Tensor:
-        """Return the (B, 1, h, w) logits unchanged; ``RefSegmentor`` brings them to
-        the input size and back to each original image."""
-        return seg_logits
+    def compute_loss(self, loss: nn.Module, logits: Tensor, target: Tensor) -> Tensor:
+        # mmseg's CrossEntropyLoss(use_sigmoid=True) pairs a (B, 1, h, w) logit with
+        # (B, h, w) labels.
+        return loss(logits, target.squeeze(1))

@@ -1,17 +1,17 @@
 """RISCLIP's head: the patch-level grounding map and the light decoder on top of it."""
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType, MultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
-from ..losses.focal_dice import build_losses
+from .base_ref_head import BaseRefHead
 
 
 @MODELS.register_module()
@@ -61,6 +61,7 @@ class TokenMapNorm(nn.LayerNorm):
         return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 
+@MODELS.register_module()
 class RISCLIPDecoder(BaseModule):
     """Light decoder: predicts a residual on the upsampled grounding logits at H/4.
 
@@ -148,7 +149,7 @@ def _resize(x: Tensor, size: Tuple[int, int]) -> Tensor:
 
 
 @MODELS.register_module()
-class RISCLIPHead(BaseModule):
+class RISCLIPHead(BaseRefHead):
     """Grounding map (stage 1) and light decoder (stage 2) of RISCLIP.
 
     Reads these keys of the feature dict of :class:`RISCLIPSegmentor`:
@@ -161,8 +162,10 @@ class RISCLIPHead(BaseModule):
         num_levels (int): Number of ViT feature levels given to the decoder.
         stage (int): 1 trains the grounding map on the patch grid and builds no
             decoder; 2 trains the decoder at full resolution. Set by the segmentor.
-        grounding (dict): :class:`PatchGrounding` config.
-        decoder (dict): Extra :class:`RISCLIPDecoder` arguments (widths, norm_cfg).
+        grounding (dict): :class:`PatchGrounding` config (``type`` defaults to it).
+        decoder (dict): :class:`RISCLIPDecoder` config without the widths read from
+            here (``image_dims``, ``num_levels``, ``embed_dims``; ``type`` defaults to
+            it).
         patch_target (str): Stage-1 target on the patch grid from the (B, 1, H, W) mask
             pooled over each patch: ``'soft'`` (covered fraction, default),
             ``'binary'`` (fraction >= 0.5) or ``'any'`` (fraction > 0).
@@ -179,15 +182,16 @@ class RISCLIPHead(BaseModule):
                  embed_dims: int,
                  num_levels: int,
                  stage: int = 1,
-                 grounding: ConfigType = dict(),
-                 decoder: ConfigType = dict(),
+                 grounding: ConfigType = dict(type='PatchGrounding'),
+                 decoder: ConfigType = dict(type='RISCLIPDecoder'),
                  patch_target: str = 'soft',
-                 loss_decode=(dict(type='SigmoidFocalLoss', alpha=0.65, gamma=2.0,
-                                   loss_weight=1.75),
-                              dict(type='BinaryDiceLoss', loss_weight=1.0)),
+                 loss_decode: MultiConfig = (
+                     dict(type='SigmoidFocalLoss', alpha=0.65, gamma=2.0,
+                          loss_weight=1.75),
+                     dict(type='BinaryDiceLoss', loss_weight=1.0)),
                  threshold: float = 0.5,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(loss_decode=loss_decode, threshold=threshold, init_cfg=init_cfg)
         if stage not in (1, 2):
             raise ValueError(f'RISCLIPHead: stage must be 1 or 2, got {stage!r}')
         if patch_target not in self.patch_targets:
@@ -195,12 +199,11 @@ class RISCLIPHead(BaseModule):
                              f'{self.patch_targets}, got {patch_target!r}')
         self.stage = stage
         self.patch_target = patch_target
-        self.threshold = threshold
-        self.align_corners = False
-        self.grounding = PatchGrounding(**grounding)
+        self.grounding = MODELS.build(dict(dict(type='PatchGrounding'), **grounding))
         if stage == 2:
-            self.decoder = RISCLIPDecoder(image_dims, num_levels, embed_dims, **decoder)
-        self.losses = build_losses(loss_decode)
+            self.decoder = MODELS.build(dict(
+                dict(type='RISCLIPDecoder'), **decoder, image_dims=image_dims,
+                num_levels=num_levels, embed_dims=embed_dims))
 
     def forward(self, feats: Dict) -> Tensor:
         """Mask logits: (B, 1, h, w) grounding logits in stage 1, (B, 1, H/4, W/4)
@@ -213,47 +216,29 @@ class RISCLIPHead(BaseModule):
         return self.decoder(grounding, feats['img_feats'], feats['vis_feats'],
                             feats['inputs'])
 
-    def loss(self, feats: Dict, data_samples: SampleList,
-             train_cfg: Optional[ConfigType] = None) -> Dict[str, Tensor]:
-        """Losses of the current stage against the samples' ``gt_sem_seg``.
-
-        Stage 1 compares the grounding logits with the mask pooled to the patch grid;
-        stage 2 compares the upsampled decoder logits with the full-resolution mask.
-
-        Returns:
-            dict[str, Tensor]: One entry per loss plus ``iou``, for logging only: the mean
-            per-sample IoU of ``logit > 0`` against ``target > 0.5`` (an empty union
-            counts as 1).
-        """
-        logits = self.forward(feats)
-        target = self._stack_targets(data_samples, feats['inputs'].shape[-2:])
+    def match_target(self, logits: Tensor, target: Tensor,
+                     feats: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+        """Stage 1 pools the (B, 1, H, W) mask to the patch grid (``patch_target``);
+        stage 2 upsamples the logits bilinearly to the mask."""
+        size = tuple(feats['inputs'].shape[-2:])
+        if tuple(target.shape[-2:]) != size:
+            raise ValueError(f'RISCLIPHead.loss: masks of size {tuple(target.shape[-2:])}, '
+                             f'expected the input size {size} (letterbox the mask with '
+                             'the image)')
         if self.stage == 1:
-            target = self._patch_target(target, logits.shape[-2:])
-        else:
-            logits = _resize(logits, target.shape[-2:])
-        losses = {loss.loss_name: loss(logits, target) for loss in self.losses}
+            return logits, self._patch_target(target, logits.shape[-2:])
+        return _resize(logits, size), target
+
+    def loss_by_feat(self, logits: Tensor, target: Tensor) -> Dict[str, Tensor]:
+        """The losses plus ``iou``, for logging only: the mean per-sample IoU of
+        ``logit > 0`` against ``target > 0.5`` (an empty union counts as 1)."""
+        losses = super().loss_by_feat(logits, target)
         losses['iou'] = _mean_iou(logits.detach() > 0, target > 0.5)
         return losses
 
-    def predict(self, feats: Dict, batch_img_metas: List[dict],
-                test_cfg: Optional[ConfigType] = None) -> Tensor:
+    def predict_by_feat(self, logits: Tensor, feats: Dict[str, Tensor]) -> Tensor:
         """(B, 1, H, W) mask logits at the network input size (bilinear upsampling)."""
-        return _resize(self.forward(feats), feats['inputs'].shape[-2:])
-
-    def _stack_targets(self, data_samples: SampleList, size) -> Tensor:
-        masks = []
-        for i, sample in enumerate(data_samples):
-            if 'gt_sem_seg' not in sample:
-                raise KeyError(f'RISCLIPHead.loss: data sample {i} has no gt_sem_seg')
-            mask = sample.gt_sem_seg.data.float()
-            if mask.dim() == 2:
-                mask = mask[None]
-            if tuple(mask.shape[-2:]) != tuple(size):
-                raise ValueError(f'RISCLIPHead.loss: data sample {i} has a mask of size '
-                                 f'{tuple(mask.shape[-2:])}, expected the input size '
-                                 f'{tuple(size)} (letterbox the mask with the image)')
-            masks.append(mask)
-        return torch.stack(masks)
+        return _resize(logits, feats['inputs'].shape[-2:])
 
     def _patch_target(self, mask: Tensor, grid: Tuple[int, int]) -> Tensor:
         """Pool a (B, 1, H, W) mask to the (h, w) patch grid as ``patch_target`` says."""

@@ -1,2 +1,3 @@
 # Modules are imported for their registrations.
 from . import cris_neck  # noqa: F401
+from . import word_attention_neck  # noqa: F401

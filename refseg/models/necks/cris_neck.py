@@ -1,6 +1,6 @@
 """CRIS cross-modal neck: a text-gated FPN that fuses C3-C5 into one stride-16 map."""
 from collections import OrderedDict
-from typing import List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -117,17 +117,19 @@ class CRISNeck(BaseModule):
         if self.init_cfg is None:
             reset_to_torch_defaults(self)
 
-    def forward(self, img_feats: Sequence[Tensor], sent_feat: Tensor) -> Tensor:
+    def forward(self, img_feats: Sequence[Tensor], text: Dict[str, Tensor]) -> Tensor:
         """Fuse the image pyramid with the sentence state.
 
         Args:
             img_feats (Sequence[Tensor]): (C3, C4, C5) of shapes (B, c3, H/8, W/8),
                 (B, c4, H/16, W/16), (B, c5, H/32, W/32); H, W multiples of 32.
-            sent_feat (Tensor): (B, Cs) sentence state.
+            text (dict): The text encoder's features; CRIS reads only ``sent_feat``,
+                the (B, Cs) sentence state.
 
         Returns:
             Tensor: Fv, (B, c4', H/16, W/16).
         """
+        sent_feat = text['sent_feat']
         c3_map, c4_map, c5_map = self._check_inputs(img_feats, sent_feat)
         gate = self.txt_proj(sent_feat)
         f5 = self.norm_layer(self.f1_v_proj(c5_map) * gate)

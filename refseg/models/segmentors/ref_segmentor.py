@@ -4,7 +4,6 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
-from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
@@ -33,7 +32,9 @@ class RefSegmentor(BaseSegmentor):
         text_encoder (dict): Text encoder config returning ``word_feats``,
             ``sent_feat`` and ``pad_mask``.
         decode_head (dict): Head config taking the feature dict of :meth:`extract_feat`.
-        neck (dict, optional): Cross-modal neck ``neck(img_feats, sent_feat)``.
+        neck (dict, optional): Cross-modal neck ``neck(img_feats, text)``; ``text`` is
+            the text encoder's dict (``word_feats``, ``sent_feat``, ``pad_mask``), so
+            sentence- and word-level fusion necks plug in alike (docs/customize.md).
         context_length (int): L, token positions per expression (CRIS: 17 for
             RefCOCO/RefCOCO+, 22 for RefCOCOg).
         text_override (str, optional): If set, every expression is replaced by this
@@ -67,7 +68,6 @@ class RefSegmentor(BaseSegmentor):
         self.text_override = text_override
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg if test_cfg is not None else dict()
-        self.align_corners = getattr(self.decode_head, 'align_corners', False)
 
     # ------------------------------------------------------------------ text
     def expressions(self, data_samples: SampleList) -> List[str]:
@@ -109,8 +109,7 @@ class RefSegmentor(BaseSegmentor):
         """
         img_feats = self.backbone(inputs)
         text = self.text_encoder(token_ids)
-        vis_feats = self.neck(img_feats, text['sent_feat']) if self.with_neck \
-            else img_feats
+        vis_feats = self.neck(img_feats, text) if self.with_neck else img_feats
         return dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids,
                     **text)
 
@@ -166,7 +165,8 @@ class RefSegmentor(BaseSegmentor):
     # ------------------------------------------------------- postprocessing
     @property
     def threshold(self) -> float:
-        return float(getattr(self.decode_head, 'threshold', None) or 0.5)
+        """Probability above which a pixel is predicted as the referent (the head's)."""
+        return self.decode_head.threshold
 
     def postprocess_result(self, seg_logits: Tensor,
                            data_samples: SampleList) -> SampleList:

@@ -24,9 +24,8 @@ from typing import Dict, List, Mapping, Tuple
 
 from torch import Tensor
 
-#: CLIP text-tower entries that the official model keeps under ``backbone.``.
-TEXT_KEYS = ('token_embedding.', 'positional_embedding', 'transformer.', 'ln_final.',
-             'text_projection')
+# The official model keeps the CLIP text tower's entries under ``backbone.``.
+from ..backbones.clip.weights import TEXT_KEY_PREFIXES
 #: Official entries with no refseg counterpart (dropped on conversion).
 DROPPED_KEYS = ('logit_scale', )
 
@@ -66,7 +65,7 @@ def _official_to_refseg_key(key: str) -> str:
         rest = key[len('backbone.'):]
         if rest.startswith('visual.'):
             return 'backbone.' + rest[len('visual.'):]
-        if rest.startswith(TEXT_KEYS):
+        if rest.startswith(TEXT_KEY_PREFIXES):
             return 'text_encoder.' + rest
         if rest in DROPPED_KEYS:
             return ''

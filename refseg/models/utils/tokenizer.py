@@ -1,11 +1,8 @@
 """CLIP tokenization for referring expressions, on mmseg's bundled BPE (no download)."""
 import warnings
-from typing import List, Sequence
+from typing import Sequence
 
 import torch
-
-SOT_TOKEN = 49406
-EOT_TOKEN = 49407
 
 
 def tokenize_expressions(texts: Sequence[str], context_length: int,
@@ -39,13 +36,3 @@ def tokenize_expressions(texts: Sequence[str], context_length: int,
                     f'length {context_length}: it is truncated (EOT kept last)')
     return tokenize(list(texts), context_length=context_length)
 
-
-def decode_tokens(token_ids: torch.Tensor) -> List[str]:
-    """Turn (B, L) token ids back into text, dropping SOT/EOT and padding."""
-    from mmseg.utils.tokenizer import _tokenizer
-
-    texts = []
-    for row in token_ids.tolist():
-        ids = [t for t in row if t not in (0, SOT_TOKEN, EOT_TOKEN)]
-        texts.append(_tokenizer.decode(ids).strip())
-    return texts

@@ -19,7 +19,7 @@ def tiny_head(decoder=True, projector='TextPixelProjector', **kwargs):
         projector_cfg['text_channels'] = TEXT_DIM
     decoder_cfg = dict(type='VLTransformerDecoder', num_layers=1, embed_dims=DIM,
                        num_heads=2, ffn_dims=32) if decoder else None
-    head = MODELS.build(dict(type='CRISHead', in_channels=DIM, channels=DIM,
+    head = MODELS.build(dict(type='CRISHead', in_channels=DIM,
                              decoder=decoder_cfg, projector=projector_cfg, **kwargs))
     head.init_weights()
     return head
@@ -45,10 +45,10 @@ def samples(masks):
 def test_defaults_follow_the_paper():
     with torch.device('meta'):
         head = MODELS.build(dict(type='CRISHead'))
-    assert head.threshold == 0.35 and head.out_channels == 1
+    assert head.threshold == 0.35 and head.in_channels == 512
     assert len(head.decoder.layers) == 3
     assert head.projector.kernel_size == 3 and head.projector.txt.in_features == 1024
-    assert not hasattr(head, 'conv_seg') and head.dropout is None
+    assert [type(loss).__name__ for loss in head.loss_decode] == ['CrossEntropyLoss']
 
 
 @pytest.mark.parametrize('decoder', [True, False])
@@ -115,5 +115,9 @@ def test_clear_errors():
     inputs['vis_feats'] = (inputs['vis_feats'], )
     with pytest.raises(ValueError, match='neck'):
         head(inputs)
-    with pytest.raises(ValueError, match='out_channels'):
-        tiny_head(out_channels=2)
+    inputs = feats()
+    inputs['vis_feats'] = inputs['vis_feats'][:, :DIM - 1]
+    with pytest.raises(ValueError, match='in_channels=16'):
+        head(inputs)
+    with pytest.raises(ValueError, match='threshold'):
+        tiny_head(threshold=35)

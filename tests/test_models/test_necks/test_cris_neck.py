@@ -53,7 +53,7 @@ def reference_neck(neck: CRISNeck, feats, state):
 
 def test_output_shape_and_stride():
     neck = tiny_neck()
-    out = neck(pyramid(side=64), torch.randn(2, STATE_DIM))
+    out = neck(pyramid(side=64), dict(sent_feat=torch.randn(2, STATE_DIM)))
     assert out.shape == (2, OUT_CHANNELS[1], 4, 4)
 
 
@@ -68,15 +68,15 @@ def test_matches_reference_data_flow():
     feats, state = pyramid(side=96), torch.randn(2, STATE_DIM)
     with torch.no_grad():
         expected = reference_neck(neck, feats, state)
-        torch.testing.assert_close(neck(feats, state), expected)
+        torch.testing.assert_close(neck(feats, dict(sent_feat=state)), expected)
 
 
 def test_sentence_gates_the_output():
     neck = tiny_neck().eval()
     feats = pyramid()
     with torch.no_grad():
-        a = neck(feats, torch.randn(2, STATE_DIM))
-        b = neck(feats, torch.randn(2, STATE_DIM))
+        a = neck(feats, dict(sent_feat=torch.randn(2, STATE_DIM)))
+        b = neck(feats, dict(sent_feat=torch.randn(2, STATE_DIM)))
     assert not torch.allclose(a, b)
 
 
@@ -114,10 +114,10 @@ def test_bad_inputs_raise_clear_errors():
     neck = tiny_neck()
     c3, c4, c5 = pyramid()
     with pytest.raises(ValueError, match='in_channels'):
-        neck((c3, c4, c5[:, :5]), torch.randn(2, STATE_DIM))
+        neck((c3, c4, c5[:, :5]), dict(sent_feat=torch.randn(2, STATE_DIM)))
     with pytest.raises(ValueError, match='divisible by 32'):
-        neck((c3, c4, c5[..., :1, :1]), torch.randn(2, STATE_DIM))
+        neck((c3, c4, c5[..., :1, :1]), dict(sent_feat=torch.randn(2, STATE_DIM)))
     with pytest.raises(ValueError, match='sent_feat'):
-        neck((c3, c4, c5), torch.randn(3, STATE_DIM))
+        neck((c3, c4, c5), dict(sent_feat=torch.randn(3, STATE_DIM)))
     with pytest.raises(ValueError, match='three levels'):
         CRISNeck(in_channels=(16, 32))

@@ -19,10 +19,9 @@ def model():
 
 
 def _sample(text, ori_shape=(48, 64), size=128):
-    matrix, inverse = letterbox_matrix(*ori_shape, size)
     sample = SegDataSample()
     sample.set_metainfo(dict(text=text, ori_shape=ori_shape, img_shape=(size, size),
-                             letterbox_matrix=matrix, letterbox_inverse=inverse))
+                             letterbox_matrix=letterbox_matrix(*ori_shape, size)))
     return sample
 
 
@@ -64,7 +63,7 @@ def test_postprocess_inverts_the_letterbox(model):
     ori_shape, size = (60, 90), 128
     original = np.zeros(ori_shape, np.float32)
     original[10:40, 20:70] = 1
-    matrix, _ = letterbox_matrix(*ori_shape, size)
+    matrix = letterbox_matrix(*ori_shape, size)
     network = cv2.warpAffine(original, matrix, (size, size), flags=cv2.INTER_NEAREST)
     sample = _sample('x', ori_shape, size)
     out = model.postprocess_probs(torch.from_numpy(network)[None, None], [sample])
@@ -77,8 +76,9 @@ def test_warp_to_original_matches_cv2():
     # cv2 quantises interpolation weights to 1/32, so compare on a smooth map.
     ys, xs = np.mgrid[0:64, 0:64].astype(np.float32)
     network = np.sin(xs / 7) * np.cos(ys / 5)
-    matrix, inverse = letterbox_matrix(30, 50, 64)
-    expected = cv2.warpAffine(network, inverse, (50, 30), flags=cv2.INTER_LINEAR)
+    matrix = letterbox_matrix(30, 50, 64)
+    expected = cv2.warpAffine(network, matrix, (50, 30),
+                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
     ours = warp_to_original(torch.from_numpy(network)[None], matrix, (30, 50),
                             mode='bilinear')[0].numpy()
     assert np.abs(ours - expected).max() < 5e-3
@@ -93,3 +93,13 @@ def test_resize_path_without_letterbox(model):
     pred = out[0].pred_sem_seg.data[0]
     assert pred.shape == (20, 30)
     assert pred[:, 16:].all() and not pred[:, :14].any()
+
+
+def test_configured_zero_threshold_is_kept():
+    """A threshold of 0.0 marks every pixel with a positive probability."""
+    cfg = Config.fromfile(TINY)
+    cfg.model.decode_head.threshold = 0.0
+    model = MODELS.build(cfg.model)
+    assert model.threshold == 0.0
+    out = model.postprocess_probs(torch.full((1, 1, 128, 128), 0.2), [_sample('x')])
+    assert out[0].pred_sem_seg.data.all()

@@ -11,7 +11,7 @@ from refseg.registry import PARAM_SCHEDULERS
 
 init_default_scope('refseg')
 
-SCHEDULE = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_', 'schedules',
+SCHEDULE = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', '_base_', 'schedules',
                     'cris_50e.py')
 
 

@@ -15,7 +15,7 @@ from mmseg.structures import SegDataSample
 from refseg.models.segmentors.risclip import lockstep_schedule
 from refseg.registry import MODELS
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 SCHEDULES = osp.join(REPO, 'configs', '_base_', 'schedules')
 SIZE = 64
 TEXTS = ['the red dog on the left', 'man', 'a small blue car behind the tree']
