@@ -1,4 +1,4 @@
-"""Build hook: ship configs/ and tools/ inside the package as ``refseg/.mim/``.
+"""Build hook: ship configs/, tools/ and model-index.yml inside the package as ``refseg/.mim/``.
 
 The metadata lives in pyproject.toml. As in mmseg and mmdet, ``refseg/.mim/configs`` and
 ``refseg/.mim/tools`` are what ``refseg::`` config paths and ``mim`` read. A wheel gets
@@ -14,6 +14,7 @@ from setuptools.command.build_py import build_py
 
 HERE = osp.dirname(osp.abspath(__file__))
 MIM_FOLDERS = ('configs', 'tools')
+MIM_FILES = ('model-index.yml',)
 SKIPPED = shutil.ignore_patterns('__pycache__', '*.pyc')
 
 
@@ -21,9 +22,9 @@ def link_into_checkout() -> None:
     """Point ``refseg/.mim/{configs,tools}`` at the checkout's folders (editable install)."""
     mim = osp.join(HERE, 'refseg', '.mim')
     os.makedirs(mim, exist_ok=True)
-    for name in MIM_FOLDERS:
+    for name in MIM_FOLDERS + MIM_FILES:
         link = osp.join(mim, name)
-        if osp.islink(link):
+        if osp.islink(link) or osp.isfile(link):
             os.remove(link)
         elif osp.isdir(link):
             shutil.rmtree(link)
@@ -44,6 +45,8 @@ class BuildPyWithMim(build_py):
             if osp.lexists(target):
                 shutil.rmtree(target)
             shutil.copytree(osp.join(HERE, name), target, ignore=SKIPPED)
+        for name in MIM_FILES:
+            shutil.copy2(osp.join(HERE, name), osp.join(mim, name))
 
 
 setup(cmdclass={'build_py': BuildPyWithMim})
