@@ -74,16 +74,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def cfg_options(pairs: list) -> dict:
-    """``--cfg-options`` KEY=VALUE pairs as a dict, read as mmengine's DictAction reads them
-    (imported here rather than at parse time, which would import mmengine for --help)."""
-    from mmengine.config import DictAction
-
-    namespace = argparse.Namespace()
-    DictAction(option_strings=[], dest='options')(None, namespace, pairs)
-    return namespace.options
-
-
 def enable_auto_scale_lr(cfg: 'Config') -> None:
     """Switch on MMEngine's linear learning-rate scaling.
 
@@ -123,14 +113,10 @@ def add_vis_backends(cfg: 'Config', names: Sequence[str]) -> None:
 def main() -> None:
     args = parse_args()
 
-    from mmengine.config import Config
-
     from refseg.engine.runner import build_runner, enable_amp, setup_launcher
-    from refseg.utils.config_path import resolve_config_path
+    from refseg.utils.config import load_config
 
-    cfg = Config.fromfile(resolve_config_path(args.config))
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(cfg_options(args.cfg_options))
+    cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
 
     if args.work_dir is not None:

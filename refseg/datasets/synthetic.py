@@ -15,6 +15,7 @@ import os
 import os.path as osp
 import pickle
 import shutil
+import sys
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -483,7 +484,9 @@ def generate_synthetic_refer(out_root: str,
         splits (dict, optional): Split name -> relative weight of its image count; all refs
             of an image share its split, as in RefCOCO (unc). Defaults to
             ``{'train': 6, 'val': 1, 'testA': 1, 'testB': 1}`` (600/100/100/100 images).
-        progress (bool): Show a progress bar. Defaults to True.
+        progress (bool): Show a progress bar when stdout is a terminal (redirected
+            output gets none: its carriage returns would pile up on one line). Defaults
+            to True.
 
     Returns:
         dict: ``images``, ``annotations``, ``refs``, ``sentences`` totals and ``splits``:
@@ -501,7 +504,7 @@ def generate_synthetic_refer(out_root: str,
     image_splits = np.random.default_rng([args['seed'], 1]).permutation(image_splits)
 
     images, annotations, refs = [], [], []
-    bar = ProgressBar(args['num_images']) if progress else None
+    bar = ProgressBar(args['num_images']) if progress and sys.stdout.isatty() else None
     for index, split in enumerate(image_splits):
         rng = np.random.default_rng([args['seed'], 0, index])
         image = dict(id=index + 1, file_name=f'synthetic_{index + 1:06d}.jpg', height=height,

@@ -18,7 +18,7 @@ CHECK_INSTALLED = textwrap.dedent('''
     from mmengine.config import Config
     from mmengine.config.utils import _get_external_cfg_base_path
     from refseg.registry import MODELS
-    from refseg.utils.config_path import resolve_config_path
+    from refseg.utils.config import resolve_config_path
 
     path = resolve_config_path('refseg::cris/cris_r50_refcoco.py')
     assert path.startswith(sys.prefix), path
@@ -87,7 +87,7 @@ def test_wheel_ships_configs_and_resolves_package_paths(venv_python, tmp_path):
 
 def test_wheel_ships_tools(venv_python, tmp_path):
     result = _run_outside(venv_python, tmp_path, '-c',
-                          'import refseg.utils.config_path as c; '
+                          'import refseg.utils.config as c; '
                           'print(c.find_mim_folder("tools"))')
     assert result.returncode == 0, result.stderr
     tools = result.stdout.strip()

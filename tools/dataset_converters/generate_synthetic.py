@@ -16,8 +16,6 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from refseg.datasets.synthetic import DEFAULT_SPLITS, generate_synthetic_refer
-
 
 def parse_split(text: str) -> tuple:
     name, _, weight = text.partition('=')
@@ -37,7 +35,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--image-size', type=int, nargs=2, default=(96, 128),
                         metavar=('HEIGHT', 'WIDTH'), help='image size (default 96 128)')
     parser.add_argument('--splits', type=parse_split, nargs='+',
-                        default=list(DEFAULT_SPLITS.items()), metavar='NAME=WEIGHT',
+                        default=None, metavar='NAME=WEIGHT',
                         help='relative image counts per split '
                         '(default train=6 val=1 testA=1 testB=1)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
@@ -46,9 +44,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+
+    from refseg.datasets.synthetic import DEFAULT_SPLITS, generate_synthetic_refer
+
+    splits = dict(args.splits) if args.splits else dict(DEFAULT_SPLITS)
     counts = generate_synthetic_refer(
         args.out, num_images=args.num_images, image_size=args.image_size, seed=args.seed,
-        splits=dict(args.splits), progress=not args.no_progress)
+        splits=splits, progress=not args.no_progress)
     print(f'wrote {counts["images"]} images, {counts["annotations"]} annotations, '
           f'{counts["refs"]} refs, {counts["sentences"]} sentences to {args.out}')
     for split, split_counts in counts['splits'].items():

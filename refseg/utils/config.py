@@ -1,4 +1,5 @@
-"""Find refseg's configs where they are installed: ``refseg::cris/cris_r50_refcoco.py``.
+"""Read configs the way refseg's tools do: installed ones by ``refseg::`` name, overrides
+from ``--cfg-options`` strings.
 
 A wheel ships configs/ as ``refseg/.mim/configs`` (as mmseg ships ``mmseg/.mim/configs``);
 an editable install links that folder to the checkout's configs/ and a plain checkout on
@@ -6,10 +7,14 @@ an editable install links that folder to the checkout's configs/ and a plain che
 for the OpenMMLab packages in its fixed table (``mmengine.config.utils.MODULE2PACKAGE``), so
 refseg's tools and :func:`refseg.apis.init_model` resolve ``refseg::`` here first.
 """
+import argparse
 import os.path as osp
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
-__all__ = ['PACKAGE_PREFIX', 'find_mim_folder', 'resolve_config_path']
+if TYPE_CHECKING:
+    from mmengine.config import Config
+
+__all__ = ['PACKAGE_PREFIX', 'find_mim_folder', 'resolve_config_path', 'load_config']
 
 PACKAGE_PREFIX = 'refseg::'
 _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -56,3 +61,27 @@ def resolve_config_path(path: str) -> str:
             f'{path!r}: no config {relative!r} in {configs}; refseg:: paths are relative '
             "to refseg's configs/ folder, e.g. 'refseg::cris/cris_r50_refcoco.py'.")
     return config
+
+
+def load_config(path: str, cfg_options: Optional[Sequence[str]] = None) -> 'Config':
+    """Read a config (a path or ``refseg::...``) and apply ``--cfg-options`` overrides.
+
+    The tools take ``--cfg-options`` as plain ``KEY=VALUE`` strings, so that parsing their
+    arguments imports nothing heavy; the strings are read here exactly as mmengine's
+    ``DictAction`` reads them (``key=[a,b]``, ``key=a,b``, numbers, booleans, None).
+
+    Args:
+        path (str): Config file or ``refseg::<path under configs/>``.
+        cfg_options (Sequence[str], optional): ``KEY=VALUE`` overrides.
+
+    Returns:
+        Config: The config with the overrides merged.
+    """
+    from mmengine.config import Config, DictAction
+
+    cfg = Config.fromfile(resolve_config_path(path))
+    if cfg_options:
+        namespace = argparse.Namespace()
+        DictAction(option_strings=[], dest='options')(None, namespace, list(cfg_options))
+        cfg.merge_from_dict(namespace.options)
+    return cfg
