@@ -9,6 +9,7 @@ from mmseg.utils import (ConfigType, MultiConfig, OptConfigType, OptMultiConfig,
 from torch import Tensor
 
 from refseg.registry import MODELS
+from ..losses.focal_dice import build_losses
 
 
 @MODELS.register_module()
@@ -26,7 +27,8 @@ class CRISHead(BaseDecodeHead):
     the bilinearly warped mask); ``mmseg.CrossEntropyLoss(use_sigmoid=True)`` then
     equals ``F.binary_cross_entropy_with_logits(logits, target)`` averaged over
     B x h x w. No pixel is ignored: the letterbox border is background (0), so
-    ``ignore_index`` plays no part.
+    ``ignore_index`` plays no part and ``avg_non_ignore=True`` (set to keep mmseg from
+    warning about its default) averages over the same B x h x w pixels.
 
     Args:
         in_channels (int): Width of ``vis_feats``. Defaults to 512.
@@ -56,7 +58,7 @@ class CRISHead(BaseDecodeHead):
                  threshold: float = 0.35,
                  loss_decode: MultiConfig = dict(
                      type='mmseg.CrossEntropyLoss', use_sigmoid=True,
-                     loss_weight=1.0),
+                     avg_non_ignore=True, loss_weight=1.0),
                  init_cfg: OptMultiConfig = None) -> None:
         if out_channels != 1:
             raise ValueError(f'CRISHead predicts one sigmoid logit: out_channels must '
@@ -71,8 +73,11 @@ class CRISHead(BaseDecodeHead):
             out_channels=out_channels,
             threshold=threshold,
             dropout_ratio=0,
-            loss_decode=loss_decode,
+            loss_decode=[],
             init_cfg=init_cfg)
+        # Built here rather than by BaseDecodeHead, whose mmseg build_loss warns on every
+        # model build that it is deprecated.
+        self.loss_decode = build_losses(loss_decode)
         # the projector replaces BaseDecodeHead's 1x1 classifier
         del self.conv_seg
         self.decoder = MODELS.build(decoder) if decoder is not None else None
@@ -123,10 +128,8 @@ class CRISHead(BaseDecodeHead):
             # nearest samples input pixel (4i, 4j) for a x4 reduction, as CRIS
             target = F.interpolate(target, size=seg_logits.shape[-2:], mode='nearest')
         target = target.squeeze(1)
-        losses_decode = self.loss_decode if isinstance(
-            self.loss_decode, torch.nn.ModuleList) else [self.loss_decode]
         losses = dict()
-        for loss_decode in losses_decode:
+        for loss_decode in self.loss_decode:
             value = loss_decode(seg_logits, target, ignore_index=self.ignore_index)
             losses[loss_decode.loss_name] = losses.get(loss_decode.loss_name, 0) + value
         return losses
