@@ -5,7 +5,7 @@ A wheel ships configs/ as ``refseg/.mim/configs`` (as mmseg ships ``mmseg/.mim/c
 an editable install links that folder to the checkout's configs/ and a plain checkout on
 ``PYTHONPATH`` has configs/ next to the package. mmengine 0.10 resolves ``package::`` only
 for the OpenMMLab packages in its fixed table (``mmengine.config.utils.MODULE2PACKAGE``), so
-refseg's tools and :func:`refseg.apis.init_model` resolve ``refseg::`` here first.
+refseg's tools resolve ``refseg::`` here first.
 """
 import argparse
 import os.path as osp
