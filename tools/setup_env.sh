@@ -69,6 +69,8 @@ if [ -n "$INSTALLED" ] && [ "$(cd "$INSTALLED" 2>/dev/null && pwd -P)" != "$HERE
   echo "Run this checkout with PYTHONPATH=$HERE, or REFSEG_EDITABLE=1 bash tools/setup_env.sh"
   echo "to point the environment's refseg here."
 else
+  # pyproject.toml's build needs setuptools >= 77 (the mmcv source build above pins < 70).
+  $PIP install -q "setuptools>=77" wheel
   $PIP install -q --no-build-isolation -e ".[$EXTRAS]"
 fi
 $PY -c "import torch, mmcv, mmcv.ops, mmengine, mmseg; print('refseg env ok: torch', torch.__version__, 'mmcv', mmcv.__version__, 'mmengine', mmengine.__version__, 'mmseg', mmseg.__version__)"
