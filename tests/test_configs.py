@@ -46,7 +46,7 @@ def pipelines_of(cfg, found=None):
 def load(config):
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     if cfg.get('default_scope') == 'mmdet' and importlib.util.find_spec('mmdet') is None:
-        pytest.skip('needs the optional mmdet (requirements/optional.txt)')
+        pytest.skip('needs the optional mmdet (the mmdet extra in pyproject.toml)')
     return cfg
 
 

@@ -4,26 +4,29 @@
                          [--show-dir DIR] [--cfg-options KEY=VALUE ...]
                          [--launcher none|pytorch|slurm|mpi]
 
-The checkpoint is loaded with ``torch.load(weights_only=True)``. See docs/training.md.
+The checkpoint is loaded with ``torch.load(weights_only=True)``. CONFIG may be a path or
+``refseg::<path under configs/>``. See docs/training.md.
+
+Arguments are parsed before torch, mmengine or refseg are imported, so ``--help`` is quick.
 """
 import argparse
 import inspect
 import os
 import os.path as osp
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import HOOKS, METRICS
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
-from refseg.engine.launcher import LAUNCHERS, build_runner, setup_launcher
-
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 PER_SENTENCE_FILE = 'per_sentence.json'
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Evaluate a refseg checkpoint.')
-    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        'config', help='config file, or refseg::<path under configs/> for an installed one')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--work-dir',
@@ -43,7 +46,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        metavar='KEY=VALUE',
         help='override config settings, e.g. test_evaluator.threshold=0.35; '
         'lists as key=[a,b] or key=a,b, quoted without spaces')
     parser.add_argument(
@@ -58,7 +61,7 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
+def enable_visualization(cfg: 'Config', show: bool, show_dir: Optional[str],
                          wait_time: float) -> None:
     """Switch on drawing in the ``visualization`` default hook.
 
@@ -72,6 +75,8 @@ def enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
             f'--show/--show-dir need default_hooks.visualization in {cfg.filename}; '
             "configs inheriting configs/_base_/default_runtime.py have it "
             "(type='RefSegVisualizationHook').")
+    from mmengine.registry import HOOKS
+
     hook.draw = True
     if show:
         hook.show = True
@@ -90,13 +95,15 @@ def enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
                      'show_dir nor test_out_dir.')
 
 
-def set_output_file(cfg: Config, out: str) -> None:
+def set_output_file(cfg: 'Config', out: str) -> None:
     """Make the test metrics that take ``output_file`` write their per-sentence results.
 
     Raises:
         KeyError: If a test metric type is not registered.
         ValueError: If no test metric takes ``output_file``.
     """
+    from mmengine.registry import METRICS
+
     path = out if out.endswith('.json') else osp.join(out, PER_SENTENCE_FILE)
     evaluator = cfg.test_evaluator
     metrics = [evaluator] if isinstance(evaluator, dict) else list(evaluator)
@@ -130,9 +137,10 @@ def _takes_argument(component_class: type, name: str) -> bool:
 def main() -> None:
     args = parse_args()
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    from refseg.engine.launcher import build_runner, setup_launcher
+    from refseg.utils.config import load_config
+
+    cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
 
     if args.work_dir is not None:

@@ -3,7 +3,7 @@
 # COCO Mask R-CNN (box and mask heads re-initialised for 40 classes; VLPart's PartImageNet
 # baseline also starts from COCO), 1x schedule, batch 16 (8 GPUs x 2).
 #
-# Needs the optional mmdet (requirements/optional.txt):
+# Needs the optional mmdet (the `mmdet` extra: pip install -e ".[mmdet]"):
 #   pip install --no-deps mmdet==3.3.0 && pip install six shapely terminaltables tqdm
 #   python tools/train.py configs/partseg/maskrcnn_r50_fpn_partimagenet.py
 #   python tools/test.py configs/partseg/maskrcnn_r50_fpn_partimagenet.py CHECKPOINT

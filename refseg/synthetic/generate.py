@@ -1,5 +1,6 @@
 """Generating a synthetic world: REFER files, image-text pairs and the marker."""
 import os
+import sys
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -190,7 +191,7 @@ def generate_synthetic_refer(out_root: str,
     images, annotations, refs, grefs = [], [], [], []
     pairs: Dict[str, List[dict]] = {name: [] for name in args['splits']}
     num_sentences = num_gref_sentences = 0
-    bar = ProgressBar(args['num_images']) if progress else None
+    bar = ProgressBar(args['num_images']) if progress and sys.stdout.isatty() else None
     for index, split in enumerate(image_splits):
         split = str(split)
         rng = _stream(args['seed'], STREAM_SCENE, index)

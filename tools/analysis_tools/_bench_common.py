@@ -1,8 +1,9 @@
 """Shared helpers of the benchmark tools: build a model with random weights and make a
 batch of synthetic referring inputs of a given size."""
-from typing import List, Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 
 def build_model(config: str, device: str):
@@ -15,9 +16,10 @@ def build_model(config: str, device: str):
 
 def make_batch(batch_size: int, input_size: int, device: str,
                text: str = 'the man in the red shirt on the left'
-               ) -> Tuple[torch.Tensor, List]:
+               ) -> Tuple['torch.Tensor', List]:
     """Normalised random images and data samples whose original size is the input size
     (so post-processing is the identity warp)."""
+    import torch
     from mmseg.structures import SegDataSample
 
     from refseg.structures import letterbox_matrix

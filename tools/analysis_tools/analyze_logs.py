@@ -1,15 +1,24 @@
-"""Plot training curves from MMEngine's JSON logs.
+"""Plot training curves and training speed from MMEngine's JSON logs.
 
     python tools/analysis_tools/analyze_logs.py plot_curve \
         work_dirs/cris_r50_refcoco/*/vis_data/scalars.json \
         --keys loss mIoU oIoU --out curves.png [--legend run1 run2] [--title TITLE]
+    python tools/analysis_tools/analyze_logs.py cal_train_time \
+        work_dirs/cris_r50_refcoco/*/vis_data/scalars.json [--include-outliers]
 
 A JSON log has one JSON object per line: training lines carry ``iter`` (and ``epoch`` in
 epoch-based runs) with the losses; validation lines carry the metrics and ``step``, which
 is the epoch when metrics are logged by epoch. Every curve is drawn against the iteration:
 a validation step that is an epoch is placed at the last iteration logged in that epoch.
 A key also matches a prefixed name (``mIoU`` matches ``refcoco/mIoU``). Each key gets its
-own panel; several logs share the panels, one line each.
+own panel; several logs share the panels, one line each, labelled by run (the work dir and
+timestamp folders of the log, e.g. ``cris_r50_refcoco/20261121_101010``) unless
+``--legend`` names them.
+
+``cal_train_time`` reads the ``time`` of the training lines (seconds per iteration, averaged
+over the logging interval) and reports, per log, the mean and the slowest and fastest
+epochs. The first line of each epoch includes the data loader's start-up and is left out
+unless ``--include-outliers``.
 """
 import argparse
 import json
@@ -29,10 +38,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     plot.add_argument('--keys', nargs='+', default=['loss'],
                       help='scalars to plot, e.g. loss mIoU oIoU')
     plot.add_argument('--out', required=True, help='output image (.png, .pdf, .svg)')
-    plot.add_argument('--legend', nargs='+', help='one label per log (default: file names)')
+    plot.add_argument('--legend', nargs='+',
+                      help='one label per log (default: the run folders of each log)')
     plot.add_argument('--title', help='figure title')
+    speed = commands.add_parser('cal_train_time', help='seconds per training iteration')
+    speed.add_argument('json_logs', nargs='+', help='JSON logs, as for plot_curve')
+    speed.add_argument('--include-outliers', action='store_true',
+                       help="keep each epoch's first line (data loader start-up)")
     args = parser.parse_args(argv)
-    if args.legend and len(args.legend) != len(args.json_logs):
+    if args.command == 'plot_curve' and args.legend and len(args.legend) != len(
+            args.json_logs):
         parser.error(
             f'--legend has {len(args.legend)} labels for {len(args.json_logs)} logs')
     return args
@@ -90,6 +105,51 @@ def extract_curves(records: List[dict], keys: Sequence[str]) -> Dict[str, Curve]
     return curves
 
 
+def run_labels(json_logs: Sequence[str]) -> List[str]:
+    """One label per log naming its run: the folders above ``vis_data`` that tell the logs
+    apart (``cris_r50_refcoco/20261121_101010`` for ``work_dirs/cris_r50_refcoco/
+    20261121_101010/vis_data/scalars.json``)."""
+    runs = []
+    for path in json_logs:
+        parts = osp.normpath(osp.abspath(path)).split(osp.sep)
+        if len(parts) > 2 and parts[-2] == 'vis_data':
+            parts = parts[:-2]  # .../<timestamp>/vis_data/scalars.json
+        elif parts[-1].endswith('.json'):
+            parts[-1] = osp.splitext(parts[-1])[0]
+        runs.append(parts)
+    depth = 2
+    # Add folders until every label differs (or the paths themselves are the same).
+    while (len({tuple(run[-depth:]) for run in runs}) < len({tuple(run) for run in runs})
+           and depth < max(len(run) for run in runs)):
+        depth += 1
+    return ['/'.join(run[-depth:]) for run in runs]
+
+
+def train_time(records: List[dict], include_outliers: bool = False) -> Dict[str, float]:
+    """Mean seconds per iteration and the slowest / fastest epoch of one log.
+
+    Raises:
+        ValueError: If no training line carries ``time``.
+    """
+    per_epoch: Dict[int, List[float]] = {}
+    for record in records:
+        if 'time' in record and 'iter' in record:
+            per_epoch.setdefault(record.get('epoch', 0), []).append(float(record['time']))
+    if not include_outliers:
+        per_epoch = {epoch: times[1:] for epoch, times in per_epoch.items() if times[1:]}
+    if not per_epoch:
+        raise ValueError('no training line with "time" (and, without --include-outliers, '
+                         'more than one per epoch)')
+    means = {epoch: sum(times) / len(times) for epoch, times in per_epoch.items()}
+    everything = [t for times in per_epoch.values() for t in times]
+    mean = sum(everything) / len(everything)
+    std = (sum((t - mean) ** 2 for t in everything) / len(everything)) ** 0.5
+    slowest = max(means, key=means.get)
+    fastest = min(means, key=means.get)
+    return dict(mean=mean, std=std, slowest_epoch=slowest, slowest=means[slowest],
+                fastest_epoch=fastest, fastest=means[fastest], lines=len(everything))
+
+
 def plot_curves(json_logs: Sequence[str], keys: Sequence[str], out: str,
                 legend: Optional[Sequence[str]] = None,
                 title: Optional[str] = None) -> None:
@@ -98,7 +158,7 @@ def plot_curves(json_logs: Sequence[str], keys: Sequence[str], out: str,
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    labels = list(legend) if legend else [osp.basename(p) for p in json_logs]
+    labels = list(legend) if legend else run_labels(json_logs)
     logs = [read_json_log(path) for path in json_logs]
     all_curves = [extract_curves(records, keys) for records in logs]
     for key in keys:
@@ -127,6 +187,14 @@ def plot_curves(json_logs: Sequence[str], keys: Sequence[str], out: str,
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    if args.command == 'cal_train_time':
+        for label, path in zip(run_labels(args.json_logs), args.json_logs):
+            stats = train_time(read_json_log(path), args.include_outliers)
+            print(f'{label} ({path}): {stats["mean"]:.4f} s/iter on average '
+                  f'(std {stats["std"]:.4f}, {stats["lines"]} log lines); slowest epoch '
+                  f'{stats["slowest_epoch"]}: {stats["slowest"]:.4f} s/iter, fastest epoch '
+                  f'{stats["fastest_epoch"]}: {stats["fastest"]:.4f} s/iter')
+        return 0
     plot_curves(args.json_logs, args.keys, args.out, args.legend, args.title)
     print(f'wrote {args.out}')
     return 0

@@ -8,7 +8,8 @@ Example::
 Times the whole ``model.predict`` (tokenization, encoders, head, post-processing) under
 ``torch.inference_mode``. On CPU the peak memory is the process's peak resident set size
 during the timed loop (``VmHWM`` after resetting it); on CUDA it is
-``torch.cuda.max_memory_allocated`` above the weights.
+``torch.cuda.max_memory_allocated`` above the weights. Arguments are parsed before torch
+is imported, so ``--help`` is quick.
 """
 import argparse
 import json
@@ -17,10 +18,7 @@ import os.path as osp
 import sys
 import time
 
-import torch
-
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _bench_common import build_model, make_batch  # noqa: E402
 
 
 def parse_args():
@@ -31,7 +29,8 @@ def parse_args():
                         help='square input side (default: the config\'s img_size or 416)')
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', default=None,
+                        help='cpu, cuda or cuda:N (default: cuda when a GPU is available)')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--amp', action='store_true', help='autocast (bf16 on CPU, fp16 on CUDA)')
     parser.add_argument('--out', help='append the results as JSON lines to this file')
@@ -55,11 +54,16 @@ def _peak_rss_mib() -> float:
 
 
 def _sync(device: str) -> None:
+    import torch
+
     if device.startswith('cuda'):
         torch.cuda.synchronize()
 
 
 def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
+    import torch
+    from _bench_common import make_batch
+
     inputs, samples = make_batch(batch_size, input_size, device)
     dtype = torch.float16 if device.startswith('cuda') else torch.bfloat16
     autocast = torch.autocast(device_type=device.split(':')[0], dtype=dtype, enabled=amp)
@@ -97,8 +101,31 @@ def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
     }
 
 
+def check_device(device: str) -> None:
+    """Refuse a CUDA device that this torch build or machine does not have.
+
+    Raises:
+        SystemExit: With a message naming the device and what is available.
+    """
+    import torch
+
+    if not device.startswith('cuda') or torch.cuda.is_available():
+        return
+    why = ('this torch build has no CUDA support' if torch.version.cuda is None else
+           'no GPU is visible (check CUDA_VISIBLE_DEVICES and the driver)')
+    raise SystemExit(f'--device {device}: no GPU is available ({why}; torch '
+                     f'{torch.__version__}). Benchmark on the CPU with --device cpu.')
+
+
 def main():
     args = parse_args()
+
+    import torch
+    from _bench_common import build_model
+
+    if args.device is None:
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    check_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     model, cfg = build_model(args.config, args.device)

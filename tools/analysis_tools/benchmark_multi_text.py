@@ -25,10 +25,10 @@ import json
 import platform
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence
 
-import numpy as np
-import torch
+if TYPE_CHECKING:
+    import numpy as np
 
 EXPRESSIONS = [
     'the man in the red shirt on the left', 'a white dog lying on the grass',
@@ -64,6 +64,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def fastest(run: Callable[[], object], repeats: int, device: str,
             clock: Callable[[], float]) -> float:
     """Seconds of the fastest of ``repeats`` runs, after one warm-up run."""
+    import torch
+
     run()
     times = []
     for _ in range(repeats):
@@ -77,7 +79,7 @@ def fastest(run: Callable[[], object], repeats: int, device: str,
     return min(times)
 
 
-def benchmark(model, image: np.ndarray, num_texts: Sequence[int], repeats: int,
+def benchmark(model, image: 'np.ndarray', num_texts: Sequence[int], repeats: int,
               device: str, clock: Callable[[], float]) -> List[Dict[str, float]]:
     import refseg.apis.inference as api
 
@@ -114,9 +116,14 @@ def markdown_table(rows: List[Dict[str, float]]) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+
+    import numpy as np
+    import torch
+
+    from refseg.apis import init_model
+
     if args.threads:
         torch.set_num_threads(args.threads)
-    from refseg.apis import init_model
 
     model = init_model(args.config, device=args.device)
     rng = np.random.default_rng(0)

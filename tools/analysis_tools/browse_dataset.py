@@ -8,18 +8,16 @@ with the expression on it. Training pipelines letterbox image and mask together,
 drawing shows the network input; test pipelines keep the mask at the original resolution,
 so it is drawn over the original image. Files are named
 ``{split}_{index:05d}_{image stem}_ref{ref_id}_sent{sent_id}.png`` (ids when present), one
-per sample, so several sentences of one image do not overwrite each other.
+per sample, so several sentences of one image do not overwrite each other. A progress bar
+is drawn only when stdout is a terminal.
 """
 import argparse
 import os.path as osp
 import sys
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
-import mmcv
-import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -33,7 +31,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='seconds each shown drawing stays')
     parser.add_argument('--max-samples', type=int, default=20,
                         help='number of samples to draw (<= 0: all)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
                         help='override config entries, e.g. '
                         'train_dataloader.dataset.data_root=data/coco')
     args = parser.parse_args(argv)
@@ -53,13 +51,16 @@ def sample_name(split: str, index: int, metainfo: dict) -> str:
     return '_'.join(parts)
 
 
-def image_for_mask(inputs, data_sample) -> np.ndarray:
+def image_for_mask(inputs, data_sample) -> 'np.ndarray':
     """The RGB image the sample's ground truth is aligned with.
 
     Args:
         inputs (Tensor): (3, H, W) BGR pipeline output.
         data_sample (SegDataSample): With ``gt_sem_seg`` (1, h, w).
     """
+    import mmcv
+    import numpy as np
+
     gt_shape = tuple(data_sample.gt_sem_seg.shape)
     network_img = inputs.permute(1, 2, 0).numpy()[..., ::-1].astype(np.uint8)
     if gt_shape == network_img.shape[:2]:
@@ -75,12 +76,15 @@ def image_for_mask(inputs, data_sample) -> np.ndarray:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+
+    from mmengine.registry import init_default_scope
+    from mmengine.utils import ProgressBar
+
     from refseg.registry import DATASETS
+    from refseg.utils.config import load_config
     from refseg.visualization import RefSegLocalVisualizer
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     loader_key = f'{args.split}_dataloader'
     if not cfg.get(loader_key):
         print(f'error: {args.config} has no {loader_key}', file=sys.stderr)
@@ -90,7 +94,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     visualizer = RefSegLocalVisualizer(name='browse_dataset')
 
     count = len(dataset) if args.max_samples <= 0 else min(args.max_samples, len(dataset))
-    progress = ProgressBar(count)
+    progress = ProgressBar(count) if sys.stdout.isatty() else None
     for index in range(count):
         item = dataset[index]
         sample = item['data_samples']
@@ -102,8 +106,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         visualizer.add_datasample(name, image_for_mask(item['inputs'], sample), sample,
                                   draw_pred=False, show=not args.not_show,
                                   wait_time=args.show_interval, out_file=out_file)
-        progress.update()
-    print()
+        if progress is not None:
+            progress.update()
+    if progress is not None:
+        print()
     return 0
 
 

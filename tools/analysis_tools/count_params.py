@@ -11,16 +11,13 @@ named in ``--expand`` get one row per child instead (``cfe.cross_attns``,
 """
 import argparse
 from collections import OrderedDict
-from typing import Dict, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Sequence, Tuple
 
-import torch.nn as nn
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-
-from refseg.registry import MODELS
+if TYPE_CHECKING:
+    import torch.nn as nn
 
 
-def count_by_module(model: nn.Module,
+def count_by_module(model: 'nn.Module',
                     expand: Sequence[str] = ()) -> Dict[str, Tuple[int, int]]:
     """``{module name: (total, trainable)}`` per top-level module, or per child for the
     modules in ``expand``, in order of first appearance."""
@@ -55,16 +52,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--expand', nargs='*', default=['cfe', 'decode_head'],
                         help='top-level modules listed per child (default: cfe '
                         'decode_head)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
                         help='override config settings, e.g. model.stage=2')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+
+    from mmengine.registry import init_default_scope
+
+    from refseg.registry import MODELS
+    from refseg.utils.config import load_config
+
+    cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'refseg'))
     model = MODELS.build(cfg.model)
     print(f'{args.config}')

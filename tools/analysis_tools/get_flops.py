@@ -6,16 +6,13 @@ Example::
 
 FLOPs are counted by MMEngine's ``FlopAnalyzer`` (one fused multiply-add = 1 FLOP, the
 fvcore convention) on the tensor path ``model.forward_tokens(image, token_ids)`` with random
-weights.
+weights. Arguments are parsed before torch is imported, so ``--help`` is quick.
 """
 import argparse
 import os.path as osp
 import sys
 
-import torch
-
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _bench_common import build_model  # noqa: E402
 
 
 def parse_args():
@@ -24,16 +21,6 @@ def parse_args():
     parser.add_argument('--input-size', type=int, default=None)
     parser.add_argument('--no-flops', action='store_true', help='parameters only')
     return parser.parse_args()
-
-
-class _TensorForward(torch.nn.Module):
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, inputs, token_ids):
-        return self.model.forward_tokens(inputs, token_ids)
 
 
 def parameter_table(model) -> str:
@@ -49,8 +36,28 @@ def parameter_table(model) -> str:
     return '\n'.join(rows)
 
 
+def tensor_forward(model):
+    """``model`` as a module whose forward is the tensor path FlopAnalyzer traces."""
+    import torch
+
+    class TensorForward(torch.nn.Module):
+
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, inputs, token_ids):
+            return self.model.forward_tokens(inputs, token_ids)
+
+    return TensorForward(model)
+
+
 def main():
     args = parse_args()
+
+    import torch
+    from _bench_common import build_model
+
     model, cfg = build_model(args.config, 'cpu')
     input_size = args.input_size or cfg.get('img_size', 416)
     print(f'config: {args.config}  input: {input_size}x{input_size}')
@@ -63,7 +70,7 @@ def main():
     tokens = tokens[:, :context_length]
     image = torch.randn(1, 3, input_size, input_size)
     with torch.inference_mode():
-        flops = FlopAnalyzer(_TensorForward(model), (image, tokens))
+        flops = FlopAnalyzer(tensor_forward(model), (image, tokens))
         flops.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
         total = flops.total()
     print(f'FLOPs (batch 1): {total / 1e9:.2f} G')

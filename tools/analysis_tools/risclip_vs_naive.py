@@ -23,18 +23,17 @@ slow-down of two torch threads on a shared 2-core CPU.
 import argparse
 import os.path as osp
 import time
-from typing import Dict
+from typing import TYPE_CHECKING, Dict
 
-import torch
-from mmengine.config import Config
-from mmengine.runner import Runner
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs', 'synthetic')
 METRICS = ('mIoU', 'oIoU', 'Prec@50')
 
 
-def shorten(cfg: Config, iters: int, work_dir: str) -> Config:
+def shorten(cfg: 'Config', iters: int, work_dir: str) -> 'Config':
     """Set the run length (warm-up kept, poly decay to ``iters``) and the work dir."""
     cfg.work_dir = work_dir
     cfg.train_cfg.update(max_iters=iters, val_interval=iters)
@@ -48,6 +47,9 @@ def shorten(cfg: Config, iters: int, work_dir: str) -> Config:
 
 def train(config: str, iters: int, work_dir: str, **overrides) -> Dict[str, float]:
     """Train one config and return its final val metrics, trainable params and time."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
     cfg = shorten(Config.fromfile(osp.join(CONFIGS, config)), iters, work_dir)
     cfg.merge_from_dict(overrides)
     start = time.time()
@@ -78,6 +80,9 @@ def main() -> None:
         if getattr(args, name) < 1:
             raise SystemExit(f'--{name.replace("_", "-")} must be >= 1')
     naive_iters = args.naive_iters or args.stage1_iters + args.stage2_iters
+
+    import torch
+
     torch.set_num_threads(args.threads)
 
     stage1 = train('risclip_tiny_synthetic_stage1.py', args.stage1_iters,

@@ -21,9 +21,6 @@ import sys
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from refseg.datasets.imagenet_classes import PARTIMAGENET_OBJECT_CLASSES, is_wnid
-from refseg.datasets.partimagenet import load_part_annotations
-
 # (images, part annotations) per split of the Seg release. Train and test are the numbers
 # of the task's source document; val is inferred from the 24,095 images / 111,960 parts of
 # the whole dataset. The OOD release publishes image counts only (README).
@@ -59,6 +56,8 @@ def compare(found: int, published: Optional[int], inferred: bool) -> str:
 
 def wnid_problems(parts: dict) -> List[str]:
     """Wnids without a shipped name, and part superclasses contradicting the table."""
+    from refseg.datasets.imagenet_classes import PARTIMAGENET_OBJECT_CLASSES, is_wnid
+
     problems = []
     unknown: Counter = Counter()
     contradicting: Counter = Counter()
@@ -87,6 +86,8 @@ def wnid_problems(parts: dict) -> List[str]:
 def check_split(root: str, layout: str, split: str,
                 check_images: bool) -> Tuple[bool, bool]:
     """Print one split's report; returns (counts differ from published, problems found)."""
+    from refseg.datasets.partimagenet import load_part_annotations
+
     ann_file, img_dir = split_paths(root, layout, split)
     if not osp.isfile(ann_file):
         print(f'{split}: annotation file {ann_file} not found')

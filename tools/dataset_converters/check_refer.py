@@ -20,11 +20,6 @@ import sys
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
-from mmengine.fileio import load
-
-from refseg.datasets.refcoco import load_refs
-from refseg.structures.coco_mask import mask_ann_problem
-
 # Refs and sentences per split as published with the datasets (ETRIS #9 lists the refs;
 # CRIS hard-codes the same ref counts). None: no published number to compare with.
 PUBLISHED = {
@@ -58,6 +53,8 @@ def split_statistics(refs: List[dict]) -> Dict[str, Dict[str, int]]:
 
 def find_problems(refs: List[dict], instances: dict, img_dir: Optional[str]) -> List[str]:
     """Human-readable problems of the refs against ``instances.json`` (and image files)."""
+    from refseg.structures.coco_mask import mask_ann_problem
+
     images = {image['id']: image for image in instances['images']}
     annotations = {ann['id']: ann for ann in instances['annotations']}
     found: Dict[str, List[str]] = defaultdict(list)
@@ -147,6 +144,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not osp.isfile(path):
             print(f'error: {path} does not exist (see docs/dataset_prepare.md)')
             return 2
+    from mmengine.fileio import load
+
+    from refseg.datasets.refcoco import load_refs
+
     instances = load(ann_file, file_format='json')
     refs = load_refs(split_file)
     published = PUBLISHED.get((args.dataset, args.split_by))

@@ -17,17 +17,13 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from refseg.datasets.partimagenet_synthetic import (DEFAULT_NUM_IMAGES,
-                                                    generate_partimagenet)
-
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='output folder, e.g. data/partimagenet_synthetic')
     parser.add_argument('--num-images', type=int, nargs=3,
-                        default=tuple(DEFAULT_NUM_IMAGES.values()),
-                        metavar=('TRAIN', 'VAL', 'TEST'),
-                        help='images per split (default %(default)s)')
+                        default=None, metavar=('TRAIN', 'VAL', 'TEST'),
+                        help="images per split (default: the generator's DEFAULT_NUM_IMAGES)")
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     parser.add_argument('--image-size', type=int, nargs=2, default=(64, 128),
                         metavar=('MIN', 'MAX'),
@@ -42,7 +38,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    num_images = dict(zip(('train', 'val', 'test'), args.num_images))
+
+    from refseg.datasets.partimagenet_synthetic import (DEFAULT_NUM_IMAGES,
+                                                        generate_partimagenet)
+
+    num_images = (dict(zip(('train', 'val', 'test'), args.num_images)) if args.num_images
+                  else dict(DEFAULT_NUM_IMAGES))
     summary = generate_partimagenet(
         args.out, num_images=num_images, seed=args.seed, layout=args.layout,
         image_size=tuple(args.image_size), with_defects=not args.no_defects)

@@ -9,21 +9,18 @@ The weights keep the checkpoint's dtype (fp16 for OpenAI's archives);
 loading copies them into the fp32 parameters.
 """
 import argparse
-from typing import Callable, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
 
-import torch
-from torch import Tensor
-
-from refseg.models.backbones.clip import (clip_to_refseg_state_dict,
-                                          infer_clip_config,
-                                          load_clip_state_dict,
-                                          resize_pos_embed)
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
-def resize_visual_grid(state_dict: Dict[str, Tensor],
-                       image_size: int) -> Dict[str, Tensor]:
+def resize_visual_grid(state_dict: Dict[str, 'Tensor'],
+                       image_size: int) -> Dict[str, 'Tensor']:
     """Resize ``visual.positional_embedding`` (OpenAI layout) bicubically to
     the grid of ``image_size`` (ViT: size // patch; ResNet: size // 32)."""
+    from refseg.models.backbones.clip import infer_clip_config, resize_pos_embed
+
     visual = infer_clip_config(state_dict)['visual']
     if visual is None:
         raise ValueError('--image-size was given but the checkpoint has no '
@@ -44,9 +41,14 @@ def resize_visual_grid(state_dict: Dict[str, Tensor],
 def convert(src: str,
             dst: str,
             image_size: Optional[int] = None,
-            verbose: bool = False) -> Dict[str, Tensor]:
+            verbose: bool = False) -> Dict[str, 'Tensor']:
     """Read CLIP weights from ``src``, save refseg keys to ``dst``, print the
     tower configs that match them, and return the saved dict."""
+    import torch
+
+    from refseg.models.backbones.clip import (clip_to_refseg_state_dict, infer_clip_config,
+                                              load_clip_state_dict)
+
     state_dict = load_clip_state_dict(src)
     if image_size is not None:
         state_dict = resize_visual_grid(state_dict, image_size)
@@ -68,7 +70,7 @@ def convert(src: str,
 def main(description: str,
          src_help: str,
          check_source: Callable[[str], None],
-         argv: Optional[Sequence[str]] = None) -> Dict[str, Tensor]:
+         argv: Optional[Sequence[str]] = None) -> Dict[str, 'Tensor']:
     """Parse ``argv``, validate the source with ``check_source`` and
     convert."""
     parser = argparse.ArgumentParser(description=description)

@@ -14,20 +14,21 @@ The source may be a training checkpoint (``{'epoch', 'state_dict', 'optimizer',
 import argparse
 import os.path as osp
 import pickle
-from typing import Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Optional, Sequence
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-from refseg.models.utils.cris_checkpoint import cris_official_to_refseg
 
-
-def load_official_state_dict(path: str) -> Dict[str, torch.Tensor]:
+def load_official_state_dict(path: str) -> Dict[str, 'torch.Tensor']:
     """Read a CRIS checkpoint with ``weights_only=True`` and return its state dict.
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
         ValueError: If the file cannot be read safely or holds no state dict.
     """
+    import torch
+
     if not osp.isfile(path):
         raise FileNotFoundError(f'CRIS checkpoint not found: {path}')
     try:
@@ -48,8 +49,12 @@ def load_official_state_dict(path: str) -> Dict[str, torch.Tensor]:
     return checkpoint
 
 
-def convert(src: str, dst: str) -> Dict[str, torch.Tensor]:
+def convert(src: str, dst: str) -> Dict[str, 'torch.Tensor']:
     """Convert ``src`` (official layout) and save ``{'state_dict': ...}`` to ``dst``."""
+    import torch
+
+    from refseg.models.utils.cris_checkpoint import cris_official_to_refseg
+
     converted = cris_official_to_refseg(load_official_state_dict(src))
     torch.save({'state_dict': converted}, dst)
     return converted

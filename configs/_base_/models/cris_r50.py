@@ -62,7 +62,8 @@ model = dict(
             kernel_size=3,
             norm_cfg=norm_cfg),
         loss_decode=dict(
-            type='mmseg.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
+            type='mmseg.CrossEntropyLoss', use_sigmoid=True, avg_non_ignore=True,
+            loss_weight=1.0)),
     train_cfg=dict(),
     # sigmoid, bicubic (align_corners=True) to 416, inverse letterbox, > threshold
     test_cfg=dict(upsample_mode='bicubic', warp_mode='bicubic'))

@@ -24,7 +24,9 @@ class CRISHead(BaseRefHead):
     the official code). The targets may be soft (values in [0, 1] at the borders of
     the bilinearly warped mask); ``mmseg.CrossEntropyLoss(use_sigmoid=True)`` then
     equals ``F.binary_cross_entropy_with_logits(logits, target)`` averaged over
-    B x h x w. No pixel is ignored: the letterbox border is background (0).
+    B x h x w. No pixel is ignored: the letterbox border is background (0), so
+    ``ignore_index`` plays no part and ``avg_non_ignore=True`` (set to keep mmseg from
+    warning about its default) averages over the same B x h x w pixels.
 
     Args:
         in_channels (int): Width C of ``vis_feats``, checked on every forward.
@@ -48,7 +50,7 @@ class CRISHead(BaseRefHead):
                  threshold: float = 0.35,
                  loss_decode: MultiConfig = dict(
                      type='mmseg.CrossEntropyLoss', use_sigmoid=True,
-                     loss_weight=1.0),
+                     avg_non_ignore=True, loss_weight=1.0),
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(loss_decode=loss_decode, threshold=threshold, init_cfg=init_cfg)
         self.in_channels = in_channels

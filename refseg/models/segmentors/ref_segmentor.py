@@ -9,7 +9,7 @@ from torch import Tensor
 
 from refseg.registry import MODELS
 from refseg.structures.letterbox import warp_to_original
-from ..utils.tokenizer import tokenize_expressions
+from ..utils.tokenizer import TruncationLog, tokenize_expressions
 
 
 @MODELS.register_module()
@@ -65,6 +65,7 @@ class RefSegmentor(BaseSegmentor):
             self.neck = MODELS.build(neck)
         self.decode_head = MODELS.build(decode_head)
         self.context_length = context_length
+        self.truncations = TruncationLog()  # one warning per model, i.e. per run
         self.text_override = text_override
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg if test_cfg is not None else dict()
@@ -87,7 +88,7 @@ class RefSegmentor(BaseSegmentor):
     def tokenize(self, texts: List[str]) -> Tensor:
         """(B, L) CLIP token ids on the model's device."""
         device = next(self.parameters()).device
-        return tokenize_expressions(texts, self.context_length).to(device)
+        return tokenize_expressions(texts, self.context_length, self.truncations).to(device)
 
     # -------------------------------------------------------------- features
     def extract_feat(self, inputs: Tensor, data_samples: SampleList) -> Dict:

@@ -1,3 +1,3 @@
-from .tokenizer import tokenize_expressions
+from .tokenizer import TruncationLog, tokenize_expressions
 
-__all__ = ['tokenize_expressions']
+__all__ = ['TruncationLog', 'tokenize_expressions']

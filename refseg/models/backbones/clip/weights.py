@@ -48,6 +48,16 @@ TEXT_KEY_PREFIXES = ('token_embedding.', 'positional_embedding',
 WEIGHT_FILE_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.ckpt')
 HF_WEIGHT_FILES = ('model.safetensors', 'model.safetensors.index.json',
                    'pytorch_model.bin', 'pytorch_model.bin.index.json')
+# OpenAI's archives, as the `clip` package downloads them: the SHA-256 of each file is the
+# folder name in its URL.
+OPENAI_CLIP_SHA256 = {
+    'RN50.pt': 'afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762',
+    'RN101.pt': '8fa8567bab74a42d41c5915025a8e4538c3bdbe8804a470a72f30b0d94fab599',
+    'ViT-B-16.pt': '5806e77cd80f8b59890b7e101eabd078d9fb84e6937f9e85e4ecb61988df416f',
+    'ViT-L-14.pt': 'b8cca3fd41ae0c99ba7e8951adf17d267cdb84cd88be6f7c2e0eca1737a03836',
+}
+OPENAI_CLIP_URL = 'https://openaipublic.azureedge.net/clip/models/{sha256}/{name}'
+HF_CLIP_REPOS = ('openai/clip-vit-base-patch16', 'openai/clip-vit-large-patch14')
 
 
 # --------------------------------------------------------------------------
@@ -85,14 +95,28 @@ def load_clip_state_dict(path: str) -> 'OrderedDict[str, Tensor]':
     elif _looks_like_hub_id(path):
         state_dict = _read_hf_hub(path)
     else:
-        raise FileNotFoundError(f'CLIP checkpoint not found: {path!r} is '
-                                'neither a file nor a folder')
+        raise FileNotFoundError(missing_clip_weights_message(path))
     if any(
             key.startswith(('text_model.', 'vision_model.'))
             for key in state_dict):
         state_dict = convert_hf_clip_state_dict(state_dict)
     _check_openai_layout(state_dict, path)
     return OrderedDict(state_dict)
+
+
+def missing_clip_weights_message(path: str) -> str:
+    """What to say when the CLIP weights at ``path`` are missing: where to get them."""
+    name = osp.basename(path)
+    known = {name: OPENAI_CLIP_SHA256[name]} if name in OPENAI_CLIP_SHA256 else (
+        OPENAI_CLIP_SHA256)
+    sources = '; '.join(
+        f'{file}: {OPENAI_CLIP_URL.format(sha256=sha256, name=file)} (SHA-256 {sha256})'
+        for file, sha256 in known.items())
+    return (f'CLIP checkpoint not found: {path!r} is neither a file nor a folder. '
+            f"Download OpenAI's weights to that path ({sources}; check with sha256sum), "
+            'or point the config at a Hugging Face CLIPModel folder '
+            f'({" or ".join(HF_CLIP_REPOS)}, saved with save_pretrained). '
+            'See docs/get_started.md, "Data and CLIP weights".')
 
 
 def _is_torchscript_archive(path: str) -> bool:
