@@ -18,9 +18,6 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from refseg.synthetic import (DEFAULT_IMAGE_SIZE, DEFAULT_NUM_IMAGES, DEFAULT_SPLITS,
-                              generate_synthetic_refer)
-
 
 def parse_split(text: str) -> tuple:
     name, _, weight = text.partition('=')
@@ -34,25 +31,31 @@ def parse_split(text: str) -> tuple:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='output folder, e.g. data/synthetic')
-    parser.add_argument('--num-images', type=int, default=DEFAULT_NUM_IMAGES,
-                        help=f'images over all splits (default {DEFAULT_NUM_IMAGES})')
+    parser.add_argument('--num-images', type=int, default=None,
+                        help='images over all splits (default: the generator\'s, 1500)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
-    parser.add_argument('--image-size', type=int, nargs=2, default=DEFAULT_IMAGE_SIZE,
+    parser.add_argument('--image-size', type=int, nargs=2, default=None,
                         metavar=('HEIGHT', 'WIDTH'),
-                        help='image size (default {} {})'.format(*DEFAULT_IMAGE_SIZE))
+                        help="image size (default: the generator's, 192 256)")
     parser.add_argument('--splits', type=parse_split, nargs='+',
-                        default=list(DEFAULT_SPLITS.items()), metavar='NAME=WEIGHT',
-                        help='relative image counts per split (default {})'.format(
-                            ' '.join(f'{k}={v}' for k, v in DEFAULT_SPLITS.items())))
+                        default=None, metavar='NAME=WEIGHT',
+                        help="relative image counts per split (default: the generator's, "
+                        'train=12 val=1 testA=1 testB=1)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+
+    from refseg.synthetic import generate_synthetic_refer
+
+    # Options left out keep the generator's defaults.
+    given = dict(num_images=args.num_images, image_size=args.image_size,
+                 splits=dict(args.splits) if args.splits else None)
     counts = generate_synthetic_refer(
-        args.out, num_images=args.num_images, image_size=args.image_size, seed=args.seed,
-        splits=dict(args.splits), progress=not args.no_progress)
+        args.out, seed=args.seed, progress=not args.no_progress,
+        **{key: value for key, value in given.items() if value is not None})
     print(f'wrote {counts["images"]} images, {counts["annotations"]} annotations, '
           f'{counts["refs"]} refs, {counts["sentences"]} sentences, {counts["pairs"]} '
           f'image-text pairs, {counts["grefs"]} gRES refs to {args.out}')
