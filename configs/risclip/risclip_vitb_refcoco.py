@@ -6,35 +6,25 @@
 # or one at a time:
 #   bash tools/dist_train.sh configs/risclip/risclip_vitb_refcoco_stage1.py 4
 #   bash tools/dist_train.sh configs/risclip/risclip_vitb_refcoco.py 4
-_base_ = [
-    '../_base_/models/risclip_vitb16.py', '../_base_/datasets/refcoco.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/risclip_stage2_20k.py'
-]
-
-# The model base's crop_size (448): the letterbox must produce exactly that size.
-img_size = 448
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadRefMask'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='PackRefSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='LoadRefMask'),
-    dict(type='PackRefSegInputs'),
-]
-# 8 per GPU on 4 GPUs: the total batch of 32 the learning rate is set for.
-train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+_base_ = ['./risclip_vitb_refcoco_stage1.py']
 
 model = dict(stage=2)
 load_from = 'work_dirs/risclip_vitb_refcoco_stage1/iter_60000.pth'
 
-# Iteration-based logs and checkpoints (default_runtime.py counts epochs).
-log_processor = dict(by_epoch=False)
-default_hooks = dict(
-    logger=dict(log_metric_by_epoch=False),
-    checkpoint=dict(by_epoch=False, interval=2000))
+# Stage 1's optimiser over 20k iterations. With model.finetune_stage1=True the
+# CFE/SKE/grounding parameters are trained too, at 0.1x lr.
+optim_wrapper = dict(
+    paramwise_cfg=dict(
+        custom_keys={
+            'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),
+            'cfe.': dict(lr_mult=0.1),
+            'ske.': dict(lr_mult=0.1),
+        }))
+max_iters = 20000
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=1000),
+    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=1000, end=max_iters),
+]
+val_interval = 2000
+train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
+default_hooks = dict(checkpoint=dict(interval=val_interval))

@@ -2,7 +2,6 @@
 # Stage 1 by default; the stage-2 configs set model.stage=2 and load the stage-1 checkpoint.
 # Every RISCLIP choice the paper leaves open is an option below (docs/model_zoo.md, RISCLIP).
 clip_checkpoint = 'pretrain/ViT-B-16.pt'  # OpenAI archive; any source CLIPPretrained reads
-crop_size = (448, 448)  # 28 x 28 patches; positional embeddings resized bicubically
 data_preprocessor = dict(
     type='mmseg.SegDataPreProcessor',
     mean=[122.7709, 116.7460, 104.0937],
@@ -10,7 +9,9 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=0,
-    size=crop_size)
+    # The configs set it to (img_size, img_size): 448 gives 28 x 28 patches (positional
+    # embeddings resized bicubically).
+    size=None)
 model = dict(
     type='RISCLIPSegmentor',
     data_preprocessor=data_preprocessor,

@@ -1,14 +1,12 @@
 # RISCLIP stage 1: CFE + SKE + grounding on patch-level targets.
 # AdamW lr 5e-5 at a total batch of 32 (e.g. 4 GPUs x 8), wd 5e-3 with no decay on norms,
 # biases and the grounding scale/bias, 1k-iteration linear warm-up then poly (0.9) decay,
-# gradient clipping at 1.0, bf16 autocast. Configs using it count iterations in their logs
-# and checkpoints (default_runtime.py counts epochs):
-#   log_processor = dict(by_epoch=False)
-#   default_hooks = dict(logger=dict(log_metric_by_epoch=False),
-#                        checkpoint=dict(by_epoch=False, interval=5000))
+# gradient clipping at 1.0, bf16 autocast. Logs and checkpoints count iterations.
 # AmpOptimWrapper needs CUDA. CPU fallback (debugging only), in a config inheriting this one:
 #   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer={{_base_.optimizer}},
 #                        clip_grad={{_base_.clip_grad}}, paramwise_cfg={{_base_.paramwise_cfg}})
+_base_ = ['../default_runtime.py']
+
 optimizer = dict(
     type='AdamW', lr=5e-5, betas=(0.9, 0.999), eps=1e-8, weight_decay=5e-3)
 clip_grad = dict(max_norm=1.0, norm_type=2)
@@ -30,8 +28,15 @@ param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False,
          begin=warmup_iters, end=max_iters),
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
+# Validate and checkpoint (best mIoU kept) every val_interval iterations.
+val_interval = 5000
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # The learning rate is for a total batch of 32 (not rescaled for other batch sizes).
 auto_scale_lr = dict(enable=False, base_batch_size=32)
+
+log_processor = dict(by_epoch=False)
+default_hooks = dict(
+    logger=dict(log_metric_by_epoch=False),
+    checkpoint=dict(by_epoch=False, interval=val_interval))
