@@ -16,6 +16,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import HOOKS, MODELS, TRANSFORMS, DefaultScope
 
+from refseg.utils.config import merge_cfg_options
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT)
@@ -141,6 +143,73 @@ def test_config_resolves_as_recorded(config):
         'regenerate tests/data/config_fingerprints.json with '
         '`python tests/test_configs.py`.')
 
+
+
+def _letterbox_sizes(cfg):
+    return [t.size for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+            for t in cfg[loader].dataset.pipeline if t.type == 'LetterBox']
+
+
+def test_img_size_reaches_every_resize_and_the_preprocessor():
+    cfg = load('configs/cris/cris_r50_refcoco.py')
+    merge_cfg_options(cfg, {'img_size': 320})
+    assert _letterbox_sizes(cfg) == [320, 320, 320]
+    assert tuple(cfg.model.data_preprocessor.size) == (320, 320)
+    assert cfg.img_size == 320
+    assert cfg.model.backbone.input_resolution == 224  # CLIP's own, resized at run time
+
+    # A randomly initialised backbone sized to the input follows it.
+    tiny = Config(dict(
+        img_size=64,
+        model=dict(data_preprocessor=dict(size=(64, 64)),
+                   backbone=dict(type='CLIPVisionTransformer', patch_size=8,
+                                 input_resolution=64)),
+        train_dataloader=dict(dataset=dict(pipeline=[dict(type='LetterBox', size=64)]))))
+    merge_cfg_options(tiny, {'img_size': 96})
+    assert tiny.model.backbone.input_resolution == 96
+    assert tiny.train_dataloader.dataset.pipeline[0].size == 96
+    with pytest.raises(ValueError, match='multiple of 8'):
+        merge_cfg_options(tiny, {'img_size': 100})
+
+
+def test_length_keeps_schedule_and_intervals_consistent():
+    cfg = load('configs/cris/cris_r50_refcoco.py')
+    merge_cfg_options(cfg, {'train_cfg.max_epochs': 10})
+    assert cfg.param_scheduler[0].milestones == [7] and cfg.param_scheduler[0].end == 10
+    assert cfg.train_cfg.val_interval == 1 and cfg.default_hooks.checkpoint.interval == 1
+
+    cfg = load('configs/risclip/risclip_vitb_refcoco_stage1.py')
+    merge_cfg_options(cfg, {'max_iters': 600})  # the shorthand
+    warmup, poly = cfg.param_scheduler
+    assert (warmup.begin, warmup.end, poly.begin, poly.end) == (0, 10, 10, 600)
+    assert cfg.train_cfg.max_iters == 600
+    assert cfg.train_cfg.val_interval == cfg.default_hooks.checkpoint.interval == 600
+
+
+def test_intervals_move_together():
+    cfg = load('configs/cris/cris_r50_refcoco.py')
+    merge_cfg_options(cfg, {'train_cfg.val_interval': 5})
+    assert cfg.default_hooks.checkpoint.interval == 5
+    cfg = load('configs/cris/cris_r50_refcoco.py')
+    merge_cfg_options(cfg, {'val_interval': 2, 'default_hooks.checkpoint.interval': 4})
+    assert (cfg.train_cfg.val_interval, cfg.default_hooks.checkpoint.interval) == (2, 4)
+
+
+@pytest.mark.parametrize('config, options, message', [
+    ('configs/risclip/risclip_vitb_refcoco_stage1.py', {'warmup_iters': 10},
+     'variable of the config file'),
+    ('configs/cris/cris_r50_refcoco.py', {'train_pipeline': []},
+     'variable of the config file'),
+    ('configs/risclip/risclip_vitb_refcoco_stage1.py', {'train_cfg.max_epochs': 3},
+     'set train_cfg.max_iters'),
+    ('configs/risclip/risclip_vitb_refcoco_stage1.py', {'img_size': 330},
+     'multiple of 16'),
+    ('configs/cris/cris_r50_refcoco.py', {'model.data_preprocessor.size': [320, 320]},
+     'img_size=N'),
+])
+def test_overrides_that_cannot_take_effect_are_refused(config, options, message):
+    with pytest.raises(ValueError, match=message):
+        merge_cfg_options(load(config), options)
 
 if __name__ == '__main__':
     records = {config: fingerprint(config) for config in pinned_configs()}

@@ -16,6 +16,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import HOOKS, METRICS
 
 from refseg.engine.runner import LAUNCHERS, build_runner, setup_launcher
+from refseg.utils.config import merge_cfg_options
 
 PER_SENTENCE_FILE = 'per_sentence.json'
 
@@ -131,8 +132,9 @@ def main() -> None:
     args = parse_args()
 
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # Keeps img_size, the training length and the intervals in agreement.
+    for note in merge_cfg_options(cfg, args.cfg_options):
+        print(f'--cfg-options also set {note}')
     setup_launcher(cfg, args.launcher)
 
     if args.work_dir is not None:

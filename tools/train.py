@@ -14,6 +14,7 @@ from mmengine.config import Config, DictAction
 
 from refseg.engine.runner import (LAUNCHERS, build_runner, enable_amp,
                                   setup_launcher)
+from refseg.utils.config import merge_cfg_options, resolve_stage1_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,8 +57,9 @@ def main() -> None:
     args = parse_args()
 
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # Keeps img_size, the training length and the intervals in agreement.
+    for note in merge_cfg_options(cfg, args.cfg_options):
+        print(f'--cfg-options also set {note}')
     setup_launcher(cfg, args.launcher)
 
     if args.work_dir is not None:
@@ -75,6 +77,8 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    # A RISCLIP stage-2 config starts from its stage 1's last checkpoint.
+    resolve_stage1_checkpoint(cfg, args.config)
 
     runner = build_runner(cfg)
     runner.train()

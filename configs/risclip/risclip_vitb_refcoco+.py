@@ -8,4 +8,3 @@ split_file = 'refcoco+/refs(unc).p'
 train_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file))
 val_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file))
 test_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file))
-load_from = 'work_dirs/risclip_vitb_refcoco+_stage1/iter_60000.pth'

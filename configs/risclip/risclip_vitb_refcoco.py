@@ -9,11 +9,15 @@
 _base_ = ['./risclip_vitb_refcoco_stage1.py']
 
 model = dict(stage=2)
-load_from = 'work_dirs/risclip_vitb_refcoco_stage1/iter_60000.pth'
+# Start from the last checkpoint in work_dirs/<this config's name>_stage1 (tools/train.py
+# fails with the command to run when there is none; a stage-1 work dir elsewhere:
+# --cfg-options init_from_stage1=DIR, or a checkpoint: load_from=PATH).
+init_from_stage1 = True
 
-# Stage 1's optimiser over 20k iterations. With model.finetune_stage1=True the
-# CFE/SKE/grounding parameters are trained too, at 0.1x lr.
+# Stage 1's optimiser at lr 1e-4 (batch 32) over 20k iterations. With
+# model.finetune_stage1=True the CFE/SKE/grounding parameters are trained too, at 0.1x lr.
 optim_wrapper = dict(
+    optimizer=dict(lr=1e-4),
     paramwise_cfg=dict(
         custom_keys={
             'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),

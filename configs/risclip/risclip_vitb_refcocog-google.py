@@ -9,4 +9,3 @@ train_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file))
 val_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file))
 test_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file,
                                     split='val'))
-load_from = 'work_dirs/risclip_vitb_refcocog-google_stage1/iter_60000.pth'

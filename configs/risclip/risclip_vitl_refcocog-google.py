@@ -3,4 +3,3 @@
 #   bash tools/train_two_stage.sh configs/risclip/risclip_vitl_refcocog-google.py 4
 _base_ = ['./risclip_vitb_refcocog-google.py', '../_base_/models/risclip_vitl14.py']
 model = _base_.risclip_vitl14
-load_from = 'work_dirs/risclip_vitl_refcocog-google_stage1/iter_60000.pth'

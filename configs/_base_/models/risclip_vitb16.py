@@ -57,9 +57,11 @@ model = dict(
         embed_dims=512,
         num_levels=3,
         grounding=dict(scale_init=10.0, bias_init=-2.0, learnable=True),
+        # SyncBN as CRIS: batch statistics over all GPUs (4 x 8 images, not 8); mmengine's
+        # Runner turns it back into BN for non-distributed runs.
         decoder=dict(
             channels=128, mid_channels=64, stem_channels=32,
-            norm_cfg=dict(type='BN')),
+            norm_cfg=dict(type='SyncBN', requires_grad=True)),
         patch_target='soft',  # or 'binary' / 'any'
         loss_decode=[
             dict(type='SigmoidFocalLoss', alpha=0.65, gamma=2.0, loss_weight=1.75),

@@ -1,10 +1,12 @@
 # RISCLIP stage 1: CFE + SKE + grounding on patch-level targets.
 # AdamW lr 5e-5 at a total batch of 32 (e.g. 4 GPUs x 8), wd 5e-3 with no decay on norms,
-# biases and the grounding scale/bias, 1k-iteration linear warm-up then poly (0.9) decay,
+# biases (attention in_proj_bias included: BiasNormDecayOptimWrapperConstructor) and the
+# grounding scale/bias, 1k-iteration linear warm-up then poly (0.9) decay,
 # gradient clipping at 1.0, bf16 autocast. Logs and checkpoints count iterations.
 # AmpOptimWrapper needs CUDA. CPU fallback (debugging only), in a config inheriting this one:
 #   optim_wrapper = dict(_delete_=True, type='OptimWrapper', optimizer={{_base_.optimizer}},
-#                        clip_grad={{_base_.clip_grad}}, paramwise_cfg={{_base_.paramwise_cfg}})
+#                        clip_grad={{_base_.clip_grad}}, paramwise_cfg={{_base_.paramwise_cfg}},
+#                        constructor='BiasNormDecayOptimWrapperConstructor')
 _base_ = ['../default_runtime.py']
 
 optimizer = dict(
@@ -16,6 +18,7 @@ paramwise_cfg = dict(
     custom_keys={'decode_head.grounding': dict(decay_mult=0.0)})
 optim_wrapper = dict(
     type='AmpOptimWrapper',
+    constructor='BiasNormDecayOptimWrapperConstructor',
     dtype='bfloat16',
     optimizer=optimizer,
     clip_grad=clip_grad,
