@@ -8,10 +8,9 @@ _base_ = ['./risclip_vitb_partimagenet_stage1.py']
 model = dict(stage=2)
 init_from_stage1 = True  # work_dirs/risclip_vitb_partimagenet_stage1's last checkpoint
 
-# As configs/risclip/risclip_vitb_refcoco.py: lr 1e-4; with model.finetune_stage1=True
-# the CFE/SKE/grounding parameters are trained too, at 0.1x lr.
+# As configs/risclip/risclip_vitb_refcoco.py: with model.finetune_stage1=True the
+# CFE/SKE/grounding parameters are trained too, at 0.1x lr.
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-4),
     paramwise_cfg=dict(
         custom_keys={
             'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),

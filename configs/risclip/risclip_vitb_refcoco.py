@@ -14,10 +14,10 @@ model = dict(stage=2)
 # --cfg-options init_from_stage1=DIR, or a checkpoint: load_from=PATH).
 init_from_stage1 = True
 
-# Stage 1's optimiser at lr 1e-4 (batch 32) over 20k iterations. With
-# model.finetune_stage1=True the CFE/SKE/grounding parameters are trained too, at 0.1x lr.
+# Stage 1's optimiser over 20k iterations (lr 5e-5 for both stages: docs/model_zoo.md).
+# With model.finetune_stage1=True the CFE/SKE/grounding parameters are trained too, at
+# 0.1x lr.
 optim_wrapper = dict(
-    optimizer=dict(lr=1e-4),
     paramwise_cfg=dict(
         custom_keys={
             'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),

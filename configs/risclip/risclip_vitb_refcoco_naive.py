@@ -1,7 +1,7 @@
 # Naive baseline for RISCLIP-B on RefCOCO: frozen CLIP ViT-B/16, CLIP's own patch-sentence
 # cosine map as grounding (exp(s_hat) cos + b), the same light decoder, no CFE, no SKE.
 # One stage: the decoder and the grounding scale/bias train together for 20k iterations
-# (there is nothing to pre-train in a stage 1), at stage 2's learning rate.
+# (there is nothing to pre-train in a stage 1).
 #   bash tools/dist_train.sh configs/risclip/risclip_vitb_refcoco_naive.py 4
 _base_ = ['./risclip_vitb_refcoco.py']
 
