@@ -8,22 +8,14 @@ _base_ = ['./risclip_vitb_partimagenet_stage1.py']
 model = dict(stage=2)
 init_from_stage1 = True  # work_dirs/risclip_vitb_partimagenet_stage1's last checkpoint
 
-# As configs/risclip/risclip_vitb_refcoco.py: with model.finetune_stage1=True the
-# CFE/SKE/grounding parameters are trained too, at 0.1x lr.
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),
-            'cfe.': dict(lr_mult=0.1),
-            'ske.': dict(lr_mult=0.1),
-        }))
+# As configs/risclip/risclip_vitb_refcoco.py: CFE/SKE/grounding at 0.1x lr if
+# model.finetune_stage1=True.
+optim_wrapper = dict(paramwise_cfg=_base_.stage2_paramwise_cfg)
 max_iters = 8000
 warmup_iters = 500
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False,
-         begin=warmup_iters, end=max_iters),
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=warmup_iters),
+    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=warmup_iters),
 ]
 val_interval = 1000
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)

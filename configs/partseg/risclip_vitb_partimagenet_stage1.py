@@ -28,13 +28,6 @@ val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
 max_iters = 24000
-warmup_iters = 1000
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False,
-         begin=warmup_iters, end=max_iters),
-]
 val_interval = 2000
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(checkpoint=dict(interval=val_interval))

@@ -14,21 +14,10 @@ model = dict(stage=2)
 # --cfg-options init_from_stage1=DIR, or a checkpoint: load_from=PATH).
 init_from_stage1 = True
 
-# Stage 1's optimiser over 20k iterations (lr 5e-5 for both stages: docs/model_zoo.md).
-# With model.finetune_stage1=True the CFE/SKE/grounding parameters are trained too, at
-# 0.1x lr.
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),
-            'cfe.': dict(lr_mult=0.1),
-            'ske.': dict(lr_mult=0.1),
-        }))
+# Stage 1's optimiser and schedule over 20k iterations (lr 5e-5 for both stages:
+# docs/model_zoo.md); CFE/SKE/grounding at 0.1x lr if model.finetune_stage1=True.
+optim_wrapper = dict(paramwise_cfg=_base_.stage2_paramwise_cfg)
 max_iters = 20000
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=1000),
-    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=1000, end=max_iters),
-]
 val_interval = 2000
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(checkpoint=dict(interval=val_interval))

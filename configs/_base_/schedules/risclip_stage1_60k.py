@@ -25,17 +25,28 @@ optim_wrapper = dict(
     paramwise_cfg=paramwise_cfg)
 max_iters = 60000
 warmup_iters = 1000
+# No `end` on the poly decay: mmengine's Runner ends it at train_cfg.max_iters, so a
+# config or an override that changes the length needs no new schedule.
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
          end=warmup_iters),
-    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False,
-         begin=warmup_iters, end=max_iters),
+    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=warmup_iters),
 ]
 # Validate and checkpoint (best mIoU kept) every val_interval iterations.
 val_interval = 5000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# Stage 2 (light decoder; stage-1 parts frozen): with model.finetune_stage1=True the
+# CFE/SKE/grounding parameters are trained too, at 0.1x lr. Used by the stage-2 configs.
+stage2_paramwise_cfg = dict(
+    norm_decay_mult=0.0,
+    bias_decay_mult=0.0,
+    custom_keys={
+        'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),
+        'cfe.': dict(lr_mult=0.1),
+        'ske.': dict(lr_mult=0.1),
+    })
 # The learning rate is for a total batch of 32 (not rescaled for other batch sizes).
 auto_scale_lr = dict(enable=False, base_batch_size=32)
 
