@@ -11,18 +11,11 @@ _base_ = ['../_base_/models/risclip_vitb16.py', '../_base_/datasets/partimagenet
 
 img_size = 448
 model = dict(data_preprocessor=dict(size=(img_size, img_size)))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadRefMask'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='PackRefSegInputs', meta_keys={{_base_.meta_keys}}),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='LoadRefMask'),
-    dict(type='PackRefSegInputs', meta_keys={{_base_.meta_keys}}),
-]
+# The dataset's pipelines, letterboxing to img_size.
+train_pipeline = [dict(step, size=img_size) if step['type'] == 'LetterBox' else step
+                  for step in _base_.train_pipeline]
+test_pipeline = [dict(step, size=img_size) if step['type'] == 'LetterBox' else step
+                 for step in _base_.test_pipeline]
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

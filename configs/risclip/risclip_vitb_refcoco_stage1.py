@@ -10,18 +10,11 @@ _base_ = [
 
 img_size = 448
 model = dict(data_preprocessor=dict(size=(img_size, img_size)))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadRefMask'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='PackRefSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='LoadRefMask'),
-    dict(type='PackRefSegInputs'),
-]
+# The dataset's pipelines, letterboxing to img_size.
+train_pipeline = [dict(step, size=img_size) if step['type'] == 'LetterBox' else step
+                  for step in _base_.train_pipeline]
+test_pipeline = [dict(step, size=img_size) if step['type'] == 'LetterBox' else step
+                 for step in _base_.test_pipeline]
 # 8 per GPU on 4 GPUs: the total batch of 32 the learning rate is set for.
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
