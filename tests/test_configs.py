@@ -172,6 +172,13 @@ def test_img_size_reaches_every_resize_and_the_preprocessor():
         merge_cfg_options(tiny, {'img_size': 100})
 
 
+def test_data_root_reaches_every_dataset():
+    cfg = load('configs/cris/cris_r50_refcoco.py')
+    merge_cfg_options(cfg, {'data_root': '/data/coco'})
+    assert [cfg[f'{split}_dataloader'].dataset.data_root
+            for split in ('train', 'val', 'test')] == ['/data/coco'] * 3
+
+
 def test_length_keeps_schedule_and_intervals_consistent():
     cfg = load('configs/cris/cris_r50_refcoco.py')
     merge_cfg_options(cfg, {'train_cfg.max_epochs': 10})

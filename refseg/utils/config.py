@@ -13,7 +13,9 @@ and then re-derives what must agree with them (docs/training.md, "One setting ea
   ``begin``/``end`` in the loop's unit scale by new/old), and the validation and
   checkpoint intervals that equalled the old length, or exceed the new one, follow it;
 - the validation interval (``train_cfg.val_interval`` or ``val_interval``) and the
-  checkpoint interval move together when they agreed.
+  checkpoint interval move together when they agreed;
+- ``data_root``: every dataset's ``data_root`` of that value, and evaluator
+  ``ann_file`` paths under it.
 
 Overrides that cannot take effect raise a ``ValueError`` that says what to set instead.
 """
@@ -32,7 +34,7 @@ CONSUMED_KEYS = frozenset((
     'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
     'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness',
     'experiment_name', 'custom_imports', 'model_wrapper_cfg', 'find_unused_parameters',
-    'runner_type', 'img_size', 'init_from_stage1', 'dist_params', 'cfg'))
+    'runner_type', 'img_size', 'data_root', 'init_from_stage1', 'dist_params', 'cfg'))
 SHORTHANDS = {
     'max_epochs': 'train_cfg.max_epochs',
     'max_iters': 'train_cfg.max_iters',
@@ -66,6 +68,8 @@ def merge_cfg_options(cfg: Config, options: Optional[Dict[str, Any]]) -> List[st
     notes: List[str] = []
     if 'img_size' in options:
         notes += _derive_input_size(cfg, before.get('img_size'), options['img_size'])
+    if 'data_root' in options:
+        notes += _derive_data_root(cfg, before.get('data_root'), options['data_root'])
     notes += _derive_length(cfg, before, options)
     notes += _derive_intervals(cfg, before, options)
     check_input_size(cfg)
@@ -165,6 +169,37 @@ def _derive_input_size(cfg: Config, old: Any, new: Any) -> List[str]:
         backbone.input_resolution = new
         notes.append(f'model.backbone.input_resolution -> {new}')
     return notes
+
+
+def _derive_data_root(cfg: Config, old: Any, new: Any) -> List[str]:
+    if not old:
+        raise ValueError(f'--cfg-options data_root: {cfg.filename} has no data_root '
+                         'setting; set train_dataloader.dataset.data_root (and val, test).')
+    changed = []
+
+    def visit(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == 'data_root' and value == old:
+                    node[key] = new
+                    changed.append(f'{path}.{key}')
+                elif key == 'ann_file' and 'evaluator' in path and isinstance(value, str) \
+                        and value.startswith(old):
+                    node[key] = new + value[len(old):]
+                    changed.append(f'{path}.{key}')
+                else:
+                    visit(value, f'{path}.{key}')
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, f'{path}[{index}]')
+
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
+                'test_evaluator'):
+        visit(cfg.get(key), key)
+    if not changed:
+        raise ValueError(f'--cfg-options data_root: no dataset of {cfg.filename} reads '
+                         f'{old!r}, so data_root={new!r} would change nothing.')
+    return [f'data_root -> {new!r}: ' + ', '.join(changed)]
 
 
 def _scaled(value: int, ratio: float, limit: int) -> int:
