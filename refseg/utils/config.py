@@ -228,6 +228,8 @@ def _derive_length(cfg: Config, before: dict, options: Dict[str, Any]) -> List[s
             for key in ('begin', 'end', 'T_max'):
                 if isinstance(sched.get(key), int):
                     sched[key] = _scaled(sched[key], ratio, new)
+            if isinstance(sched.get('end'), int) and sched.end <= sched.get('begin', 0):
+                sched.end = sched.get('begin', 0) + 1  # a scheduler needs end > begin
             if 'milestones' in sched:
                 sched.milestones = sorted({max(1, _scaled(m, ratio, new))
                                            for m in sched.milestones})
