@@ -190,11 +190,11 @@ def test_length_keeps_schedule_and_intervals_consistent():
     warmup, poly = cfg.param_scheduler
     assert (warmup.begin, warmup.end, poly.begin) == (0, 10, 10)
     assert 'end' not in poly  # the Runner ends it at max_iters
+    assert cfg.train_cfg.max_iters == 600
+    assert cfg.train_cfg.val_interval == cfg.default_hooks.checkpoint.interval == 600
     cfg = load('configs/risclip/risclip_vitb_refcoco_stage1.py')
     merge_cfg_options(cfg, {'max_iters': 2})  # a smoke run: the warm-up keeps end > begin
     assert (cfg.param_scheduler[0].begin, cfg.param_scheduler[0].end) == (0, 1)
-    assert cfg.train_cfg.max_iters == 600
-    assert cfg.train_cfg.val_interval == cfg.default_hooks.checkpoint.interval == 600
 
 
 def test_intervals_move_together():
