@@ -16,7 +16,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import HOOKS, MODELS, TRANSFORMS, DefaultScope
 
-from refseg.utils.config import merge_cfg_options
+from refseg.utils.config import check_input_size, merge_cfg_options
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
@@ -108,6 +108,7 @@ def test_model_and_pipelines_build(config):
         pipelines = pipelines_of(
             [cfg.get(f'{split}_dataloader') for split in ('train', 'val', 'test')])
         assert pipelines, f'{config} defines no data pipeline'
+        check_input_size(cfg)  # every LetterBox matches the data preprocessor
         for pipeline in pipelines:
             for transform in pipeline:
                 assert callable(TRANSFORMS.build(transform))
