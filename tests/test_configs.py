@@ -226,6 +226,8 @@ def test_overrides_that_cannot_take_effect_are_refused(config, options, message)
 if __name__ == '__main__':
     records = {config: fingerprint(config) for config in pinned_configs()}
     with open(FINGERPRINT_FILE, 'w', encoding='utf-8') as file:
-        json.dump(records, file, indent=1, sort_keys=True)
-        file.write('\n')
+        # One line per config, so that a diff names the configs that changed.
+        lines = [f'{json.dumps(config)}: {json.dumps(records[config], sort_keys=True)}'
+                 for config in sorted(records)]
+        file.write('{\n' + ',\n'.join(lines) + '\n}\n')
     print(f'{len(records)} configs recorded in {FINGERPRINT_FILE}', file=sys.stderr)
