@@ -115,6 +115,7 @@ def main() -> None:
 
     from refseg.engine.launcher import build_runner, enable_amp, setup_launcher
     from refseg.utils.config import load_config
+    from refseg.utils.config_overrides import resolve_stage1_checkpoint
 
     cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
@@ -138,6 +139,8 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    # A RISCLIP stage-2 config starts from its stage 1's last checkpoint.
+    resolve_stage1_checkpoint(cfg, cfg.filename)
 
     runner = build_runner(cfg)
     runner.train()

@@ -4,6 +4,8 @@
 #   bash tools/train_two_stage.sh configs/risclip/risclip_vitb_refcoco.py GPUS [train.py options]
 # GPUS=1 runs tools/train.py, more runs tools/dist_train.sh. The options (e.g.
 # --cfg-options ...) go to both stages. Work dirs: $WORK_ROOT/<config name> (work_dirs).
+# Stage 2 gets stage 1's checkpoint as load_from, so any WORK_ROOT works (run alone,
+# tools/train.py finds it in work_dirs/<name>_stage1: init_from_stage1 in the config).
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 STAGE2_CONFIG GPUS [train.py options]" >&2

@@ -1,5 +1,3 @@
-# CRIS, CLIP RN101, RefCOCO (UNC): 50 epochs, 8 GPUs x 8 images, 416 x 416 letterbox.
-_base_ = [
-    '../_base_/models/cris_r101.py', '../_base_/datasets/refcoco.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/cris_50e.py'
-]
+# CRIS, CLIP RN101, RefCOCO (UNC): cris_r50_refcoco.py with the RN101 encoders.
+_base_ = ['./cris_r50_refcoco.py', '../_base_/models/cris_r101.py']
+model = _base_.cris_r101

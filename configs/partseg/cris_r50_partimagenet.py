@@ -5,10 +5,8 @@
 # Training mixes the expression templates; val/test use "the {part} of the {object}" and
 # report PartRefSegMetric (mIoU, oIoU, Prec@X, per-part-class mIoU_part).
 # See docs/partimagenet.md.
-_base_ = [
-    '../_base_/models/cris_r50.py', '../_base_/datasets/partimagenet.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/cris_50e.py'
-]
+_base_ = ['../_base_/models/cris_r50.py', '../_base_/datasets/partimagenet.py',
+          '../_base_/schedules/cris_50e.py']
 
 max_epochs = 10
 param_scheduler = [

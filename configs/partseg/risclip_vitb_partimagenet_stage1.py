@@ -6,41 +6,21 @@
 # estimate until tools/dataset_converters/check_partimagenet.py has counted the real
 # files). Stage 2 is risclip_vitb_partimagenet.py; both in a row:
 #   bash tools/train_two_stage.sh configs/partseg/risclip_vitb_partimagenet.py 4
-_base_ = [
-    '../_base_/models/risclip_vitb16.py', '../_base_/datasets/partimagenet.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/risclip_stage1_60k.py'
-]
+_base_ = ['../_base_/models/risclip_vitb16.py', '../_base_/datasets/partimagenet.py',
+          '../_base_/schedules/risclip_stage1_60k.py']
 
-# The model base's crop_size (448): the letterbox must produce exactly that size.
 img_size = 448
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadRefMask'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='PackRefSegInputs', meta_keys={{_base_.meta_keys}}),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='LoadRefMask'),
-    dict(type='PackRefSegInputs', meta_keys={{_base_.meta_keys}}),
-]
+model = dict(data_preprocessor=dict(size=(img_size, img_size)))
+# The dataset's pipelines, letterboxing to img_size.
+train_pipeline = [dict(step, size=img_size) if step['type'] == 'LetterBox' else step
+                  for step in _base_.train_pipeline]
+test_pipeline = [dict(step, size=img_size) if step['type'] == 'LetterBox' else step
+                 for step in _base_.test_pipeline]
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
 max_iters = 24000
-warmup_iters = 1000
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False,
-         begin=warmup_iters, end=max_iters),
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=2000)
-
-# Iteration-based logs and checkpoints (default_runtime.py counts epochs).
-log_processor = dict(by_epoch=False)
-default_hooks = dict(
-    logger=dict(log_metric_by_epoch=False),
-    checkpoint=dict(by_epoch=False, interval=2000))
+val_interval = 2000
+train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
+default_hooks = dict(checkpoint=dict(interval=val_interval))

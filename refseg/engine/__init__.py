@@ -1,3 +1,4 @@
 # Modules are imported for their registrations.
 from . import hooks  # noqa: F401
+from . import optimizers  # noqa: F401
 from . import schedulers  # noqa: F401

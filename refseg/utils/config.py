@@ -75,13 +75,18 @@ def load_config(path: str, cfg_options: Optional[Sequence[str]] = None) -> 'Conf
         cfg_options (Sequence[str], optional): ``KEY=VALUE`` overrides.
 
     Returns:
-        Config: The config with the overrides merged.
+        Config: The config with the overrides merged and the settings that depend on
+        them re-derived (:func:`refseg.utils.config_overrides.merge_cfg_options`).
     """
     from mmengine.config import Config, DictAction
+
+    from .config_overrides import merge_cfg_options
 
     cfg = Config.fromfile(resolve_config_path(path))
     if cfg_options:
         namespace = argparse.Namespace()
         DictAction(option_strings=[], dest='options')(None, namespace, list(cfg_options))
-        cfg.merge_from_dict(namespace.options)
+        # Keeps img_size, the training length and the intervals in agreement.
+        for note in merge_cfg_options(cfg, namespace.options):
+            print(f'--cfg-options also set {note}')
     return cfg

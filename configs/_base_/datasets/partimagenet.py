@@ -5,6 +5,7 @@
 #   annotations/{train,val,test}/{train,val,test}.json
 dataset_type = 'PartImageNetRefDataset'
 data_root = 'data/partimagenet/'
+img_size = 416
 
 # PackRefSegInputs' defaults plus the part fields that PartRefSegMetric and the
 # visualizer read.
@@ -17,14 +18,14 @@ meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadRefMask'),
-    dict(type='LetterBox', size=416),
+    dict(type='LetterBox', size=img_size),
     dict(type='PackRefSegInputs', meta_keys=meta_keys),
 ]
 # The mask is decoded after the letterbox so that it stays at the original resolution,
 # where the metric scores.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LetterBox', size=416),
+    dict(type='LetterBox', size=img_size),
     dict(type='LoadRefMask'),
     dict(type='PackRefSegInputs', meta_keys=meta_keys),
 ]

@@ -2,7 +2,6 @@
 # Stage 1 by default; the stage-2 configs set model.stage=2 and load the stage-1 checkpoint.
 # Every RISCLIP choice the paper leaves open is an option below (docs/model_zoo.md, RISCLIP).
 clip_checkpoint = 'pretrain/ViT-B-16.pt'  # OpenAI archive; any source CLIPPretrained reads
-crop_size = (448, 448)  # 28 x 28 patches; positional embeddings resized bicubically
 data_preprocessor = dict(
     type='mmseg.SegDataPreProcessor',
     mean=[122.7709, 116.7460, 104.0937],
@@ -10,7 +9,9 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=0,
-    size=crop_size)
+    # The configs set it to (img_size, img_size): 448 gives 28 x 28 patches (positional
+    # embeddings resized bicubically).
+    size=None)
 model = dict(
     type='RISCLIPSegmentor',
     data_preprocessor=data_preprocessor,
@@ -56,9 +57,11 @@ model = dict(
         embed_dims=512,
         num_levels=3,
         grounding=dict(scale_init=10.0, bias_init=-2.0, learnable=True),
+        # SyncBN as CRIS: batch statistics over all GPUs (4 x 8 images, not 8); mmengine's
+        # Runner turns it back into BN for non-distributed runs.
         decoder=dict(
             channels=128, mid_channels=64, stem_channels=32,
-            norm_cfg=dict(type='BN')),
+            norm_cfg=dict(type='SyncBN', requires_grad=True)),
         patch_target='soft',  # or 'binary' / 'any'
         loss_decode=[
             dict(type='SigmoidFocalLoss', alpha=0.65, gamma=2.0, loss_weight=1.75),

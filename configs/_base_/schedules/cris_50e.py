@@ -17,6 +17,9 @@
 #   optim_wrapper = dict(_delete_=True, type='OptimWrapper',
 #                        optimizer={{_base_.optimizer}},
 #                        paramwise_cfg={{_base_.paramwise_cfg}})
+# Epoch-based: default_runtime.py's hooks and log processor already count epochs.
+_base_ = ['../default_runtime.py']
+
 optimizer = dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.)
 paramwise_cfg = dict(
     custom_keys={
@@ -39,9 +42,12 @@ param_scheduler = [
         milestones=[35],
         gamma=0.1)
 ]
+# Validate and checkpoint (best mIoU kept) every epoch.
+val_interval = 1
 train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # The lr above is for a total batch of 64; `--auto-scale-lr` style scaling is off.
 auto_scale_lr = dict(enable=False, base_batch_size=64)
+default_hooks = dict(checkpoint=dict(by_epoch=True, interval=val_interval))

@@ -17,6 +17,8 @@ from refseg.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 SCHEDULES = osp.join(REPO, 'configs', '_base_', 'schedules')
+# Stage 2's optimizer settings are in its config (the schedule is stage 1's).
+STAGE2_CONFIG = osp.join(REPO, 'configs', 'risclip', 'risclip_vitb_refcoco.py')
 SIZE = 64
 TEXTS = ['the red dog on the left', 'man', 'a small blue car behind the tree']
 
@@ -214,7 +216,7 @@ def test_stage2_loads_stage1_weights_and_trains_only_the_decoder(tmp_path):
             stage2.decode_head(stage2.extract_feat(images, samples)),
             F.interpolate(grounding, size=(16, 16), mode='bilinear', align_corners=False))
 
-    wrapper = optim_wrapper_for(stage2, 'risclip_stage2_20k.py')
+    wrapper = optim_wrapper_for(stage2, STAGE2_CONFIG)
     frozen_before = {k: v.clone() for k, v in stage2.state_dict().items()
                      if not k.startswith('decode_head.decoder.')}
     _, with_grad = train_step(stage2, wrapper)
@@ -230,7 +232,7 @@ def test_stage2_loads_stage1_weights_and_trains_only_the_decoder(tmp_path):
 
 def test_stage2_finetune_gives_stage1_parts_a_tenth_of_the_lr():
     model = build(stage=2, finetune_stage1=True)
-    wrapper = optim_wrapper_for(model, 'risclip_stage2_20k.py')
+    wrapper = optim_wrapper_for(model, STAGE2_CONFIG)
     lrs = {id(p): group['lr'] for group in wrapper.optimizer.param_groups
            for p in group['params']}
     base_lr = wrapper.optimizer.defaults['lr']

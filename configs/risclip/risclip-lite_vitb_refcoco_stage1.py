@@ -1,0 +1,7 @@
+# RISCLIP-B "lite" on RefCOCO (UNC), stage 1 of 2: risclip_vitb_refcoco_stage1.py with
+# CFE-X attending in a 256-wide shared space (instead of 512) and 3 SKE layers (instead
+# of 6), the lighter setting of the RISCLIP spec's trainable-parameter table. Trainable
+# parameters (tools/analysis_tools/count_params.py): docs/model_zoo.md. Both stages:
+#   bash tools/train_two_stage.sh configs/risclip/risclip-lite_vitb_refcoco.py 4
+_base_ = ['./risclip_vitb_refcoco_stage1.py']
+model = dict(cfe=dict(shared_dims=256), ske=dict(num_layers=3))
