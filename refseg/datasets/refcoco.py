@@ -1,6 +1,5 @@
 """RefCOCO, RefCOCO+ and RefCOCOg, read straight from the REFER files."""
 import logging
-import pickle
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -11,6 +10,7 @@ from mmengine.logging import print_log
 from mmengine.utils import is_abs
 
 from refseg.registry import DATASETS
+from refseg.utils.safe_pickle import restricted_loads
 from .transforms.loading import compact_mask_ann, mask_ann_problem
 
 SENTENCE_MODES = ('random', 'all', 'first')
@@ -32,9 +32,13 @@ def split_matches(query: str, ref_split: str) -> bool:
 
 
 def load_refs(path: str) -> List[dict]:
-    """Load a REFER ``refs(<split_by>).p`` file (a Python-2 pickle of a list of refs)."""
+    """Load a REFER ``refs(<split_by>).p`` file (a Python-2 pickle of a list of refs).
+
+    The pickle is read with :func:`refseg.utils.safe_pickle.restricted_loads`: builtin
+    containers and scalars only, so a planted file cannot run code.
+    """
     # latin1 reads Python-2 byte strings; the REFER text fields are unicode anyway.
-    refs = pickle.loads(get(path), encoding='latin1')
+    refs = restricted_loads(get(path), str(path), encoding='latin1')
     if not isinstance(refs, list):
         raise TypeError(f'{path} holds a {type(refs).__name__}; expected a list of refs')
     return refs
