@@ -3,8 +3,10 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]] [--amp]
                           [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
 
-``--resume`` alone resumes from the work dir's latest checkpoint (and starts from scratch if
-there is none yet), ``--resume CHECKPOINT`` from that file. See docs/training.md.
+``--resume`` alone resumes from the work dir's newest complete checkpoint (and starts from
+scratch if there is none yet), ``--resume CHECKPOINT`` from that file. Every checkpoint
+(``load_from``, ``--resume``, ``init_cfg`` pretrained weights, local or URL) is read
+weights-only. See docs/training.md.
 """
 import argparse
 import os
@@ -14,6 +16,8 @@ from mmengine.config import Config, DictAction
 
 from refseg.engine.runner import (LAUNCHERS, build_runner, enable_amp,
                                   setup_launcher)
+from refseg.utils.checkpoint import (find_resume_checkpoint,
+                                     weights_only_checkpoint_loading)
 
 
 def parse_args() -> argparse.Namespace:
@@ -70,14 +74,18 @@ def main() -> None:
         enable_amp(cfg)
 
     if args.resume == 'auto':
+        # The newest complete checkpoint, which may be newer than last_checkpoint says.
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
+        if cfg.load_from is not None:
+            print(f'Resuming from the newest complete checkpoint {cfg.load_from}')
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
 
-    runner = build_runner(cfg)
-    runner.train()
+    with weights_only_checkpoint_loading():
+        runner = build_runner(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -15,6 +15,7 @@ with ``--check-images`` image files missing from ``DATA_ROOT/<img-dir>``. With
 ``--strict`` the exit status is 1 when anything was flagged.
 """
 import argparse
+import pickle
 import os.path as osp
 import sys
 from collections import defaultdict
@@ -148,7 +149,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f'error: {path} does not exist (see docs/dataset_prepare.md)')
             return 2
     instances = load(ann_file, file_format='json')
-    refs = load_refs(split_file)
+    try:
+        refs = load_refs(split_file)  # builtin values only: a planted object is refused
+    except (ValueError, TypeError, pickle.UnpicklingError) as error:
+        print(f'error: {error}')
+        return 2
     published = PUBLISHED.get((args.dataset, args.split_by))
 
     print(f'{args.dataset} ({args.split_by}): {split_file}')
