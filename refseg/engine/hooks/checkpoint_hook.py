@@ -368,18 +368,24 @@ class AtomicCheckpointHook(CheckpointHook):
             self.best_ckpt_path_dict = {key: None for key in old_paths}
         try:
             super()._save_best_checkpoint(runner, metrics)
-        finally:
-            for key, old in old_paths.items():
-                new = self.best_ckpt_path if single else self.best_ckpt_path_dict.get(key)
-                if new is None:  # not improved: keep the old best
-                    if single:
-                        self.best_ckpt_path = old
-                    else:
-                        self.best_ckpt_path_dict[key] = old
-                elif old and old != new and is_main_process() and \
-                        self.file_backend.isfile(old):
-                    self.file_backend.remove(old)
-                    runner.logger.info(f'The previous best checkpoint {old} is removed')
+        except BaseException:
+            # The new best file may be missing: keep pointing to the old one.
+            if single:
+                self.best_ckpt_path = old_paths[None]
+            else:
+                self.best_ckpt_path_dict = old_paths
+            raise
+        for key, old in old_paths.items():
+            new = self.best_ckpt_path if single else self.best_ckpt_path_dict.get(key)
+            if new is None:  # not improved: keep the old best
+                if single:
+                    self.best_ckpt_path = old
+                else:
+                    self.best_ckpt_path_dict[key] = old
+            elif old and old != new and is_main_process() and \
+                    self.file_backend.isfile(old):
+                self.file_backend.remove(old)
+                runner.logger.info(f'The previous best checkpoint {old} is removed')
 
     def _advance_keep_window(self, runner, step: int) -> List[int]:
         """Add ``step`` to the kept checkpoints; return the steps that fall out.
