@@ -17,11 +17,12 @@ import tempfile
 from typing import Optional
 
 from mmengine.config import Config, DictAction
+from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS, METRICS
 
 from refseg.apis.inference import CheckpointMismatchError
 from refseg.engine.runner import LAUNCHERS, build_runner, setup_launcher
-from refseg.utils.checkpoint import (load_checkpoint_weights_only,
+from refseg.utils.checkpoint import (load_from_weights_only,
                                      weights_only_checkpoint_loading)
 
 PER_SENTENCE_FILE = 'per_sentence.json'
@@ -156,7 +157,7 @@ def check_checkpoint_fits(model, checkpoint: str) -> None:
     Keys are compared as ``init_model`` compares them: missing, unexpected and
     mis-shaped entries of the state dict (a ``module.`` prefix is ignored).
     """
-    loaded = load_checkpoint_weights_only(checkpoint, map_location='cpu')
+    loaded = load_from_weights_only(checkpoint, map_location='cpu')
     weights = loaded.get('state_dict', loaded) if isinstance(loaded, dict) else loaded
     if not isinstance(weights, dict):
         raise TypeError(f'checkpoint {checkpoint} holds a {type(weights).__name__}, '
@@ -205,7 +206,9 @@ def main() -> None:
     with weights_only_checkpoint_loading():
         runner = build_runner(cfg)
         if not args.non_strict:
-            check_checkpoint_fits(runner.model, args.checkpoint)
+            model = runner.model
+            check_checkpoint_fits(model.module if is_model_wrapper(model) else model,
+                                  args.checkpoint)
         runner.test()
 
 

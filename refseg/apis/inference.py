@@ -31,7 +31,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from refseg.registry import MODELS
-from refseg.utils.checkpoint import load_checkpoint_weights_only
+from refseg.utils.checkpoint import load_from_weights_only
 
 ImageType = Union[str, Path, np.ndarray, 'PIL.Image.Image']  # noqa: F821
 
@@ -170,7 +170,7 @@ def _loads_a_file(init_cfg) -> bool:
 
 def _read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
     """(state dict, meta) of a checkpoint file, read weights-only."""
-    ckpt = load_checkpoint_weights_only(path, map_location='cpu')
+    ckpt = load_from_weights_only(path, map_location='cpu')
     if not isinstance(ckpt, dict):
         raise TypeError(f'checkpoint {path} holds a {type(ckpt).__name__}, expected a dict '
                         '(a state dict, or a dict with "state_dict")')

@@ -1,5 +1,6 @@
 """RefCOCO, RefCOCO+ and RefCOCOg, read straight from the REFER files."""
 import logging
+import os.path as osp
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -29,6 +30,21 @@ def split_matches(query: str, ref_split: str) -> bool:
     if query == 'test':
         return 'test' in ref_split
     return query == ref_split
+
+
+class DataItemError(RuntimeError):
+    """A data item could not be prepared; the message names its image file."""
+
+
+def describe_file_problem(path: str) -> str:
+    """' (the file is empty)' and the like for a local image that cannot be decoded."""
+    if '://' in path:
+        return ''
+    if not osp.exists(path):
+        return ' (the file does not exist)'
+    if osp.getsize(path) == 0:
+        return ' (the file is empty: 0 bytes)'
+    return ' (not a decodable image?)'
 
 
 def load_refs(path: str) -> List[dict]:
@@ -64,14 +80,18 @@ class RefCOCODataset(BaseDataset):
         split (str): 'train', 'val', 'test', 'testA', 'testB' or 'testC', with REFER's
             matching rules (see :func:`split_matches`). Defaults to 'train'.
         data_prefix (dict): ``img_path``: the image folder. Defaults to 'train2014/'.
-        sentence_mode (str): 'random': one item per ref whose ``text`` is drawn at random
-            from the ref's sentences on every access (training, as CRIS); 'all': one item
-            per sentence (testing); 'first': one item per ref with its first sentence
-            (CRIS's validation during training). Defaults to 'random'.
+        sentence_mode (str, optional): 'random': one item per ref whose ``text`` is drawn
+            at random from the ref's sentences on every access (training, as CRIS);
+            'all': one item per sentence (testing); 'first': one item per ref with its
+            first sentence (CRIS's validation during training). Defaults to None: 'all'
+            when ``test_mode`` is True, else 'random'.
         text_field (str): Sentence field used as text: 'sent' (lower-cased and tokenised,
             as CRIS) or 'raw' (as typed by the annotator, stripped). Defaults to 'sent'.
         skip_invalid (bool): Drop refs whose annotation has an empty or malformed mask or
             no sentences, logging how many, instead of raising. Defaults to False.
+        refuse_empty_text (bool): Raise on a sentence that is empty or only whitespace
+            (in ``text_field``) instead of warning about it (such sentences are kept and
+            scored otherwise). Defaults to False.
         metainfo (dict, optional): Overrides of :attr:`METAINFO`.
         indices (int | Sequence[int], optional): Keep only these items (or the first n).
         pipeline (Sequence[dict | callable]): Data transforms.
@@ -89,9 +109,10 @@ class RefCOCODataset(BaseDataset):
                  split_file: str = 'refcoco/refs(unc).p',
                  split: str = 'train',
                  data_prefix: dict = dict(img_path='train2014/'),
-                 sentence_mode: str = 'random',
+                 sentence_mode: Optional[str] = None,
                  text_field: str = 'sent',
                  skip_invalid: bool = False,
+                 refuse_empty_text: bool = False,
                  metainfo: Optional[dict] = None,
                  indices: Optional[Union[int, Sequence[int]]] = None,
                  pipeline: Sequence[Union[dict, Callable]] = (),
@@ -99,6 +120,8 @@ class RefCOCODataset(BaseDataset):
                  test_mode: bool = False,
                  lazy_init: bool = False,
                  max_refetch: int = 1000) -> None:
+        if sentence_mode is None:
+            sentence_mode = 'all' if test_mode else 'random'
         if sentence_mode not in SENTENCE_MODES:
             raise ValueError(f'{type(self).__name__}: sentence_mode must be one of '
                              f'{SENTENCE_MODES}, got {sentence_mode!r}')
@@ -110,6 +133,7 @@ class RefCOCODataset(BaseDataset):
         self.sentence_mode = sentence_mode
         self.text_field = text_field
         self.skip_invalid = skip_invalid
+        self.refuse_empty_text = refuse_empty_text
         if data_root and split_file and not is_abs(split_file):
             self.split_file = join_path(data_root, split_file)
         super().__init__(
@@ -138,8 +162,25 @@ class RefCOCODataset(BaseDataset):
             item = self._parse_ref(ref, images, annotations, problems)
             if item is not None:
                 data_list.extend(self._expand(item))
+        self._check_empty_text(refs)
         self._log_summary(len(refs), data_list, problems)
         return data_list
+
+    def _check_empty_text(self, refs: List[dict]) -> None:
+        """Warn about (or refuse) sentences whose text is empty or whitespace."""
+        empty = [f'ref_id={ref["ref_id"]} sent_id={sentence.get("sent_id")}'
+                 for ref in refs for sentence in ref['sentences']
+                 if not str(sentence.get(self.text_field, '')).strip()]
+        if not empty:
+            return
+        message = (f'{type(self).__name__}: {len(empty)} sentences of split {self.split!r} '
+                   f'in {self.split_file} have an empty {self.text_field!r} '
+                   f'({"; ".join(empty[:5])}{" ..." if len(empty) > 5 else ""})')
+        if self.refuse_empty_text:
+            raise ValueError(message + ' (refuse_empty_text=True)')
+        print_log(message + '; they are kept and scored against an empty expression '
+                  '(refuse_empty_text=True refuses them)', logger='current',
+                  level=logging.WARNING)
 
     def _read_files(self) -> Tuple[Dict[int, dict], Dict[int, dict], List[dict]]:
         """Images and annotations of ``ann_file`` by id, and all refs of ``split_file``."""
@@ -235,6 +276,18 @@ class RefCOCODataset(BaseDataset):
                   f'{num_refs - sum(problems.values())} refs, {len(data_list)} items '
                   f'(sentence_mode={self.sentence_mode!r}, text_field={self.text_field!r})',
                   logger='current')
+
+    def prepare_data(self, idx: int):
+        """The idx-th item through the pipeline; a failure names the image file."""
+        info = self.get_data_info(idx)
+        try:
+            return self.pipeline(info)
+        except Exception as error:
+            path = str(info.get('img_path'))
+            raise DataItemError(
+                f'{type(self).__name__} item {idx} (ref_id={info.get("ref_id")}, '
+                f'sent_id={info.get("sent_id")}): cannot prepare image {path}'
+                f'{describe_file_problem(path)}: {type(error).__name__}: {error}') from error
 
     def get_data_info(self, idx: int) -> dict:
         """The idx-th item; in random mode with a freshly drawn sentence as ``text``."""

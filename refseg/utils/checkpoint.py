@@ -10,7 +10,7 @@ keeps its previous checkpoint intact. docs/training.md gives the reasons.
 
 Nothing here changes MMEngine when imported. :func:`weights_only_checkpoint_loading` routes
 every checkpoint scheme MMEngine knows (local paths, ``http(s)://``, ``open-mmlab://``,
-``s3://``, ``pavi://``, ...) through :func:`load_checkpoint_weights_only` while it is active;
+``s3://``, ``pavi://``, ...) through :func:`load_from_weights_only` while it is active;
 ``tools/train.py``, ``tools/test.py`` and ``AtomicCheckpointHook`` (from ``before_run`` to
 ``after_run``) switch it on explicitly.
 """
@@ -381,7 +381,7 @@ def _resolve_model_zoo(filename: str) -> str:
 ZOO_SCHEMES = ('open-mmlab://', 'openmmlab://', 'torchvision://', 'modelzoo://', 'mmcls://')
 
 
-def load_checkpoint_weights_only(
+def load_from_weights_only(
         filename: str, map_location: Optional[Union[str, Callable]] = None):
     """Load a checkpoint from any scheme MMEngine knows, always weights-only.
 
@@ -405,7 +405,7 @@ def load_checkpoint_weights_only(
     if filename.startswith(('http://', 'https://')):
         return load_from_local_weights_only(download_checkpoint(filename), map_location)
     if filename.startswith(ZOO_SCHEMES):
-        return load_checkpoint_weights_only(_resolve_model_zoo(filename), map_location)
+        return load_from_weights_only(_resolve_model_zoo(filename), map_location)
     if filename.startswith('pavi://'):
         return _load_from_pavi(filename, map_location)
     if re.match(r'^[\w.+-]+(:[\w.+-]+)?://', filename):
@@ -430,7 +430,7 @@ def _load_from_pavi(filename: str, map_location):
 
 @contextlib.contextmanager
 def weights_only_checkpoint_loading() -> Iterator[None]:
-    """Route every ``CheckpointLoader`` scheme through :func:`load_checkpoint_weights_only`.
+    """Route every ``CheckpointLoader`` scheme through :func:`load_from_weights_only`.
 
     While active, ``load_from``, ``--resume``, ``init_cfg=dict(type='Pretrained')`` and
     ``mmengine.runner.load_checkpoint`` read every path and URL weights-only. MMEngine's
@@ -446,13 +446,13 @@ def weights_only_checkpoint_loading() -> Iterator[None]:
 
 
 def install_weights_only_loader() -> dict:
-    """Make :func:`load_checkpoint_weights_only` the only ``CheckpointLoader`` scheme.
+    """Make :func:`load_from_weights_only` the only ``CheckpointLoader`` scheme.
 
     Returns:
         dict: The previous schemes, for :func:`restore_checkpoint_loaders`.
     """
     previous = CheckpointLoader._schemes
-    CheckpointLoader._schemes = OrderedDict([('', load_checkpoint_weights_only)])
+    CheckpointLoader._schemes = OrderedDict([('', load_from_weights_only)])
     return previous
 
 

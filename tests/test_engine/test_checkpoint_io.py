@@ -17,7 +17,7 @@ from mmengine.runner import CheckpointLoader, load_checkpoint
 from refseg.utils.checkpoint import (ATOMIC_BACKEND, TYPE_TAG,
                                      AtomicLocalBackend, atomic_write,
                                      from_weights_only,
-                                     load_checkpoint_weights_only,
+                                     load_from_weights_only,
                                      load_from_local_weights_only,
                                      register_atomic_backend,
                                      remove_partial_files, to_weights_only,
@@ -176,7 +176,7 @@ def test_loader_is_installed_explicitly_and_refuses_pickled_objects(tmp_path):
     schemes = CheckpointLoader._schemes
     with weights_only_checkpoint_loading():
         assert CheckpointLoader._get_checkpoint_loader(
-            str(path)) is load_checkpoint_weights_only
+            str(path)) is load_from_weights_only
         with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*released.pth'):
             load_checkpoint(torch.nn.Linear(1, 1), str(path))
     assert CheckpointLoader._schemes is schemes

@@ -22,7 +22,7 @@ from mmengine.runner import CheckpointLoader, load_checkpoint
 
 import refseg.utils.checkpoint as refseg_checkpoint
 from refseg.datasets.refcoco import load_refs
-from refseg.utils.checkpoint import (load_checkpoint_weights_only,
+from refseg.utils.checkpoint import (load_from_weights_only,
                                      weights_only_checkpoint_loading)
 from refseg.utils.safe_pickle import (UnsafePickleError, load_data_file,
                                       read_torchscript_weights, restricted_loads)
@@ -100,9 +100,9 @@ def test_mmengine_internals_the_safe_loader_relies_on():
         for path in ('a.pth', 'https://x/a.pth', 'open-mmlab://x', 's3://b/a.pth',
                      'pavi://x', 'torchvision://x', 'open-mmlab:s3://b/a.pth'):
             assert CheckpointLoader._get_checkpoint_loader(path) is \
-                load_checkpoint_weights_only
+                load_from_weights_only
     assert CheckpointLoader._get_checkpoint_loader('https://x/a.pth') is not \
-        load_checkpoint_weights_only
+        load_from_weights_only
 
 
 def test_local_and_http_checkpoints_are_read_weights_only(evil_and_clean, http_root,
@@ -112,8 +112,8 @@ def test_local_and_http_checkpoints_are_read_weights_only(evil_and_clean, http_r
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
     for source in (str(served / 'evil.pth'), f'{http_root}/evil.pth'):
         with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*evil.pth'):
-            load_checkpoint_weights_only(source)
-    clean = load_checkpoint_weights_only(f'{http_root}/clean.pth')
+            load_from_weights_only(source)
+    clean = load_from_weights_only(f'{http_root}/clean.pth')
     assert torch.equal(clean['state_dict']['weight'], torch.ones(2))
     # Downloaded once into the torch hub cache, then read from there.
     assert (pathlib.Path(torch.hub.get_dir()) / 'checkpoints' / 'clean.pth').is_file()
