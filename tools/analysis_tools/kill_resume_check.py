@@ -45,9 +45,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', nargs='?', default=TOY_CONFIG, help='training config')
     parser.add_argument('--kills', type=int, default=5, help='SIGKILLs before finishing')
-    parser.add_argument('--max-iters', type=int, default=20, help='train_cfg.max_iters')
+    parser.add_argument('--max-iters', type=int, default=24, help='train_cfg.max_iters')
     parser.add_argument('--seed', type=int, default=0, help='seed of the kill moments')
-    parser.add_argument('--min-wait', type=float, default=0.5,
+    parser.add_argument('--min-wait', type=float, default=0.3,
                         help='earliest kill, seconds after the first logged iteration')
     parser.add_argument('--max-wait', type=float, default=3.0, help='latest kill, likewise')
     parser.add_argument('--work-dir', default='work_dirs/kill_resume_check',
@@ -70,6 +70,7 @@ def environment() -> dict:
     env['PYTHONPATH'] = os.pathsep.join([REPO_ROOT, TOY_DATA] +
                                         [p for p in [env.get('PYTHONPATH')] if p])
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
+    env['PYTHONUNBUFFERED'] = '1'  # the log must show every iteration before the kill
     return env
 
 
