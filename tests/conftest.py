@@ -27,3 +27,15 @@ def synthetic_refcoco_root(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp('synthetic_refcoco')
     generate_synthetic_refer(str(root), **SYNTHETIC_ARGS)
     return str(root)
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """Undo the default scope a test sets (a Runner or init_default_scope make theirs the
+    current one for the whole process), so that registry lookups of later tests do not
+    depend on the order tests run in."""
+    from mmengine.registry import DefaultScope
+    instances = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(instances)

@@ -68,11 +68,6 @@ PROBE = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='refseg/utils/checkpoint.py registers a file backend and replaces mmengine\'s '
-    'local checkpoint loader at import time; issue 10 installs them explicitly. Remove '
-    'this marker when that lands.')
 def test_importing_refseg_changes_nothing_outside_it():
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
     out = subprocess.run([sys.executable, '-c', PROBE], env=env, capture_output=True,

@@ -39,7 +39,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--text', action='append', required=True,
                         help='a referring expression; repeat for several')
     parser.add_argument('--config', required=True, help='model config file')
-    parser.add_argument('--checkpoint', required=True, help='refseg checkpoint file')
+    parser.add_argument('--checkpoint', required=True,
+                        help='refseg checkpoint: a file or an http(s):// URL (downloaded '
+                        'to the torch hub cache, read weights-only)')
     parser.add_argument('--out-dir', required=True, help='folder for the outputs')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
     parser.add_argument('--threshold', type=float, default=None,

@@ -1,11 +1,14 @@
 """Evaluate a refseg checkpoint on the config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out PATH] [--show]
-                         [--show-dir DIR] [--cfg-options KEY=VALUE ...]
+                         [--show-dir DIR] [--non-strict] [--cfg-options KEY=VALUE ...]
                          [--launcher none|pytorch|slurm|mpi]
 
-The checkpoint is loaded with ``torch.load(weights_only=True)``. CONFIG may be a path or
-``refseg::<path under configs/>``. See docs/training.md.
+The checkpoint (a path or an ``http(s)://``, ``open-mmlab://``, ``s3://`` ... address) is
+read with ``torch.load(weights_only=True)`` and must fit the model: missing, unexpected or
+mis-shaped keys stop the run with a list of them unless ``--non-strict``. An ``--out`` path
+that cannot be written is reported before the evaluation starts. See docs/training.md.
+CONFIG may be a path or ``refseg::<path under configs/>``.
 
 Arguments are parsed before torch, mmengine or refseg are imported, so ``--help`` is quick.
 """
@@ -13,6 +16,7 @@ import argparse
 import inspect
 import os
 import os.path as osp
+import tempfile
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
@@ -43,6 +47,11 @@ def parse_args() -> argparse.Namespace:
         'expression drawn on them to this folder')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='seconds each --show lasts')
+    parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='evaluate even when the checkpoint does not fit the model (missing or '
+        'unexpected keys are then only logged)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -120,11 +129,56 @@ def set_output_file(cfg: 'Config', out: str) -> None:
         raise ValueError(
             f'--out: none of the test metrics {[m["type"] for m in metrics]} takes '
             'output_file (RefSegMetric and its subclasses do).')
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    check_writable(path)
     stem = osp.splitext(path)[0]
     for index, metric in enumerate(writers):
         # One file per metric, so that they do not overwrite each other.
         metric.output_file = path if len(writers) == 1 else f'{stem}_{index}.json'
+
+
+def check_writable(path: str) -> None:
+    """Fail now, not after the evaluation, if ``path`` cannot be written.
+
+    Raises:
+        PermissionError: If the folder cannot be created or written to; names the path.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix='.write_check_'):
+            pass
+        if osp.isdir(path):
+            raise IsADirectoryError(f'{path} is a folder')
+    except OSError as error:
+        raise PermissionError(f'--out {path} cannot be written ({error}); choose another '
+                              'path before evaluating.') from error
+
+
+def check_checkpoint_fits(model, checkpoint: str) -> None:
+    """Raise :class:`CheckpointMismatchError` if ``checkpoint`` does not fit ``model``.
+
+    Keys are compared as ``init_model`` compares them: missing, unexpected and
+    mis-shaped entries of the state dict (a ``module.`` prefix is ignored).
+    """
+    from refseg.apis.inference import CheckpointMismatchError
+    from refseg.utils.checkpoint import load_from_weights_only
+
+    loaded = load_from_weights_only(checkpoint, map_location='cpu')
+    weights = loaded.get('state_dict', loaded) if isinstance(loaded, dict) else loaded
+    if not isinstance(weights, dict):
+        raise TypeError(f'checkpoint {checkpoint} holds a {type(weights).__name__}, '
+                        'expected a dict of tensors')
+    weights = {key[len('module.'):] if key.startswith('module.') else key: value
+               for key, value in weights.items()}
+    own = model.state_dict()
+    missing = sorted(set(own) - set(weights))
+    unexpected = sorted(set(weights) - set(own))
+    mismatched = [f'{key}: checkpoint {tuple(weights[key].shape)} vs model '
+                  f'{tuple(value.shape)}' for key, value in own.items()
+                  if key in weights and hasattr(weights[key], 'shape')
+                  and weights[key].shape != value.shape]
+    if missing or unexpected or mismatched:
+        raise CheckpointMismatchError(checkpoint, missing, unexpected, mismatched)
 
 
 def _takes_argument(component_class: type, name: str) -> bool:
@@ -137,7 +191,10 @@ def _takes_argument(component_class: type, name: str) -> bool:
 def main() -> None:
     args = parse_args()
 
+    from mmengine.model import is_model_wrapper
+
     from refseg.engine.launcher import build_runner, setup_launcher
+    from refseg.utils.checkpoint import weights_only_checkpoint_loading
     from refseg.utils.config import load_config
 
     cfg = load_config(args.config, args.cfg_options)
@@ -156,8 +213,13 @@ def main() -> None:
     if args.out is not None:
         set_output_file(cfg, args.out)
 
-    runner = build_runner(cfg)
-    runner.test()
+    with weights_only_checkpoint_loading():
+        runner = build_runner(cfg)
+        if not args.non_strict:
+            model = runner.model
+            check_checkpoint_fits(model.module if is_model_wrapper(model) else model,
+                                  args.checkpoint)
+        runner.test()
 
 
 if __name__ == '__main__':

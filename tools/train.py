@@ -4,9 +4,11 @@
                           [--auto-scale-lr] [--vis-backend tensorboard|wandb ...]
                           [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
 
-``--resume`` alone resumes from the work dir's latest checkpoint (and starts from scratch if
-there is none yet), ``--resume CHECKPOINT`` from that file. CONFIG may be a path or
-``refseg::<path under configs/>`` (an installed config). See docs/training.md.
+``--resume`` alone resumes from the work dir's newest complete checkpoint (and starts from
+scratch if there is none yet), ``--resume CHECKPOINT`` from that file. Every checkpoint
+(``load_from``, ``--resume``, ``init_cfg`` pretrained weights, local or URL) is read
+weights-only. See docs/training.md.
+CONFIG may be a path or ``refseg::<path under configs/>`` (an installed config).
 
 Arguments are parsed before torch, mmengine or refseg are imported, so ``--help`` is quick.
 """
@@ -114,6 +116,8 @@ def main() -> None:
     args = parse_args()
 
     from refseg.engine.launcher import build_runner, enable_amp, setup_launcher
+    from refseg.utils.checkpoint import (find_resume_checkpoint,
+                                         weights_only_checkpoint_loading)
     from refseg.utils.config import load_config
     from refseg.utils.config_overrides import resolve_stage1_checkpoint
 
@@ -134,16 +138,20 @@ def main() -> None:
         add_vis_backends(cfg, args.vis_backend)
 
     if args.resume == 'auto':
+        # The newest complete checkpoint, which may be newer than last_checkpoint says.
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
+        if cfg.load_from is not None:
+            print(f'Resuming from the newest complete checkpoint {cfg.load_from}')
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
     # A RISCLIP stage-2 config starts from its stage 1's last checkpoint.
     resolve_stage1_checkpoint(cfg, cfg.filename)
 
-    runner = build_runner(cfg)
-    runner.train()
+    with weights_only_checkpoint_loading():
+        runner = build_runner(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -31,7 +31,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from refseg.registry import MODELS
-from refseg.utils.checkpoint import load_from_local_weights_only
+from refseg.utils.checkpoint import load_from_weights_only
 
 ImageType = Union[str, Path, np.ndarray, 'PIL.Image.Image']  # noqa: F821
 
@@ -99,7 +99,9 @@ def init_model(config: Union[str, Path, Config],
         config (str | Path | Config): Config file or object.
         checkpoint (str, optional): A refseg checkpoint (a training checkpoint, one
             from ``tools/model_converters/publish_model.py`` or a converter, or a bare
-            state dict), read with ``torch.load(weights_only=True)``. Defaults to None.
+            state dict): a path or an ``http(s)://`` (downloaded to the torch hub cache),
+            ``open-mmlab://`` or ``s3://`` address, read with
+            ``torch.load(weights_only=True)``. Defaults to None.
         device (str): Torch device. Defaults to ``'cpu'``.
         cfg_options (dict, optional): Overrides merged into the config.
         strict (bool): Raise :class:`CheckpointMismatchError` naming the missing,
@@ -168,7 +170,7 @@ def _loads_a_file(init_cfg) -> bool:
 
 def _read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
     """(state dict, meta) of a checkpoint file, read weights-only."""
-    ckpt = load_from_local_weights_only(path, map_location='cpu')
+    ckpt = load_from_weights_only(path, map_location='cpu')
     if not isinstance(ckpt, dict):
         raise TypeError(f'checkpoint {path} holds a {type(ckpt).__name__}, expected a dict '
                         '(a state dict, or a dict with "state_dict")')

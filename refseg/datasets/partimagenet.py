@@ -8,12 +8,12 @@ import os.path as osp
 import string
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from mmengine.fileio import load
 from mmengine.logging import print_log
 from pycocotools import mask as mask_utils
 
 from refseg.registry import DATASETS
 from refseg.structures.coco_mask import mask_ann_to_rle
+from refseg.utils.safe_pickle import load_data_file
 from .base_ref_dataset import BaseRefDataset
 from .imagenet_classes import (OBJECT_NAME_OVERRIDES, PARTIMAGENET_OBJECT_CLASSES,
                                is_wnid, load_synset_mapping)
@@ -138,7 +138,7 @@ def load_part_annotations(ann_file: str) -> dict:
         raise FileNotFoundError(
             f'PartImageNet annotation file not found: {ann_file!r} (docs/partimagenet.md; '
             'a synthetic stand-in: tools/dataset_converters/generate_partimagenet.py)')
-    coco = load(ann_file)
+    coco = load_data_file(ann_file)
     for key in ('images', 'annotations', 'categories'):
         if key not in coco:
             raise KeyError(f'{ann_file}: no "{key}" list; expected a COCO-style file')

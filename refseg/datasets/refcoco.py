@@ -1,6 +1,6 @@
 """RefCOCO, RefCOCO+ and RefCOCOg, read straight from the REFER files."""
 import logging
-import pickle
+import os.path as osp
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -10,6 +10,7 @@ from mmengine.utils import is_abs
 
 from refseg.registry import DATASETS
 from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem
+from refseg.utils.safe_pickle import restricted_loads
 from .base_ref_dataset import BaseRefDataset
 
 TEXT_FIELDS = ('sent', 'raw')
@@ -29,10 +30,29 @@ def split_matches(query: str, ref_split: str) -> bool:
     return query == ref_split
 
 
+class DataItemError(RuntimeError):
+    """A data item could not be prepared; the message names its image file."""
+
+
+def describe_file_problem(path: str) -> str:
+    """' (the file is empty)' and the like for a local image that cannot be decoded."""
+    if '://' in path:
+        return ''
+    if not osp.exists(path):
+        return ' (the file does not exist)'
+    if osp.getsize(path) == 0:
+        return ' (the file is empty: 0 bytes)'
+    return ' (not a decodable image?)'
+
+
 def load_refs(path: str) -> List[dict]:
-    """Load a REFER ``refs(<split_by>).p`` file (a Python-2 pickle of a list of refs)."""
+    """Load a REFER ``refs(<split_by>).p`` file (a Python-2 pickle of a list of refs).
+
+    The pickle is read with :func:`refseg.utils.safe_pickle.restricted_loads`: builtin
+    containers and scalars only, so a planted file cannot run code.
+    """
     # latin1 reads Python-2 byte strings; the REFER text fields are unicode anyway.
-    refs = pickle.loads(get(path), encoding='latin1')
+    refs = restricted_loads(get(path), str(path), encoding='latin1')
     if not isinstance(refs, list):
         raise TypeError(f'{path} holds a {type(refs).__name__}; expected a list of refs')
     return refs
@@ -67,6 +87,9 @@ class RefCOCODataset(BaseRefDataset):
             as CRIS) or 'raw' (as typed by the annotator, stripped). Defaults to 'sent'.
         skip_invalid (bool): Drop refs whose annotation has an empty or malformed mask or
             no sentences, logging how many, instead of raising. Defaults to False.
+        refuse_empty_text (bool): Raise on a sentence that is empty or only whitespace
+            (in ``text_field``) instead of warning about it (such sentences are kept and
+            scored otherwise). Defaults to False.
         metainfo (dict, optional): Overrides of :attr:`METAINFO`.
         indices (int | Sequence[int], optional): Keep only these items (or the first n).
         pipeline (Sequence[dict | callable]): Data transforms.
@@ -87,6 +110,7 @@ class RefCOCODataset(BaseRefDataset):
                  sentence_mode: Optional[str] = None,
                  text_field: str = 'sent',
                  skip_invalid: bool = False,
+                 refuse_empty_text: bool = False,
                  metainfo: Optional[dict] = None,
                  indices: Optional[Union[int, Sequence[int]]] = None,
                  pipeline: Sequence[Union[dict, Callable]] = (),
@@ -101,6 +125,7 @@ class RefCOCODataset(BaseRefDataset):
         self.split = split
         self.text_field = text_field
         self.skip_invalid = skip_invalid
+        self.refuse_empty_text = refuse_empty_text
         if data_root and split_file and not is_abs(split_file):
             self.split_file = join_path(data_root, split_file)
         super().__init__(
@@ -131,8 +156,25 @@ class RefCOCODataset(BaseRefDataset):
             if item is not None:
                 data_list.extend(self.expand_sentences(item, item.pop('sentences'),
                                                        item.pop('sent_ids')))
+        self._check_empty_text(refs)
         self._log_summary(len(refs), data_list, problems)
         return data_list
+
+    def _check_empty_text(self, refs: List[dict]) -> None:
+        """Warn about (or refuse) sentences whose text is empty or whitespace."""
+        empty = [f'ref_id={ref["ref_id"]} sent_id={sentence.get("sent_id")}'
+                 for ref in refs for sentence in ref['sentences']
+                 if not str(sentence.get(self.text_field, '')).strip()]
+        if not empty:
+            return
+        message = (f'{type(self).__name__}: {len(empty)} sentences of split {self.split!r} '
+                   f'in {self.split_file} have an empty {self.text_field!r} '
+                   f'({"; ".join(empty[:5])}{" ..." if len(empty) > 5 else ""})')
+        if self.refuse_empty_text:
+            raise ValueError(message + ' (refuse_empty_text=True)')
+        print_log(message + '; they are kept and scored against an empty expression '
+                  '(refuse_empty_text=True refuses them)', logger='current',
+                  level=logging.WARNING)
 
     def _read_files(self) -> Tuple[Dict[int, dict], Dict[int, dict], List[dict]]:
         """Images and annotations of ``ann_file`` by id, and all refs of ``split_file``."""
@@ -218,3 +260,16 @@ class RefCOCODataset(BaseRefDataset):
                   f'{num_refs - sum(problems.values())} refs, {len(data_list)} items '
                   f'(sentence_mode={self.sentence_mode!r}, text_field={self.text_field!r})',
                   logger='current')
+
+    def prepare_data(self, idx: int):
+        """The idx-th item through the pipeline; a failure names the image file."""
+        info = self.get_data_info(idx)
+        try:
+            return self.pipeline(info)
+        except Exception as error:
+            path = str(info.get('img_path'))
+            raise DataItemError(
+                f'{type(self).__name__} item {idx} (ref_id={info.get("ref_id")}, '
+                f'sent_id={info.get("sent_id")}): cannot prepare image {path}'
+                f'{describe_file_problem(path)}: {type(error).__name__}: {error}') from error
+

@@ -311,3 +311,48 @@ def test_uncompressed_rle_is_stored_compressed(synthetic_refcoco_root, tmp_path)
                 if dataset.get_data_info(i)['ann_id'] == ref['ann_id'])
     assert isinstance(item['mask_ann']['counts'], bytes)
     np.testing.assert_array_equal(LoadRefMask()(item)['gt_seg_map'], expected)
+
+
+def test_test_mode_defaults_to_one_item_per_sentence(synthetic_refcoco_root):
+    _, refs = read_refer(synthetic_refcoco_root)
+    selected = [ref for ref in refs if ref['split'] == 'val']
+    dataset = build(synthetic_refcoco_root, split='val', test_mode=True)
+    assert dataset.sentence_mode == 'all'
+    assert len(dataset) == sum(len(ref['sentences']) for ref in selected)
+    assert build(synthetic_refcoco_root, split='val').sentence_mode == 'random'
+
+
+def test_empty_sentences_warn_or_are_refused(synthetic_refcoco_root, tmp_path, monkeypatch):
+    def blank(refs):
+        first_train_ref(refs)['sentences'][0]['sent'] = '  '
+
+    root = broken_copy(synthetic_refcoco_root, tmp_path / 'blank', edit_refs=blank)
+    ref_id = first_train_ref(read_refer(root)[1])['ref_id']
+    with pytest.raises(ValueError, match=f"1 sentences .* empty 'sent' .*ref_id={ref_id}"):
+        build(root, refuse_empty_text=True)
+    logged = []
+    monkeypatch.setattr(refcoco_module, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    dataset = build(root, sentence_mode='all')
+    assert '' in {dataset.get_data_info(i)['text'] for i in range(len(dataset))}
+    assert any(f'ref_id={ref_id}' in msg and 'refuse_empty_text' in msg for msg in logged)
+
+
+def test_an_undecodable_image_is_named(synthetic_refcoco_root, tmp_path):
+    root = tmp_path / 'zero'
+    os.makedirs(root / 'refcoco')
+    for name in ('instances.json', 'refs(unc).p'):
+        os.symlink(osp.join(synthetic_refcoco_root, 'refcoco', name), root / 'refcoco' / name)
+    os.makedirs(root / 'train2014')
+    dataset = build(str(root), split='val', sentence_mode='first',
+                    pipeline=[dict(type='LoadImageFromFile')])
+    broken = dataset.get_data_info(0)['img_path']
+    for name in os.listdir(osp.join(synthetic_refcoco_root, 'train2014')):
+        os.symlink(osp.join(synthetic_refcoco_root, 'train2014', name),
+                   root / 'train2014' / name)
+    os.remove(broken)
+    open(broken, 'wb').close()
+    with pytest.raises(refcoco_module.DataItemError,
+                       match=f'item 0 .*cannot prepare image {broken} '
+                       r'\(the file is empty: 0 bytes\)'):
+        dataset[0]

@@ -2,6 +2,8 @@
 import os
 import pickle
 import signal
+import subprocess
+import sys
 from collections import OrderedDict
 from fractions import Fraction
 
@@ -15,8 +17,11 @@ from mmengine.runner import CheckpointLoader, load_checkpoint
 from refseg.utils.checkpoint import (ATOMIC_BACKEND, TYPE_TAG,
                                      AtomicLocalBackend, atomic_write,
                                      from_weights_only,
+                                     load_from_weights_only,
                                      load_from_local_weights_only,
-                                     remove_partial_files, to_weights_only)
+                                     register_atomic_backend,
+                                     remove_partial_files, to_weights_only,
+                                     weights_only_checkpoint_loading)
 
 
 def _partial_files(folder):
@@ -77,8 +82,20 @@ def test_remove_partial_files_spares_other_files(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ['iter_2.pth', 'notes.partial']
 
 
+def test_only_partial_files_of_dead_writers_are_removed(tmp_path):
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    live_other = tmp_path / f'.iter_4.pth.{os.getppid()}-0123abcd.partial'
+    of_dead = tmp_path / f'.iter_4.pth.{dead.pid}-4567abcd.partial'
+    for path in (live_other, of_dead):
+        path.write_bytes(b'half')
+    assert remove_partial_files(str(tmp_path)) == [str(of_dead)]
+    assert live_other.exists()
+
+
 def test_atomic_backend_is_registered_and_atomic(tmp_path):
     from mmengine.fileio import get_file_backend
+    register_atomic_backend()
     backend = get_file_backend(
         str(tmp_path), backend_args=dict(backend=ATOMIC_BACKEND))
     assert isinstance(backend, AtomicLocalBackend)
@@ -152,14 +169,17 @@ def test_unknown_object_is_refused_with_its_place(tmp_path):
         from_weights_only({TYPE_TAG: 'Opaque'})
 
 
-def test_loader_is_registered_and_refuses_pickled_objects(tmp_path):
+def test_loader_is_installed_explicitly_and_refuses_pickled_objects(tmp_path):
     path = tmp_path / 'released.pth'
     torch.save(dict(state_dict=dict(weight=torch.zeros(1)), scale=Fraction(1, 3)), path)
 
-    assert CheckpointLoader._get_checkpoint_loader(
-        str(path)) is load_from_local_weights_only
-    with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*released.pth'):
-        load_checkpoint(torch.nn.Linear(1, 1), str(path))
+    schemes = CheckpointLoader._schemes
+    with weights_only_checkpoint_loading():
+        assert CheckpointLoader._get_checkpoint_loader(
+            str(path)) is load_from_weights_only
+        with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*released.pth'):
+            load_checkpoint(torch.nn.Linear(1, 1), str(path))
+    assert CheckpointLoader._schemes is schemes
 
 
 def test_loader_names_the_file_when_it_is_truncated_or_missing(tmp_path):

@@ -45,11 +45,19 @@ def test_dist_train_then_dist_test_on_two_cpu_processes(tmp_path):
     assert (tmp_path / 'run' / 'last_checkpoint').read_text() == str(
         tmp_path / 'run' / 'epoch_1.pth')
 
+    val_metrics = re.search(r'Epoch\(val\) \[1\]\[\d+/\d+\] +(mIoU: .*?) +data_time',
+                            output)[1]
+
+    # Evaluated on the validation split, the saved checkpoint gives the logged metrics:
+    # both ranks validated with rank 0's BatchNorm statistics, which are the ones saved.
     output = run_script(
         tmp_path, 'dist_test.sh', QUICK_CONFIG, 'run/epoch_1.pth', '2', '--work-dir',
         'test', '--out', 'results/sentences.json', '--show-dir', 'vis',
-        '--cfg-options', 'default_hooks.visualization.interval=1')
-    assert 'Loads checkpoint by local_weights_only backend' in output
+        '--cfg-options', 'default_hooks.visualization.interval=1',
+        'test_dataloader.dataset.split=val')
+    assert re.search(r'Epoch\(test\) \[\d+/\d+\] +(mIoU: .*?) +data_time',
+                     output)[1] == val_metrics
+    assert 'Loads checkpoint by weights_only backend' in output
     num_samples = int(re.search(r'Epoch\(test\).*num_samples: (\d+)', output)[1])
     # Results of both processes are gathered into one file, each sentence once.
     sentences = json.loads((tmp_path / 'results' / 'sentences.json').read_text())

@@ -12,7 +12,8 @@ samples that ``PartImageNetRefDataset`` builds from them (one per image and part
 category present) and what its hygiene dropped: degenerate polygons, zero-area
 annotations, annotations without a valid polygon, empty masks. It also reports wnids
 missing from refseg's name table and parts whose superclass disagrees with the table,
-and with ``--check-images`` image files that are missing. With ``--strict`` the exit
+and with ``--check-images`` image files that are missing. A missing annotation file makes the
+exit status 2. With ``--strict`` the exit
 status is 1 when a count differs from the published one or a problem was found.
 """
 import argparse
@@ -148,6 +149,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for split in args.splits:
         differs, problems = check_split(args.root, args.layout, split, args.check_images)
         flagged = flagged or differs or problems
+    missing = [split for split in args.splits
+               if not osp.isfile(split_paths(args.root, args.layout, split)[0])]
+    if missing:
+        # As check_refer.py: a missing annotation file is an error, --strict or not.
+        print(f'error: no annotation file for split(s) {missing} under {args.root} '
+              f'(--layout {args.layout}; see docs/partimagenet.md)')
+        return 2
     return 1 if args.strict and flagged else 0
 
 

@@ -10,15 +10,18 @@ Reads ``DATA_ROOT/<dataset>/instances.json`` and ``DATA_ROOT/<dataset>/refs(<spl
 and prints, per split, the images, annotations, refs and sentences. The ref counts (and the
 sentence counts where they are published) are compared with the numbers every RIS paper
 uses; a difference is flagged with ``MISMATCH``. It also reports refs whose annotation or
-image is missing from ``instances.json``, referent masks that are malformed or empty, and
-with ``--check-images`` image files missing from ``DATA_ROOT/<img-dir>``. With
+image is missing from ``instances.json``, referent masks that are malformed or empty,
+sentences that are empty or whitespace only, and with ``--check-images`` image files under
+``DATA_ROOT/<img-dir>`` that are missing, empty, not decodable or of another size than
+``instances.json`` says (every referenced image is decoded). With
 ``--strict`` the exit status is 1 when anything was flagged.
 """
 import argparse
+import pickle
 import os.path as osp
 import sys
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 # Refs and sentences per split as published with the datasets (ETRIS #9 lists the refs;
 # CRIS hard-codes the same ref counts). None: no published number to compare with.
@@ -53,6 +56,7 @@ def split_statistics(refs: List[dict]) -> Dict[str, Dict[str, int]]:
 
 def find_problems(refs: List[dict], instances: dict, img_dir: Optional[str]) -> List[str]:
     """Human-readable problems of the refs against ``instances.json`` (and image files)."""
+    from refseg.datasets.refcoco import TEXT_FIELDS
     from refseg.structures.coco_mask import mask_ann_problem
 
     images = {image['id']: image for image in instances['images']}
@@ -75,18 +79,48 @@ def find_problems(refs: List[dict], instances: dict, img_dir: Optional[str]) -> 
                     f'ref_id={ref_id} ann_id={ann["id"]}: {problem}')
         if not ref['sentences']:
             found['ref without sentences'].append(f'ref_id={ref_id}')
+        for sentence in ref['sentences']:
+            for field in TEXT_FIELDS:
+                if field in sentence and not str(sentence[field]).strip():
+                    found[f'empty sentence ({field!r} blank)'].append(
+                        f'ref_id={ref_id} sent_id={sentence.get("sent_id")}')
     if img_dir is not None:
         used = sorted({ref['image_id'] for ref in refs if ref['image_id'] in images})
         for image_id in used:
-            path = osp.join(img_dir, images[image_id]['file_name'])
-            if not osp.isfile(path):
-                found['image file missing'].append(path)
+            image = images[image_id]
+            path = osp.join(img_dir, image['file_name'])
+            kind, detail = image_problem(path, image.get('height'), image.get('width'))
+            if kind is not None:
+                found[kind].append(detail)
     lines = []
     for kind, items in found.items():
         listed = '; '.join(items[:MAX_LISTED])
         more = f' and {len(items) - MAX_LISTED} more' if len(items) > MAX_LISTED else ''
         lines.append(f'{len(items)} x {kind}: {listed}{more}')
     return lines
+
+
+def image_problem(path: str, height: Optional[int],
+                  width: Optional[int]) -> Tuple[Optional[str], str]:
+    """(kind of problem, detail) of an image file, or (None, '') when it decodes at the
+    size ``instances.json`` gives."""
+    import cv2
+    import numpy as np
+
+    if not osp.isfile(path):
+        return 'image file missing', path
+    with open(path, 'rb') as file:
+        data = file.read()
+    if not data:
+        return 'image file empty (0 bytes)', path
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        return 'image file not decodable', path
+    if (height, width) != image.shape[:2]:
+        return ('image size differs from instances.json',
+                f'{path}: {image.shape[1]}x{image.shape[0]} (w x h), instances.json says '
+                f'{width}x{height}')
+    return None, ''
 
 
 def compare(stats: Dict[str, Dict[str, int]], published: Optional[dict]) -> List[str]:
@@ -130,7 +164,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--split-by', default='unc', help='unc, umd or google')
     parser.add_argument('--img-dir', default='train2014', help='image folder under data_root')
     parser.add_argument('--check-images', action='store_true',
-                        help='also check that every referenced image file exists')
+                        help='also decode every referenced image and compare its size '
+                        'with instances.json')
     parser.add_argument('--strict', action='store_true',
                         help='exit with status 1 when a count differs or a problem is found')
     return parser.parse_args(argv)
@@ -149,7 +184,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from refseg.datasets.refcoco import load_refs
 
     instances = load(ann_file, file_format='json')
-    refs = load_refs(split_file)
+    try:
+        refs = load_refs(split_file)  # builtin values only: a planted object is refused
+    except (ValueError, TypeError, pickle.UnpicklingError) as error:
+        print(f'error: {error}')
+        return 2
     published = PUBLISHED.get((args.dataset, args.split_by))
 
     print(f'{args.dataset} ({args.split_by}): {split_file}')

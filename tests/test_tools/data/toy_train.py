@@ -3,12 +3,12 @@
 _base_ = ['../../../configs/_base_/default_runtime.py']
 custom_imports = dict(imports=['refseg_toy_modules'], allow_failed_imports=False)
 
-model = dict(type='ToyRegressor', step_delay=0.0)
+model = dict(type='ToyRegressor', step_delay=0.0, noise=0.1)
 train_dataloader = dict(
     batch_size=2,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='ToySumDataset', size=16))
+    dataset=dict(type='ToySumDataset', size=16, jitter=0.1))
 
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01, momentum=0.9))

@@ -6,9 +6,10 @@ image tower; ``token_embedding``, ``positional_embedding``, ``transformer.*``,
 towers keep OpenAI's names, so a part loads by stripping ``visual.``.
 
 Files from elsewhere are read weights-only: ``torch.load(weights_only=True)``,
-safetensors, or, for OpenAI's TorchScript archives, ``torch.jit.load`` (which
-reads TorchScript, not arbitrary pickled Python) of which only the
-``state_dict()`` is kept.
+safetensors, or, for OpenAI's TorchScript archives, a restricted unpickler of
+the archive's ``data.pkl`` that rebuilds tensors only
+(:func:`refseg.utils.safe_pickle.read_torchscript_weights`); ``torch.jit.load``
+is never called, since it runs the archive's ``__setstate__`` code.
 
 ``logit_scale`` is dropped when a checkpoint is split into towers: no refseg
 module has it (CRIS keeps it in its model but never uses it).
@@ -18,8 +19,6 @@ import logging
 import math
 import os.path as osp
 import re
-import warnings
-import zipfile
 from collections import OrderedDict
 from typing import Dict, Optional
 
@@ -29,6 +28,8 @@ from mmengine.model.weight_init import update_init_info
 from torch import Tensor
 
 from refseg.registry import WEIGHT_INITIALIZERS
+from refseg.utils.safe_pickle import (is_torchscript_archive,
+                                      read_torchscript_weights)
 from .layers import CLIPTower, resize_pos_embed
 from .resnet import CLIPResNet
 from .vit import CLIPVisionTransformer
@@ -119,21 +120,10 @@ def missing_clip_weights_message(path: str) -> str:
             'See docs/get_started.md, "Data and CLIP weights".')
 
 
-def _is_torchscript_archive(path: str) -> bool:
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return any(
-            name.endswith('/constants.pkl') for name in archive.namelist())
-
 
 def _read_weight_file(path: str) -> StateDict:
-    if _is_torchscript_archive(path):
-        with warnings.catch_warnings():
-            # torch.jit is deprecated, but OpenAI ships its weights this way
-            warnings.simplefilter('ignore', DeprecationWarning)
-            archive = torch.jit.load(path, map_location='cpu')
-        return dict(archive.state_dict())
+    if is_torchscript_archive(path):
+        return read_torchscript_weights(path)
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
         try:
