@@ -28,15 +28,11 @@ import sys
 import time
 from typing import List, Optional, Sequence
 
-import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOY_DATA = osp.join(REPO_ROOT, 'tests', 'test_tools', 'data')
 TOY_CONFIG = osp.join(TOY_DATA, 'toy_train.py')
 sys.path.insert(0, REPO_ROOT)
-
-from refseg.utils.checkpoint import (find_resume_checkpoint,  # noqa: E402
-                                     load_from_local_weights_only)
 
 LOGGED_ITER = re.compile(r'Iter\(train\) \[ *(\d+)/')
 
@@ -80,6 +76,8 @@ def logged_iterations(log_path: str) -> List[int]:
 
 
 def corrupt_checkpoints(work_dir: str) -> List[str]:
+    from refseg.utils.checkpoint import load_from_local_weights_only
+
     bad = []
     for name in sorted(os.listdir(work_dir)):
         if name.endswith('.pth'):
@@ -121,12 +119,18 @@ def run_killed_once(args, work_dir: str, resume: bool, wait: float, log_path: st
 
 
 def final_weights(work_dir: str, max_iters: int) -> dict:
+    from refseg.utils.checkpoint import load_from_local_weights_only
+
     path = osp.join(work_dir, f'iter_{max_iters}.pth')
     return load_from_local_weights_only(path, map_location='cpu')['state_dict']
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
+
+    import torch
+
+    from refseg.utils.checkpoint import find_resume_checkpoint
     rng = random.Random(args.seed)
     if osp.isdir(args.work_dir):
         subprocess.run(['rm', '-rf', args.work_dir], check=True)
