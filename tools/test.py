@@ -1,7 +1,7 @@
 """Evaluate a refseg checkpoint on the config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out PATH] [--show]
-                         [--show-dir DIR] [--cfg-options KEY=VALUE ...]
+                         [--show-dir DIR] [--show-interval N] [--cfg-options ...]
                          [--launcher none|pytorch|slurm|mpi]
 
 The checkpoint is loaded with ``torch.load(weights_only=True)``. See docs/training.md.
@@ -41,6 +41,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--wait-time', type=float, default=2, help='seconds each --show lasts')
     parser.add_argument(
+        '--show-interval', type=int, default=None,
+        help='draw every N-th test sample with --show/--show-dir (default: the '
+        "visualization hook's interval, 50; 1 draws all)")
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -59,8 +63,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
-                         wait_time: float) -> None:
-    """Switch on drawing in the ``visualization`` default hook.
+                         wait_time: float, interval: Optional[int] = None) -> None:
+    """Switch on drawing in the ``visualization`` default hook (every ``interval``-th
+    sample; None keeps the hook's own interval).
 
     Raises:
         KeyError: If the config has no ``default_hooks.visualization``.
@@ -73,6 +78,8 @@ def enable_visualization(cfg: Config, show: bool, show_dir: Optional[str],
             "configs inheriting configs/_base_/default_runtime.py have it "
             "(type='RefSegVisualizationHook').")
     hook.draw = True
+    if interval is not None:
+        hook.interval = interval
     if show:
         hook.show = True
         hook.wait_time = wait_time
@@ -144,7 +151,8 @@ def main() -> None:
     cfg.resume = False
 
     if args.show or args.show_dir:
-        enable_visualization(cfg, args.show, args.show_dir, args.wait_time)
+        enable_visualization(cfg, args.show, args.show_dir, args.wait_time,
+                             args.show_interval)
     if args.out is not None:
         set_output_file(cfg, args.out)
 
