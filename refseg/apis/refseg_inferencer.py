@@ -165,6 +165,8 @@ class RefSegInferencer(BaseInferencer):
             result['visualization'] = []
         if out_dir is not None:
             os.makedirs(out_dir, exist_ok=True)
+        self._threshold = threshold if threshold is not None else \
+            getattr(self.model, 'threshold', None)
         progress = ProgressBar(len(items)) \
             if self.show_progress and (from_folder or len(items) > 1) else None
         summary = []
@@ -191,8 +193,10 @@ class RefSegInferencer(BaseInferencer):
             print(file=progress.file)
         if out_dir is not None:
             self._write_summary(out_dir, summary, result['failures'])
-        for failure in result['failures']:
-            warnings.warn(f'skipped {failure["input"]}: {failure["error"]}')
+        if result['failures']:
+            warnings.warn(
+                f'{len(result["failures"])} of {len(items)} images skipped: ' + '; '.join(
+                    f'{f["input"]}: {f["error"]}' for f in result['failures']))
         return result
 
     def _inputs_to_items(self, images, texts: TextsType) -> Tuple[List[_Item], bool]:
@@ -294,7 +298,7 @@ class RefSegInferencer(BaseInferencer):
                                 overlay=f'{name}.png', mask=f'{name}_mask.png'))
         source = item.source if isinstance(item.source, str) else item.stem
         return dict(image=source, height=int(img.shape[0]), width=int(img.shape[1]),
-                    expressions=entries)
+                    threshold=self._threshold, expressions=entries)
 
     def _write_summary(self, out_dir: str, results: list, failures: list) -> None:
         summary = dict(model=getattr(self.cfg, 'filename', None), results=results,
@@ -380,7 +384,7 @@ def config_from_checkpoint(path: str) -> Config:
     if not isinstance(text, str):
         raise ValueError(f'checkpoint {path} stores no config (meta["cfg"]): pass the '
                          'config file as model= and the checkpoint as weights=')
-    return Config(parse_config_text(text, path), filename=path)
+    return Config(parse_config_text(text, path), cfg_text=text, filename=path)
 
 
 def parse_config_text(text: str, source: str = '<config>') -> dict:
