@@ -14,6 +14,7 @@ import json
 import os
 import os.path as osp
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,7 +168,7 @@ class RefSegInferencer(BaseInferencer):
             os.makedirs(out_dir, exist_ok=True)
         self._threshold = threshold if threshold is not None else \
             getattr(self.model, 'threshold', None)
-        progress = ProgressBar(len(items)) \
+        progress = ProgressBar(len(items), file=sys.stdout) \
             if self.show_progress and (from_folder or len(items) > 1) else None
         summary = []
         draw = out_dir is not None or show or return_vis
