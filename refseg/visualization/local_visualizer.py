@@ -44,7 +44,7 @@ class RefSegLocalVisualizer(Visualizer):
             ``[dict(type='LocalVisBackend')]``.
         save_dir (str, optional): Root folder of the storage backends.
         colors (Sequence[tuple[int]]): RGB candidates for the mask colour.
-        alpha (float): Opacity of the fill. Defaults to 0.35.
+        alpha (float): Opacity of the fill. Defaults to 0.3.
         min_width (int): Panels are enlarged to at least this width. Defaults to 320.
         font_size (int, optional): Text size in points. Defaults to one that grows
             with the panel width.
@@ -56,7 +56,7 @@ class RefSegLocalVisualizer(Visualizer):
                  vis_backends: Optional[Sequence[dict]] = None,
                  save_dir: Optional[str] = None,
                  colors: Sequence[Color] = CONTRAST_COLORS,
-                 alpha: float = 0.35,
+                 alpha: float = 0.3,
                  min_width: int = 320,
                  font_size: Optional[int] = None,
                  **kwargs) -> None:
