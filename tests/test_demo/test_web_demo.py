@@ -14,7 +14,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 CHROMEDRIVER = shutil.which('chromedriver')
-TEXTS = ['the blue star', 'the top yellow triangle']
+TEXTS = ['the left big yellow square', 'the small square at the bottom right']
 
 pytest.importorskip('gradio')
 pytest.importorskip('selenium')
