@@ -137,11 +137,12 @@ def build_demo(inferencer, title: str = 'refseg: referring image segmentation'):
                 button = gr.Button('Segment', variant='primary', elem_id='run')
             with gr.Column():
                 overlays = gr.Gallery(label='masks over the image', columns=2,
-                                      format='png', elem_id='overlays', height=480)
+                                      format='png', elem_id='overlays', height=560,
+                                      object_fit='contain')
         report = gr.Markdown(elem_id='report')
         masks = gr.Gallery(label='binary masks', columns=4, format='png', elem_id='masks',
-                           height=200)
-        gr.Examples(load_examples(), inputs=[image, expressions])
+                           height=200, object_fit='contain')
+        gr.Examples(load_examples(), inputs=[image, expressions], elem_id='examples')
         button.click(run, inputs=[image, expressions], outputs=[overlays, masks, report])
     return demo
 
