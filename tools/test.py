@@ -1,7 +1,8 @@
 """Evaluate a refseg checkpoint on the config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out PATH] [--show]
-                         [--show-dir DIR] [--non-strict] [--cfg-options KEY=VALUE ...]
+                         [--show-dir DIR] [--show-interval N] [--non-strict]
+                         [--cfg-options KEY=VALUE ...]
                          [--launcher none|pytorch|slurm|mpi]
 
 The checkpoint (a path or an ``http(s)://``, ``open-mmlab://``, ``s3://`` ... address) is
@@ -52,6 +53,9 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='evaluate even when the checkpoint does not fit the model (missing or '
         'unexpected keys are then only logged)')
+        '--show-interval', type=int, default=None,
+        help='draw every N-th test sample with --show/--show-dir (default: the '
+        "visualization hook's interval, 50; 1 draws all)")
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -71,8 +75,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def enable_visualization(cfg: 'Config', show: bool, show_dir: Optional[str],
-                         wait_time: float) -> None:
-    """Switch on drawing in the ``visualization`` default hook.
+                         wait_time: float, interval: Optional[int] = None) -> None:
+    """Switch on drawing in the ``visualization`` default hook (every ``interval``-th
+    sample; None keeps the hook's own interval).
 
     Raises:
         KeyError: If the config has no ``default_hooks.visualization``.
@@ -87,6 +92,8 @@ def enable_visualization(cfg: 'Config', show: bool, show_dir: Optional[str],
     from mmengine.registry import HOOKS
 
     hook.draw = True
+    if interval is not None:
+        hook.interval = interval
     if show:
         hook.show = True
         hook.wait_time = wait_time
@@ -209,7 +216,8 @@ def main() -> None:
     cfg.resume = False
 
     if args.show or args.show_dir:
-        enable_visualization(cfg, args.show, args.show_dir, args.wait_time)
+        enable_visualization(cfg, args.show, args.show_dir, args.wait_time,
+                             args.show_interval)
     if args.out is not None:
         set_output_file(cfg, args.out)
 

@@ -1,7 +1,8 @@
 from .inference import (CheckpointMismatchError, RefSegPrediction, inference_refseg,
                         init_model, load_image)
+from .refseg_inferencer import RefSegInferencer
 
 __all__ = [
-    'CheckpointMismatchError', 'RefSegPrediction', 'inference_refseg', 'init_model',
-    'load_image'
+    'CheckpointMismatchError', 'RefSegInferencer', 'RefSegPrediction', 'inference_refseg',
+    'init_model', 'load_image'
 ]

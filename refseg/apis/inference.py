@@ -9,9 +9,10 @@ Typical use::
     preds[0].mask    # (h, w) bool at the photo's size
     preds[0].prob    # (h, w) float32 foreground probability
 
-With :class:`~refseg.models.segmentors.RefSegmentor` the image is encoded once and all K
-expressions run as one text batch: the image features are shared, only the text-dependent
-parts (text encoder, cross-modal neck, head) see a batch of K.
+The model's ``predict_texts`` encodes the image once and runs all K expressions as one
+text batch (only the text-dependent parts see a batch of K), except where the image
+encoder reads the text (``image_encoder_reads_text``, RISCLIP): one pass per expression.
+Many images at once, folders, drawings: :class:`refseg.apis.RefSegInferencer`.
 """
 import copy
 import os.path as osp
@@ -330,108 +331,40 @@ def inference_refseg(model: nn.Module,
 
 
 def predict_samples(model: nn.Module, image: ImageType, texts: Sequence[str]) -> list:
-    """Run the model on one image and K expressions.
+    """Run the model on one image and K expressions (``model.predict_texts``).
 
     Returns:
         list[SegDataSample]: K samples with ``seg_logits`` and ``pred_sem_seg`` (1, h, w)
         at the original image size and ``text`` in their metainfo.
     """
-    inputs, samples = prepare_inputs(model, image, texts)
+    inputs, sample = prepare_inputs(model, image)
     with torch.no_grad():
-        if _encodes_image_once(model):
-            return _predict_encode_once(model, inputs, samples)
-        # A segmentor whose image encoder reads the text (e.g. RISCLIP's cross-modal
-        # adapters) cannot share image features.
-        return _predict_image_batch(model, inputs, samples)
+        return model.predict_texts(inputs, sample, check_expressions(texts))
 
 
-def prepare_inputs(model: nn.Module, image: ImageType,
-                   texts: Sequence[str]) -> Tuple[torch.Tensor, list]:
-    """Run the test pipeline and data preprocessor once for an image and K expressions.
+def prepare_inputs(model: nn.Module, image: ImageType) -> Tuple[torch.Tensor, object]:
+    """Run the test pipeline and data preprocessor on one image.
 
     Returns:
-        tuple[Tensor, list[SegDataSample]]: The (1, 3, H, W) normalised image on the
-        model's device and K data samples, identical but for their ``text``.
+        tuple[Tensor, SegDataSample]: The (1, 3, H, W) normalised image on the model's
+        device and its data sample (metainfo only).
     """
     if not hasattr(model, 'test_pipeline'):
         raise AttributeError('model has no test_pipeline: build it with '
                              'refseg.apis.init_model')
     img, path = load_image(image)
-    texts = check_expressions(texts)
-    results = dict(img=img, img_path=path, ori_shape=img.shape[:2], img_shape=img.shape[:2],
-                   seg_fields=[], text=texts[0])
-    packed = model.test_pipeline(results)
-    data = model.data_preprocessor(
-        dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]), False)
-    samples = []
-    for text in texts:
-        sample = copy.deepcopy(data['data_samples'][0])
-        sample.set_metainfo(dict(text=text))
-        samples.append(sample)
-    return data['inputs'], samples
+    data = model.data_preprocessor(collate([pipeline_inputs(model.test_pipeline, img, path)]),
+                                   False)
+    return data['inputs'], data['data_samples'][0]
 
 
-def _encodes_image_once(model: nn.Module) -> bool:
-    """True for a RefSegmentor whose image encoder does not see the text."""
-    from refseg.models.segmentors.ref_segmentor import RefSegmentor
-    if not isinstance(model, RefSegmentor):
-        return False
-    # RefSegmentor.encode runs the backbone on the images alone; a subclass that changes
-    # how features are made (RISCLIP's adapters mix text into the image encoder) does not.
-    return all(getattr(type(model), name) is getattr(RefSegmentor, name)
-               for name in ('extract_feat', 'encode'))
+def pipeline_inputs(pipeline: Compose, img: np.ndarray, path: Optional[str]) -> dict:
+    """The test pipeline's output for one BGR image, without ground truth or text."""
+    return pipeline(dict(img=img, img_path=path, ori_shape=img.shape[:2],
+                         img_shape=img.shape[:2], seg_fields=[], text=''))
 
 
-def _predict_encode_once(model: nn.Module, inputs: torch.Tensor, samples: list) -> list:
-    """RefSegmentor's ``predict`` on K samples of one image, the backbone run once.
-
-    Args:
-        model (RefSegmentor): The model.
-        inputs (Tensor): (1, 3, H, W) preprocessed image.
-        samples (list[SegDataSample]): K samples, one per expression, with the same image
-            metainfo.
-    """
-    backbone = model.backbone
-    # Everything after the backbone (text encoder, neck, head, post-processing) stays the
-    # model's own code; only the image encoding is shared.
-    model.backbone = _SharedImageEncoding(backbone)
-    try:
-        return model.predict(inputs.expand(len(samples), -1, -1, -1), samples)
-    finally:
-        model.backbone = backbone
-
-
-class _SharedImageEncoding(nn.Module):
-    """Stands in for a backbone whose batch repeats one image: encodes it once.
-
-    Args:
-        backbone (nn.Module): The image encoder.
-    """
-
-    def __init__(self, backbone: nn.Module) -> None:
-        super().__init__()
-        self.backbone = backbone
-
-    def forward(self, images: torch.Tensor):
-        """(K, 3, H, W) copies of one image -> the backbone's output for K images."""
-        return _expand_batch(self.backbone(images[:1]), images.shape[0])
-
-
-def _predict_image_batch(model: nn.Module, inputs: torch.Tensor, samples: list) -> list:
-    """Plain ``predict`` on the image repeated K times, one expression per copy."""
-    return model.predict(inputs.expand(len(samples), -1, -1, -1), samples)
-
-
-def _expand_batch(feats, num: int):
-    """Repeat batch-1 features ``num`` times along the batch axis, in any nesting."""
-    if isinstance(feats, torch.Tensor):
-        if feats.shape[0] != 1:
-            raise ValueError(
-                f'expected batch-1 image features, got shape {tuple(feats.shape)}')
-        # Materialised so that modules may .view() them; the backbone is not re-run.
-        return feats.expand(num, *feats.shape[1:]).contiguous()
-    if isinstance(feats, dict):
-        return {k: _expand_batch(v, num) for k, v in feats.items()}
-    if isinstance(feats, (list, tuple)):
-        return type(feats)(_expand_batch(v, num) for v in feats)
-    raise TypeError(f'cannot expand backbone output of type {type(feats).__name__}')
+def collate(packed: Sequence[dict]) -> dict:
+    """Pipeline outputs -> the data preprocessor's input (lists, as pseudo_collate)."""
+    return dict(inputs=[p['inputs'] for p in packed],
+                data_samples=[p['data_samples'] for p in packed])

@@ -85,26 +85,44 @@ def test_image_encoded_once_for_all_expressions(model, image):
     assert batch_sizes == [1]
 
 
-def test_encode_once_matches_image_batch(model, image, monkeypatch):
+def test_encode_once_matches_image_batch(model, image):
     shared = inference_refseg(model, image, TEXTS)
-    monkeypatch.setattr(inference, '_encodes_image_once', lambda model: False)
-    batched = inference_refseg(model, image, TEXTS)
+    batched = [inference_refseg(model, image, text) for text in TEXTS]
     for a, b in zip(shared, batched):
         np.testing.assert_allclose(a.prob, b.prob, atol=1e-4)
 
 
-def test_text_aware_encoder_is_not_shared(model):
-    def encode(self, images, token_ids):
-        return RefSegmentor.encode(self, images, token_ids)
+def test_model_never_changes_under_its_caller(model, image):
+    backbone, cls = model.backbone, type(model)
+    modules = dict(model.named_modules())
+    inference_refseg(model, image, TEXTS)
+    assert model.backbone is backbone and type(model) is cls
+    assert dict(model.named_modules()) == modules
 
-    subclass = type('TextAwareSegmentor', (RefSegmentor, ), dict(encode=encode))
-    assert inference._encodes_image_once(model)
-    original = model.__class__
-    try:
-        model.__class__ = subclass
-        assert not inference._encodes_image_once(model)
-    finally:
-        model.__class__ = original
+
+def test_encode_accepts_cached_image_features(model, image):
+    inputs, _ = inference.prepare_inputs(model, image)
+    token_ids = model.tokenize(TEXTS[:1])
+    with torch.no_grad():
+        fresh = model.encode(inputs, token_ids)
+        cached = model.encode(inputs, token_ids, img_feats=fresh['img_feats'])
+    torch.testing.assert_close(cached['vis_feats'], fresh['vis_feats'])
+
+
+def test_predict_batch_texts_groups_per_image(model, image):
+    inputs, sample = inference.prepare_inputs(model, image)
+    other, other_sample = inference.prepare_inputs(model, image[::-1].copy())
+    with torch.no_grad():
+        groups = model.predict_batch_texts(torch.cat([inputs, other]),
+                                           [sample, other_sample],
+                                           [TEXTS, TEXTS[:1]])
+        alone = model.predict_texts(other, other_sample, TEXTS[:1])
+    assert [len(g) for g in groups] == [3, 1]
+    assert [s.text for s in groups[0]] == TEXTS
+    torch.testing.assert_close(groups[1][0].seg_logits.data, alone[0].seg_logits.data,
+                               atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match='one image'):
+        model.predict_texts(torch.cat([inputs, other]), sample, TEXTS)
 
 
 def test_path_array_and_pil_inputs_agree(model, image, tmp_path):
@@ -207,7 +225,10 @@ def test_missing_checkpoint_is_named(tmp_path):
 def test_risclip_batches_the_image(image):
     """RISCLIP's image encoder reads the text, so each expression gets its own pass."""
     risclip = init_model(osp.join(ROOT, 'configs', 'synthetic', 'risclip_tiny_synthetic.py'))
-    assert not inference._encodes_image_once(risclip)
+    assert risclip.image_encoder_reads_text and not RefSegmentor.image_encoder_reads_text
+    with pytest.raises(ValueError, match='img_feats'):
+        risclip.encode(torch.zeros(1, 3, 8, 8), torch.zeros(1, 4, dtype=torch.long),
+                       img_feats=torch.zeros(1))
     preds = inference_refseg(risclip, image, TEXTS[:2])
     for text, pred in zip(TEXTS[:2], preds):
         assert pred.mask.shape == image.shape[:2]

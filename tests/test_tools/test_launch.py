@@ -94,6 +94,8 @@ def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
     test_tool.enable_visualization(cfg, show=True, show_dir=None, wait_time=0.5)
     assert cfg.default_hooks.visualization.show
     assert cfg.default_hooks.visualization.wait_time == 0.5
+    test_tool.enable_visualization(cfg, False, 'vis', 2, interval=7)  # --show-interval
+    assert cfg.default_hooks.visualization.interval == 7
 
     test_tool.set_output_file(cfg, str(tmp_path / 'out'))
     assert cfg.test_evaluator.output_file == str(tmp_path / 'out' / 'per_sentence.json')

@@ -1,3 +1,4 @@
+import mmcv
 import numpy as np
 import pytest
 import torch
@@ -5,44 +6,76 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from refseg.visualization import RefSegLocalVisualizer, binary_mask
+from refseg.visualization.local_visualizer import contrasting_color
 
 TEXT = 'the man in the red shirt'
 
 
 @pytest.fixture(scope='module')
 def visualizer():
-    return RefSegLocalVisualizer.get_instance('test_local_visualizer', alpha=0.5)
+    return RefSegLocalVisualizer.get_instance('test_local_visualizer')
 
 
 def grey_image(height=96, width=128):
     return np.full((height, width, 3), 100, np.uint8)
 
 
-def test_expression_is_drawn_in_the_top_left(visualizer):
+def test_caption_strip_is_below_the_image(visualizer):
     img = grey_image()
-    with_text = visualizer.draw_expression(img, None, TEXT, visualizer.pred_color)
-    without = visualizer.draw_expression(img, None, '', visualizer.pred_color)
-    assert np.array_equal(without, img)
-    changed = (with_text != without).any(axis=2)
-    rows, cols = np.nonzero(changed)
-    assert changed[:20, :60].mean() > 0.3  # the dark box behind the text
-    assert rows.max() < img.shape[0] // 2 and cols.min() < 5
-    assert not changed[-20:].any()  # the rest of the image is untouched
+    drawn = visualizer.draw_panel(img, None, TEXT)
+    scale = 320 // 128 + 1  # enlarged to at least min_width=320
+    height, width = 96 * scale, 128 * scale
+    assert drawn.shape[1] == width and drawn.shape[0] > height
+    assert (drawn[:height] == 100).all()  # the image is untouched
+    strip = drawn[height:]
+    assert (strip == 255).all(axis=2).any()  # white text on the dark strip
+    longer = visualizer.draw_panel(img, None, TEXT + ' ' + TEXT + ' ' + TEXT)
+    assert longer.shape[0] > drawn.shape[0]  # long expressions wrap onto more lines
+    assert np.array_equal(visualizer.draw_panel(np.full((96, 400, 3), 100, np.uint8),
+                                                None, '')[:, :, 0].shape, (96, 400))
 
 
-def test_mask_is_blended_with_its_colour(visualizer):
-    img = grey_image()
+def test_mask_has_an_outline_and_a_light_fill(visualizer):
+    img = np.full((160, 320, 3), 100, np.uint8)
     mask = np.zeros(img.shape[:2], bool)
-    mask[60:90, 80:120] = True
-    drawn = visualizer.draw_expression(img, mask, None, (255, 0, 0))
-    assert np.array_equal(drawn[~mask], img[~mask])
-    inside = drawn[mask].astype(int)
-    assert (inside[:, 0] > 150).all() and (inside[:, 1] < 60).all()
+    mask[60:120, 80:200] = True
+    drawn = visualizer.draw_panel(img, mask, None, color=(255, 0, 0))
+    assert drawn.shape[0] > img.shape[0]  # the legend strip
+    drawn = drawn[:img.shape[0]]
+    assert np.array_equal(drawn[0:40], img[0:40])  # far from the mask: unchanged
+    inside = drawn[90, 140].astype(int)
+    assert 100 < inside[0] < 200 and inside[1] < 100  # light fill: image still shows
+    assert tuple(drawn[60, 140]) == (255, 0, 0)  # full-colour outline on the border
+    assert tuple(drawn[58, 140]) == (0, 0, 0)  # dark rim outside it
     with pytest.raises(ValueError, match='differs from the image size'):
-        visualizer.draw_expression(img, mask[:10], None, (255, 0, 0))
+        visualizer.draw_panel(img, mask[:10], None)
 
 
-def test_add_datasample_draws_gt_and_prediction(visualizer, tmp_path):
+def test_colour_contrasts_with_the_pixels_under_the_mask():
+    green = np.zeros((20, 20, 3), np.uint8)
+    green[..., 1] = 200
+    mask = np.ones((20, 20), bool)
+    assert contrasting_color(green, mask) != (0, 255, 0)
+    assert contrasting_color(green, mask) == (255, 0, 255)
+    blue = np.zeros((20, 20, 3), np.uint8)
+    blue[..., 2] = 220
+    chosen = contrasting_color(blue, mask)
+    assert chosen[2] < 128  # not crimson-on-blue purple: no blue component
+    assert contrasting_color(green, mask, avoid=[(255, 0, 255)]) != (255, 0, 255)
+
+
+def test_empty_masks_are_written_in_the_legend(visualizer):
+    img = grey_image()
+    empty = np.zeros(img.shape[:2], bool)
+    assert visualizer._legend('pred', False, 0.2) == 'prediction: no target  (score 0.20)'
+    assert visualizer._legend('gt', False, None) == 'ground truth: (empty)'
+    assert visualizer._legend('pred', True, None) == 'prediction'
+    with_note = visualizer.draw_panel(img, empty, TEXT, kind='pred')
+    without_mask = visualizer.draw_panel(img, None, TEXT)
+    assert with_note.shape[0] > without_mask.shape[0]  # the legend line is there
+
+
+def test_add_datasample_draws_gt_and_prediction_side_by_side(visualizer, tmp_path):
     img = grey_image()
     gt = torch.zeros(1, 96, 128)
     gt[:, 10:50, 10:50] = 1
@@ -53,18 +86,22 @@ def test_add_datasample_draws_gt_and_prediction(visualizer, tmp_path):
     sample.pred_sem_seg = PixelData(data=pred)
     out_file = str(tmp_path / 'drawn.png')
     drawn = visualizer.add_datasample('sample', img, sample, out_file=out_file)
-    assert drawn.shape == (96, 256, 3)
-    gt_panel, pred_panel = drawn[:, :128], drawn[:, 128:]
-    assert np.array_equal(gt_panel[80, 20], img[80, 20])  # outside the GT
-    assert not np.array_equal(gt_panel[45, 45], img[45, 45])  # inside, below the text
-    assert not np.array_equal(pred_panel[85, 110], img[85, 110])
-    assert np.array_equal(pred_panel[85, 20], img[85, 20])
-    import mmcv
-    assert mmcv.imread(out_file).shape == (96, 256, 3)
+    scale = 3
+    panel_w = 128 * scale
+    assert drawn.shape[1] == 2 * panel_w + 4
+    gt_panel, pred_panel = drawn[:, :panel_w], drawn[:, panel_w + 4:]
+    assert np.array_equal(gt_panel[80 * scale, 20 * scale], img[80, 20])  # outside GT
+    assert not np.array_equal(gt_panel[30 * scale, 30 * scale], img[30, 30])  # inside
+    assert not np.array_equal(pred_panel[85 * scale, 110 * scale], img[85, 110])
+    assert np.array_equal(pred_panel[85 * scale, 20 * scale], img[85, 20])
+    # the two panels use different colours, so the legend tells them apart
+    assert not np.array_equal(gt_panel[30 * scale, 30 * scale],
+                              pred_panel[60 * scale, 90 * scale])
+    assert mmcv.imread(out_file).shape == drawn.shape
 
     only_pred = visualizer.add_datasample('sample', img, sample, draw_gt=False,
                                           out_file=out_file)
-    assert np.array_equal(only_pred, pred_panel)
+    assert only_pred.shape[1] == panel_w
 
 
 def test_binary_mask_handles_soft_and_ignored_values():

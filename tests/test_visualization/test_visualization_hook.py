@@ -32,15 +32,24 @@ def image_path(tmp_path):
     return path
 
 
+class FakeTestRunner(SimpleNamespace):
+    """A runner of ``tools/test.py``: asking for ``iter`` would build the training set."""
+
+    @property
+    def iter(self):
+        raise AssertionError('runner.iter builds the training loop and its dataset')
+
+
 @pytest.fixture
 def runner(tmp_path):
-    return SimpleNamespace(work_dir=str(tmp_path / 'work'), timestamp='20240101_000000',
-                           iter=3)
+    return FakeTestRunner(work_dir=str(tmp_path / 'work'), timestamp='20240101_000000',
+                          message_hub=SimpleNamespace(get_info=lambda key, default: 3))
 
 
 def test_one_file_per_sentence_in_show_dir(image_path, runner):
     RefSegLocalVisualizer.get_instance('hook_show_dir')
-    hook = HOOKS.build(dict(type='RefSegVisualizationHook', draw=True, show_dir='vis'))
+    hook = HOOKS.build(dict(type='RefSegVisualizationHook', draw=True, show_dir='vis',
+                            interval=1))
     hook.before_run(runner)
     outputs = outputs_for_one_image(image_path, [(1, 'the left dog'), (2, 'the right dog')])
     hook.after_test_iter(runner, 0, {}, outputs)
@@ -50,7 +59,7 @@ def test_one_file_per_sentence_in_show_dir(image_path, runner):
         'test_COCO_train2014_000000000009_ref7_sent2.png']
     first = mmcv.imread(osp.join(out_dir, os.listdir(out_dir)[0]))
     second = mmcv.imread(osp.join(out_dir, os.listdir(out_dir)[1]))
-    assert first.shape == (32, 48, 3)
+    assert first.shape[1] == 48 * 7 and first.shape[0] > 32 * 7  # enlarged + caption
     assert not np.array_equal(first, second)  # each carries its own expression
 
 
@@ -70,7 +79,7 @@ def test_backends_store_under_the_visualizer_save_dir(image_path, runner, tmp_pa
 
 def test_samples_without_ids_get_batch_names(image_path, runner, tmp_path):
     RefSegLocalVisualizer.get_instance('hook_no_ids')
-    hook = RefSegVisualizationHook(draw=True, show_dir=str(tmp_path / 'abs'))
+    hook = RefSegVisualizationHook(draw=True, show_dir=str(tmp_path / 'abs'), interval=1)
     hook.before_run(runner)
     outputs = outputs_for_one_image(image_path, [(None, 'a'), (None, 'b')])
     hook.after_test_iter(runner, 4, {}, outputs)
@@ -92,3 +101,19 @@ def test_needs_the_refseg_visualizer(image_path, runner):
     hook = RefSegVisualizationHook(draw=True, interval=1)
     with pytest.raises(TypeError, match='RefSegLocalVisualizer'):
         hook.after_test_iter(runner, 0, {}, outputs_for_one_image(image_path, [(1, 'a')]))
+
+
+def test_test_draws_every_nth_sample_across_batches(image_path, runner, tmp_path):
+    RefSegLocalVisualizer.get_instance('hook_every_nth')
+    hook = RefSegVisualizationHook(draw=True, show_dir=str(tmp_path / 'nth'), interval=3)
+    hook.before_run(runner)
+    hook.before_test(runner)
+    for batch_idx in range(3):  # samples 0..7 in batches of 3, 3 and 2
+        count = 2 if batch_idx == 2 else 3
+        sentences = [(batch_idx * 3 + i, f'sentence {batch_idx * 3 + i}')
+                     for i in range(count)]
+        hook.after_test_iter(runner, batch_idx, {}, outputs_for_one_image(image_path,
+                                                                          sentences))
+    drawn = sorted(os.listdir(tmp_path / 'nth'))
+    assert drawn == [f'test_COCO_train2014_000000000009_ref7_sent{i}.png'
+                     for i in (0, 3, 6)]

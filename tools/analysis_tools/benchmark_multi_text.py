@@ -85,8 +85,12 @@ def benchmark(model, image: 'np.ndarray', num_texts: Sequence[int], repeats: int
 
     def image_batch(texts):
         # The API's path for segmentors whose image encoder reads the text, forced here.
-        inputs, samples = api.prepare_inputs(model, image, texts)
-        api._predict_image_batch(model, inputs, samples)
+        inputs, sample = api.prepare_inputs(model, image)
+        samples = [sample.clone() for _ in texts]
+        for text, copy in zip(texts, samples):
+            copy.set_metainfo(dict(text=text))
+        with torch.no_grad():
+            model.predict(inputs.expand(len(texts), -1, -1, -1), samples)
 
     rows = []
     for k in num_texts:

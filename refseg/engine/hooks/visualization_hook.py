@@ -35,8 +35,9 @@ class RefSegVisualizationHook(Hook):
         draw (bool): Draw at all. Defaults to False (``tools/test.py --show-dir``
             switches it on).
         interval (int): During validation, draw the samples of every ``interval``-th
-            batch. Testing (``tools/test.py --show-dir``) draws every sample, as
-            mmdet's ``DetVisualizationHook``. Defaults to 50.
+            batch; during testing (``tools/test.py --show-dir``, ``--show-interval``),
+            every ``interval``-th sample (the 1st, the ``interval + 1``-th, ...).
+            Defaults to 50.
         show (bool): Show in a window instead of storing. Defaults to False.
         wait_time (float): Seconds a shown drawing stays. Defaults to 0.
         show_dir (str, optional): Folder for one PNG per sentence (see above).
@@ -59,6 +60,7 @@ class RefSegVisualizationHook(Hook):
         self.show_dir = show_dir
         self.backend_args = dict(backend_args) if backend_args else None
         self._out_dir: Optional[str] = None
+        self._test_index = 0
 
     def before_run(self, runner: Runner) -> None:
         if self.show_dir is not None:
@@ -78,21 +80,31 @@ class RefSegVisualizationHook(Hook):
             visualizer._vis_backends = {}
         return visualizer
 
+    def before_test(self, runner: Runner) -> None:
+        self._test_index = 0
+
     def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                        outputs: Sequence[SegDataSample]) -> None:
         if self.every_n_inner_iters(batch_idx, self.interval):
-            self._draw_batch(runner, batch_idx, outputs, 'val')
+            # The training step when training; a standalone validation has none, and
+            # asking the runner for runner.iter would build the training loop and data.
+            step = runner.message_hub.get_info('iter', 0)
+            self._draw_batch(batch_idx, outputs, 'val', range(len(outputs)), step)
 
     def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
                         outputs: Sequence[SegDataSample]) -> None:
-        self._draw_batch(runner, batch_idx, outputs, 'test')
+        first = self._test_index
+        self._test_index += len(outputs)
+        chosen = [i for i in range(len(outputs)) if (first + i) % self.interval == 0]
+        self._draw_batch(batch_idx, outputs, 'test', chosen, batch_idx)
 
-    def _draw_batch(self, runner: Runner, batch_idx: int,
-                    outputs: Sequence[SegDataSample], mode: str) -> None:
-        if not self.draw:
+    def _draw_batch(self, batch_idx: int, outputs: Sequence[SegDataSample], mode: str,
+                    chosen: Sequence[int], step: int) -> None:
+        if not self.draw or not chosen:
             return
         visualizer = self.visualizer
-        for index, output in enumerate(outputs):
+        for index in chosen:
+            output = outputs[index]
             img_path = output.metainfo.get('img_path')
             if img_path is None:
                 raise KeyError(f'{mode} output {index} of batch {batch_idx} has no '
@@ -105,7 +117,7 @@ class RefSegVisualizationHook(Hook):
                 osp.join(self._out_dir, f'{name}.png')
             visualizer.add_datasample(name, img, data_sample=output, show=self.show,
                                       wait_time=self.wait_time, out_file=out_file,
-                                      step=runner.iter)
+                                      step=step)
 
 
 def sentence_name(mode: str, metainfo: dict, batch_idx: int, index: int) -> str:

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,7 +25,9 @@ class RefSegmentor(BaseSegmentor):
                                                             decode_head ──► logits (B,1,h',w')
 
     Expressions travel in ``data_sample.text`` and are tokenized here, so datasets and
-    pipelines stay model-agnostic.
+    pipelines stay model-agnostic. :meth:`predict_texts` segments K expressions in one
+    image with the image encoded once, unless the class sets
+    ``image_encoder_reads_text`` (its image features depend on the expression).
 
     Args:
         backbone (dict): Image encoder config, e.g. ``CLIPResNet``.
@@ -46,6 +48,10 @@ class RefSegmentor(BaseSegmentor):
             interpolations used to bring probabilities back to the original image.
         init_cfg (dict, optional): Initialisation config.
     """
+
+    # True where the image encoder reads the expression, so that one image's features
+    # cannot serve several expressions.
+    image_encoder_reads_text = False
 
     def __init__(self,
                  backbone: ConfigType,
@@ -91,24 +97,28 @@ class RefSegmentor(BaseSegmentor):
         return tokenize_expressions(texts, self.context_length, self.truncations).to(device)
 
     # -------------------------------------------------------------- features
-    def extract_feat(self, inputs: Tensor, data_samples: SampleList) -> Dict:
+    def extract_feat(self, inputs: Tensor, data_samples: SampleList,
+                     img_feats=None) -> Dict:
         """Tokenize the samples' expressions, then :meth:`encode`."""
         token_ids = self.tokenize(self.expressions(data_samples))
-        return self.encode(inputs, token_ids)
+        return self.encode(inputs, token_ids, img_feats=img_feats)
 
-    def encode(self, inputs: Tensor, token_ids: Tensor) -> Dict:
+    def encode(self, inputs: Tensor, token_ids: Tensor, img_feats=None) -> Dict:
         """Encode images and token ids into the features the head consumes.
 
         Args:
             inputs (Tensor): (B, 3, H, W) normalised images.
             token_ids (Tensor): (B, L) CLIP token ids.
+            img_feats (optional): The backbone's output for ``inputs``, computed
+                before (e.g. once for several expressions); the backbone is not run.
 
         Returns:
             dict: ``img_feats`` (backbone output), ``vis_feats`` (neck output, or
             ``img_feats`` without a neck), ``word_feats`` (B, L, Cw), ``sent_feat``
             (B, Cs), ``pad_mask`` (B, L) bool and ``token_ids`` (B, L).
         """
-        img_feats = self.backbone(inputs)
+        if img_feats is None:
+            img_feats = self.backbone(inputs)
         text = self.text_encoder(token_ids)
         vis_feats = self.neck(img_feats, text) if self.with_neck else img_feats
         return dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids,
@@ -124,13 +134,15 @@ class RefSegmentor(BaseSegmentor):
         probs = self.predict_probs(inputs, batch_data_samples)
         return torch.logit(probs.clamp(0, 1), eps=1e-6)
 
-    def predict_probs(self, inputs: Tensor, batch_data_samples: SampleList) -> Tensor:
+    def predict_probs(self, inputs: Tensor, batch_data_samples: SampleList,
+                      img_feats=None) -> Tensor:
         """Foreground probabilities at the network input size, (B, 1, H, W).
 
         The head's logits go through the sigmoid first and are then upsampled (CRIS:
         bicubic, ``align_corners=True``), as the official evaluation does.
+        ``img_feats``: see :meth:`encode`.
         """
-        feats = self.extract_feat(inputs, batch_data_samples)
+        feats = self.extract_feat(inputs, batch_data_samples, img_feats=img_feats)
         logits = self.decode_head.predict(feats, [s.metainfo for s in batch_data_samples],
                                           self.test_cfg)
         return self._resize_to_input(logits.float().sigmoid(), inputs.shape[-2:])
@@ -156,6 +168,64 @@ class RefSegmentor(BaseSegmentor):
                              'expressions ("text" in metainfo)')
         probs = self.predict_probs(inputs, data_samples)
         return self.postprocess_probs(probs, data_samples)
+
+    def predict_texts(self, inputs: Tensor, data_sample: SegDataSample,
+                      texts: Sequence[str]) -> SampleList:
+        """Segment K expressions in one image, encoding the image once.
+
+        Args:
+            inputs (Tensor): (1, 3, H, W) image after the data preprocessor.
+            data_sample (SegDataSample): The image's sample (metainfo such as
+                ``ori_shape`` and ``letterbox_matrix``); its ``text`` is ignored.
+            texts (Sequence[str]): K expressions.
+
+        Returns:
+            list[SegDataSample]: K samples, as :meth:`predict` fills them
+            (``seg_logits``, ``pred_sem_seg`` at the original size), each with its
+            ``text`` in the metainfo.
+        """
+        if inputs.dim() != 4 or inputs.shape[0] != 1:
+            raise ValueError('predict_texts takes one image, (1, 3, H, W), got shape '
+                             f'{tuple(inputs.shape)}; see predict_batch_texts')
+        return self.predict_batch_texts(inputs, [data_sample], [texts])[0]
+
+    def predict_batch_texts(self, inputs: Tensor, data_samples: SampleList,
+                            texts: Sequence[Sequence[str]]) -> List[SampleList]:
+        """Segment K_i expressions in each of B images, each image encoded once.
+
+        Args:
+            inputs (Tensor): (B, 3, H, W) images after the data preprocessor.
+            data_samples (list[SegDataSample]): B samples with the images' metainfo.
+            texts (Sequence[Sequence[str]]): B lists of expressions (K_i >= 1).
+
+        Returns:
+            list[list[SegDataSample]]: Per image, K_i samples as :meth:`predict_texts`.
+        """
+        if len(data_samples) != inputs.shape[0] or len(texts) != inputs.shape[0]:
+            raise ValueError(f'{inputs.shape[0]} images but {len(data_samples)} data '
+                             f'samples and {len(texts)} lists of expressions')
+        counts = [len(image_texts) for image_texts in texts]
+        if min(counts) < 1:
+            raise ValueError('every image needs at least one expression')
+        pair_samples = []
+        for sample, image_texts in zip(data_samples, texts):
+            for text in image_texts:
+                pair = sample.clone()
+                pair.set_metainfo(dict(text=text))
+                pair_samples.append(pair)
+        image_index = torch.repeat_interleave(
+            torch.arange(len(counts), device=inputs.device),
+            torch.tensor(counts, device=inputs.device))
+        img_feats = None
+        if not self.image_encoder_reads_text:
+            img_feats = select_batch(self.backbone(inputs), image_index)
+        probs = self.predict_probs(inputs[image_index], pair_samples, img_feats=img_feats)
+        pair_samples = self.postprocess_probs(probs, pair_samples)
+        groups, start = [], 0
+        for count in counts:
+            groups.append(pair_samples[start:start + count])
+            start += count
+        return groups
 
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None):
         if data_samples is None:
@@ -207,3 +277,19 @@ class RefSegmentor(BaseSegmentor):
             prob = prob.flip(dims=(dim, ))
         return F.interpolate(prob[None], size=ori_shape, mode='bilinear',
                              align_corners=False)[0]
+
+
+def select_batch(feats, index: Tensor):
+    """Gather batch entries ``index`` of every tensor in nested image features.
+
+    Args:
+        feats (Tensor | dict | list | tuple): A backbone output, batch axis first.
+        index (Tensor): (N, ) long indices into the batch axis.
+    """
+    if isinstance(feats, Tensor):
+        return feats.index_select(0, index)
+    if isinstance(feats, dict):
+        return {k: select_batch(v, index) for k, v in feats.items()}
+    if isinstance(feats, (list, tuple)):
+        return type(feats)(select_batch(v, index) for v in feats)
+    raise TypeError(f'cannot select from image features of type {type(feats).__name__}')

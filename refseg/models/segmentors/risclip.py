@@ -92,6 +92,9 @@ class RISCLIPSegmentor(RefSegmentor):
             :class:`RefSegmentor`.
     """
 
+    # CFE-X mixes the expression into the ViT blocks.
+    image_encoder_reads_text = True
+
     token_choices = dict(ske_image_tokens=('all', 'patches'),
                          ske_text_tokens=('all', 'eot'))
 
@@ -190,10 +193,15 @@ class RISCLIPSegmentor(RefSegmentor):
         return self
 
     # -------------------------------------------------------------- features
-    def encode(self, inputs: Tensor, token_ids: Tensor) -> Dict[str, Tensor]:
+    def encode(self, inputs: Tensor, token_ids: Tensor,
+               img_feats=None) -> Dict[str, Tensor]:
         """Features for :class:`RISCLIPHead`: :meth:`lockstep_encode`'s dict plus
         ``inputs`` (B, 3, H, W) and ``token_ids`` (B, L). Frozen stage-1 parts run
-        without autograd."""
+        without autograd. The image encoder reads the text, so precomputed
+        ``img_feats`` cannot be used."""
+        if img_feats is not None:
+            raise ValueError('RISCLIPSegmentor encodes the image with the expression '
+                             '(image_encoder_reads_text): img_feats cannot be given')
         context = torch.no_grad() if self.stage1_frozen else nullcontext()
         with context:
             feats = self.lockstep_encode(inputs, token_ids)

@@ -1,0 +1,127 @@
+"""demo/web_demo.py driven in a real browser (headless Chromium through Selenium)."""
+import importlib.util
+import os.path as osp
+import shutil
+import socket
+import urllib.request
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+CHROMEDRIVER = shutil.which('chromedriver')
+TEXTS = ['the left big yellow square', 'the small square at the bottom right']
+
+pytest.importorskip('gradio')
+pytest.importorskip('selenium')
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason='needs Debian\'s chromium and chromium-driver (apt-get install chromium '
+    'chromium-driver)')
+
+
+def load_demo():
+    spec = importlib.util.spec_from_file_location(
+        'web_demo', osp.join(ROOT, 'demo', 'web_demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def chromium(user_data_dir: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+                 '--no-first-run', '--disable-background-networking',
+                 '--disable-component-update', '--disable-sync',
+                 '--window-size=1400,1600', f'--user-data-dir={user_data_dir}'):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def upload_and_segment(driver, url: str, image_path: str, texts, timeout: float = 60):
+    """Open the demo, upload the image, type the expressions, press Segment.
+
+    Returns:
+        list[str]: The ``src`` of the binary masks the page shows, in order.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    driver.get(url)
+    wait = WebDriverWait(driver, timeout)
+    file_input = wait.until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, '#image input[type=file]')))
+    file_input.send_keys(image_path)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '#image img')))
+    box = driver.find_element(By.CSS_SELECTOR, '#expressions textarea')
+    box.send_keys('\n'.join(texts))
+    driver.find_element(By.CSS_SELECTOR, '#run').click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '#masks img')) == len(texts))
+    return [img.get_attribute('src')
+            for img in driver.find_elements(By.CSS_SELECTOR, '#masks img')]
+
+
+def fetch_png(src: str, port: int) -> np.ndarray:
+    """The image the page shows, fetched from the demo's own server."""
+    assert src.startswith(f'http://127.0.0.1:{port}/'), src
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(src, timeout=10) as response:
+        return mmcv.imfrombytes(response.read(), flag='grayscale')
+
+
+def test_browser_masks_equal_the_inferencers(tmp_path):
+    torch.set_num_threads(1)
+    web_demo = load_demo()
+    from refseg.apis import init_model
+    torch.manual_seed(0)
+    checkpoint = str(tmp_path / 'tiny.pth')
+    torch.save(dict(state_dict=init_model(TINY_CONFIG).state_dict()), checkpoint)
+    inferencer = web_demo.build_inferencer(TINY_CONFIG, checkpoint, 'cpu')
+    image_path = str(tmp_path / 'upload.png')  # lossless: the browser sends the bytes
+    mmcv.imwrite(mmcv.imread(osp.join(ROOT, 'demo', 'demo.jpg')), image_path)
+    want = inferencer(image_path, TEXTS)['predictions'][0]
+
+    port = free_port()
+    demo = web_demo.build_demo(inferencer)
+    demo.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True,
+                quiet=True)
+    driver = chromium(str(tmp_path / 'chromium-profile'))
+    try:
+        sources = upload_and_segment(driver, f'http://127.0.0.1:{port}/', image_path,
+                                     TEXTS)
+        report = driver.find_element('css selector', '#report').text
+        shown_masks = [fetch_png(src, port) for src in sources]
+    finally:
+        driver.quit()
+        demo.close()
+    assert len(shown_masks) == len(TEXTS)
+    for shown, pred in zip(shown_masks, want):
+        assert shown.shape == pred['mask'].shape
+        assert np.array_equal(shown > 127, pred['mask'])
+    assert '2 expressions in' in report and 'encoded once' in report
+    for pred in want:
+        assert pred['text'] in report
+
+
+def test_expressions_are_one_per_line():
+    web_demo = load_demo()
+    assert web_demo.parse_expressions(' a \n\n b\n') == ['a', 'b']
+    with pytest.raises(ValueError, match='at least one expression'):
+        web_demo.parse_expressions('  \n')
+    examples = web_demo.load_examples()
+    assert len(examples) >= 3
+    for path, texts in examples:
+        assert mmcv.imread(path).shape == (480, 640, 3) and texts.strip()
