@@ -53,6 +53,7 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='evaluate even when the checkpoint does not fit the model (missing or '
         'unexpected keys are then only logged)')
+    parser.add_argument(
         '--show-interval', type=int, default=None,
         help='draw every N-th test sample with --show/--show-dir (default: the '
         "visualization hook's interval, 50; 1 draws all)")

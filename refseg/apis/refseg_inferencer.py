@@ -169,7 +169,8 @@ class RefSegInferencer(BaseInferencer):
         self._threshold = threshold if threshold is not None else \
             getattr(self.model, 'threshold', None)
         progress = ProgressBar(len(items), file=sys.stdout) \
-            if self.show_progress and (from_folder or len(items) > 1) else None
+            if self.show_progress and (from_folder or len(items) > 1) and sys.stdout.isatty() \
+            else None
         summary = []
         draw = out_dir is not None or show or return_vis
         for chunk, loaded, data in self.preprocess(items, batch_size, result['failures']):

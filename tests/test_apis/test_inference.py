@@ -119,8 +119,9 @@ def test_predict_batch_texts_groups_per_image(model, image):
         alone = model.predict_texts(other, other_sample, TEXTS[:1])
     assert [len(g) for g in groups] == [3, 1]
     assert [s.text for s in groups[0]] == TEXTS
+    # Batched and single convolutions may take different CPU kernels: float noise only.
     torch.testing.assert_close(groups[1][0].seg_logits.data, alone[0].seg_logits.data,
-                               atol=1e-4, rtol=0)
+                               atol=1e-4, rtol=1e-3)
     with pytest.raises(ValueError, match='one image'):
         model.predict_texts(torch.cat([inputs, other]), sample, TEXTS)
 

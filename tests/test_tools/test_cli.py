@@ -29,15 +29,7 @@ def load_tool(relative_path: str):
     return module
 
 
-def _marks(tool):
-    if tool == 'tools/infer.py':
-        # Rewritten for issue 12; drop this mark once it parses its arguments first.
-        return [pytest.mark.xfail(reason='tools/infer.py imports torch before argparse',
-                                  strict=False)]
-    return []
-
-
-@pytest.mark.parametrize('tool', [pytest.param(t, marks=_marks(t)) for t in TOOLS])
+@pytest.mark.parametrize('tool', TOOLS)
 def test_help_imports_nothing_heavy(tool):
     env = dict(os.environ, PYTHONPATH=ROOT)
     result = subprocess.run([sys.executable, '-X', 'importtime', osp.join(ROOT, tool),

@@ -81,6 +81,8 @@ def fastest(run: Callable[[], object], repeats: int, device: str,
 
 def benchmark(model, image: 'np.ndarray', num_texts: Sequence[int], repeats: int,
               device: str, clock: Callable[[], float]) -> List[Dict[str, float]]:
+    import torch
+
     import refseg.apis.inference as api
 
     def image_batch(texts):

@@ -13,13 +13,13 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -28,7 +28,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--num', type=int, default=8, help='samples (rows), default 8')
     parser.add_argument('--out', default='contact_sheet.png', help='output PNG')
     parser.add_argument('--device', default='cpu', help='torch device (default cpu)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
                         help='override config settings, e.g. data_root=...')
     args = parser.parse_args(argv)
     if args.num < 1:
@@ -38,13 +38,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def pick(count: int, num: int) -> List[int]:
     """``num`` indices spread evenly over ``range(count)``, without repeats."""
+    import numpy as np
+
     return sorted(set(np.linspace(0, count - 1, min(num, count)).round().astype(int)))
 
 
-def sheet_row(visualizer, image: np.ndarray, text: str, gt: np.ndarray, pred: dict,
-              gap: int = 4) -> np.ndarray:
+def sheet_row(visualizer, image: 'np.ndarray', text: str, gt: 'np.ndarray', pred: dict,
+              gap: int = 4) -> 'np.ndarray':
     """image | ground truth | prediction panels of one sample, side by side (RGB)."""
+    import numpy as np
+
     from refseg.visualization.local_visualizer import contrasting_color, pad_to_height
+
     gt_color = contrasting_color(image, gt, visualizer.colors)
     panels = pad_to_height([
         visualizer.draw_panel(image, None, text),
@@ -56,8 +61,10 @@ def sheet_row(visualizer, image: np.ndarray, text: str, gt: np.ndarray, pred: di
     return np.concatenate([panels[0], spacer, panels[1], spacer, panels[2]], axis=1)
 
 
-def stack_rows(rows: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
+def stack_rows(rows: Sequence['np.ndarray'], gap: int = 4) -> 'np.ndarray':
     """Rows one under the other, white gaps between, padded to the widest."""
+    import numpy as np
+
     width = max(r.shape[1] for r in rows)
     parts = []
     for row in rows:
@@ -70,16 +77,14 @@ def stack_rows(rows: Sequence[np.ndarray], gap: int = 4) -> np.ndarray:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     import mmcv
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
     from refseg.apis import RefSegInferencer
     from refseg.registry import DATASETS
+    from refseg.utils.config import load_config
     from refseg.visualization import binary_mask
 
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'refseg'))
     dataset_cfg = cfg.test_dataloader.dataset
     if args.split is not None:
