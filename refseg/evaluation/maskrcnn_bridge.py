@@ -16,6 +16,7 @@ The metric is an mmengine metric, so an mmdet config uses it next to ``CocoMetri
 
 Nothing here imports mmdet: the metric reads ``DetDataSample.to_dict()`` outputs.
 """
+import logging
 from typing import Any, Dict, List, Sequence
 
 import torch
@@ -177,9 +178,9 @@ class PartMaskRCNNMetric(PartRefSegMetric):
         if self._undetectable:
             print_log(f'{type(self).__name__}: the detector has no class for part '
                       f'categories {sorted(self._undetectable)}; their samples score an '
-                      'empty prediction', logger='current', level='WARNING')
+                      'empty prediction', logger='current', level=logging.WARNING)
         if len(records) < self.num_part_samples:
             print_log(f'{type(self).__name__}: scored {len(records)} of the '
                       f'{self.num_part_samples} part samples of {self.ann_file} (the '
-                      'evaluated images are a subset)', logger='current', level='WARNING')
+                      'evaluated images are a subset)', logger='current', level=logging.WARNING)
         return super().compute_metrics(records)
