@@ -8,8 +8,9 @@ from mmengine.fileio import load
 from pycocotools import mask as mask_utils
 
 from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES, load_part_annotations
-from refseg.datasets.partimagenet_synthetic import generate_partimagenet
-from refseg.evaluation.maskrcnn_bridge import PartMaskRCNNMetric, instances_to_part_mask
+from refseg.synthetic.partimagenet import generate_partimagenet
+from refseg.evaluation.metrics.maskrcnn_bridge import (PartMaskRCNNMetric,
+                                                      instances_to_part_mask)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'partseg', 'maskrcnn_r50_fpn_partimagenet.py')

@@ -16,7 +16,7 @@ from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES, SUPERCLASS_NO
                                           TEMPLATES, PartImageNetRefDataset,
                                           load_part_annotations, part_word,
                                           union_segmentation)
-from refseg.datasets.partimagenet_synthetic import generate_partimagenet
+from refseg.synthetic.partimagenet import generate_partimagenet
 from refseg.structures.coco_mask import decode_mask_ann
 from refseg.registry import DATASETS
 

@@ -11,13 +11,13 @@ body, a head, four feet and a tail ...) and annotated with the 40 official part
 categories. ``--layout seg`` (default) writes the Seg release's layout
 (``images/<split>/``, ``annotations/<split>/<split>.json`` and per-image part label
 PNGs); ``--layout ood`` the OOD release's (``<split>/<wnid>/``, ``<split>.json``). The
-same arguments always give the same files. See refseg/datasets/partimagenet_synthetic.py.
+same arguments always give the same files. See refseg/synthetic/partimagenet.py.
 """
 import argparse
 import sys
 from typing import Optional, Sequence
 
-from refseg.datasets.partimagenet_synthetic import (DEFAULT_NUM_IMAGES,
+from refseg.synthetic.partimagenet import (DEFAULT_NUM_IMAGES,
                                                     generate_partimagenet)
 
 

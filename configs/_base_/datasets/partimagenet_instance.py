@@ -3,7 +3,7 @@
 # and mmdet maps them to labels through the class names below, in the file's order.
 # Evaluation: COCO box/mask AP, and the referring part metric on the same (image, part)
 # samples as the referring models (refseg.PartMaskRCNNMetric in
-# refseg/evaluation/maskrcnn_bridge.py).
+# refseg/evaluation/metrics/maskrcnn_bridge.py).
 # data_root is read once, here, from $PARTIMAGENET_ROOT (default data/partimagenet/), so
 # that the dataloaders and both evaluators follow it; a child config that sets another
 # data_root must restate the evaluators (mmengine does not re-derive values from a base).

@@ -24,7 +24,7 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from refseg.registry import METRICS
-from .metrics.part_metric import PartRefSegMetric
+from .part_metric import PartRefSegMetric
 
 
 def instances_to_part_mask(masks: Tensor, labels: Tensor, scores: Tensor, label: int,
