@@ -105,7 +105,8 @@ def valid_polygons(segmentation: List[list]) -> Tuple[List[List[float]], int]:
     return kept, len(segmentation) - len(kept)
 
 
-def sanitize_for_mmdet(ann_file: str, out_file: str) -> Dict[str, int]:
+def sanitize_for_mmdet(ann_file: str, out_file: str,
+                       wnid_folders: bool = False) -> Dict[str, int]:
     """Write a copy of a COCO file that mmdet's ``CocoMetric`` can read.
 
     pycocotools reads a polygon list whose first polygon has 4 numbers as boxes and
@@ -117,6 +118,9 @@ def sanitize_for_mmdet(ann_file: str, out_file: str) -> Dict[str, int]:
     Args:
         ann_file (str): The COCO-style file to read.
         out_file (str): Where to write the sanitised copy.
+        wnid_folders (bool): Prefix bare image file names with their wnid folder
+            (``<wnid>/<wnid>_<n>.JPEG``), where the OOD release keeps the images, so that
+            mmdet's ``CocoDataset`` finds them. Defaults to False.
 
     Returns:
         dict[str, int]: ``annotations`` read, ``dropped_polygons`` and
@@ -138,6 +142,11 @@ def sanitize_for_mmdet(ann_file: str, out_file: str) -> Dict[str, int]:
             ann = dict(ann, segmentation=polygons)
         kept.append(ann)
     coco['annotations'] = kept
+    if wnid_folders:
+        coco['images'] = [
+            dict(image, file_name=osp.join(osp.basename(image['file_name'])[:9],
+                                           image['file_name']))
+            if '/' not in image['file_name'] else image for image in coco['images']]
     out_dir = osp.dirname(osp.abspath(out_file))
     os.makedirs(out_dir, exist_ok=True)
     with tempfile.NamedTemporaryFile('w', dir=out_dir, suffix='.json',

@@ -10,7 +10,8 @@ mmdet's ``CocoMetric`` hands the raw polygons to pycocotools, which fails when a
 annotation's first polygon has fewer than 6 numbers (the real files have such polygons).
 For each split this writes ``<split>_mmdet.json`` next to ``<split>.json`` with the
 degenerate polygons dropped (see ``sanitize_for_mmdet``); the Mask R-CNN configs'
-``CocoMetric`` reads these. The referring datasets and ``PartMaskRCNNMetric`` keep reading
+``CocoMetric`` reads these. With ``--layout ood`` the image file names also get their wnid
+folder, so that the OOD Mask R-CNN config's datasets read them too. The referring datasets and ``PartMaskRCNNMetric`` keep reading
 the original files, whose hygiene is their own.
 """
 import argparse
@@ -40,7 +41,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not osp.isfile(ann_file):
             print(f'{split}: no {ann_file}, skipped')
             continue
-        stats = sanitize_for_mmdet(ann_file, out_file)
+        stats = sanitize_for_mmdet(ann_file, out_file, wnid_folders=args.layout == 'ood')
         print(f'{split}: {out_file} ({stats["dropped_polygons"]} degenerate polygons and '
               f'{stats["dropped_annotations"]} annotations dropped of '
               f'{stats["annotations"]})')
