@@ -9,10 +9,11 @@
 #
 # Steps (docs/partimagenet.md, "The synthetic study"):
 #  1. data: generate, sanitise for mmdet, whole-object files for the detector pretraining;
-#  2. "pre-trained" Mask R-CNN: a tiny Mask R-CNN trained on whole objects of the 7
+#  2. CRIS (tiny) trained on the parts with the template mix (best val mIoU_part), in the
+#     background (one core) while steps 3-4 run (the other);
+#  3. "pre-trained" Mask R-CNN: a tiny Mask R-CNN trained on whole objects of the 7
 #     superclasses COCO covers, under COCO names (never sees a part) = baseline A;
-#  3. baseline B: the same detector fine-tuned on the 40 part classes (best val mIoU_part);
-#  4. CRIS (tiny) trained on the parts with the template mix (best val mIoU_part);
+#  4. baseline B: the same detector fine-tuned on the 40 part classes (best val mIoU_part);
 #  5. thresholds chosen on val (Mask R-CNN score_thr, CRIS mask threshold) and applied on
 #     test; CRIS also tested with bare parts, superclass nouns, no text, and at a larger
 #     letterbox; Mask R-CNN at CRIS's input scale;
@@ -45,22 +46,6 @@ for split in train val test; do
     "$ROOT/annotations/$split/$split.json" "$ROOT/annotations/$split/${split}_objects.json"
 done
 
-OBJ=configs/partseg/maskrcnn_tiny_partimagenet-synthetic_objects.py
-MRCNN=configs/partseg/maskrcnn_tiny_partimagenet-synthetic.py
-step "2. object-level Mask R-CNN ('pre-trained', $OBJ_EPOCHS epochs)"
-python tools/train.py $OBJ --work-dir "$OUT/maskrcnn_objects" --cfg-options \
-  train_cfg.max_epochs=$OBJ_EPOCHS train_cfg.val_interval=$OBJ_EPOCHS \
-  default_hooks.checkpoint.interval=$OBJ_EPOCHS param_scheduler.1.milestones=[$((OBJ_EPOCHS - 2))] \
-  param_scheduler.1.end=$OBJ_EPOCHS > "$OUT/maskrcnn_objects.log" 2>&1
-OBJ_CKPT=$(best_ckpt "$OUT/maskrcnn_objects")
-
-step "3. baseline B: fine-tune it on the 40 parts ($MRCNN_EPOCHS epochs)"
-python tools/train.py $MRCNN --work-dir "$OUT/maskrcnn_parts" --cfg-options \
-  load_from="$OBJ_CKPT" train_cfg.max_epochs=$MRCNN_EPOCHS \
-  param_scheduler.1.milestones=[$((MRCNN_EPOCHS * 3 / 4))] param_scheduler.1.end=$MRCNN_EPOCHS \
-  > "$OUT/maskrcnn_parts.log" 2>&1
-PARTS_CKPT=$(best_ckpt "$OUT/maskrcnn_parts")
-
 CRIS=configs/partseg/cris_tiny_partimagenet-synthetic.py
 INIT="random initialisation"
 if [ -f "$CLIP_CKPT" ]; then
@@ -71,10 +56,29 @@ else
   echo "NOTE: $CLIP_CKPT not found: CRIS starts from random weights"
   CLIP_OPTS=""
 fi
-step "4. CRIS from $INIT ($CRIS_EPOCHS epochs)"
+# CRIS trains on one core while the two detectors train one after the other on the other.
+step "2. CRIS from $INIT ($CRIS_EPOCHS epochs), in the background"
 python tools/train.py $CRIS --work-dir "$OUT/cris" --cfg-options $CLIP_OPTS \
   train_cfg.max_epochs=$CRIS_EPOCHS param_scheduler.1.milestones=[$((CRIS_EPOCHS - 2))] \
-  > "$OUT/cris.log" 2>&1
+  > "$OUT/cris.log" 2>&1 &
+CRIS_PID=$!
+
+OBJ=configs/partseg/maskrcnn_tiny_partimagenet-synthetic_objects.py
+MRCNN=configs/partseg/maskrcnn_tiny_partimagenet-synthetic.py
+step "3. object-level Mask R-CNN ('pre-trained', $OBJ_EPOCHS epochs)"
+python tools/train.py $OBJ --work-dir "$OUT/maskrcnn_objects" --cfg-options \
+  train_cfg.max_epochs=$OBJ_EPOCHS train_cfg.val_interval=$OBJ_EPOCHS \
+  default_hooks.checkpoint.interval=$OBJ_EPOCHS param_scheduler.1.milestones=[$((OBJ_EPOCHS - 2))] \
+  param_scheduler.1.end=$OBJ_EPOCHS > "$OUT/maskrcnn_objects.log" 2>&1
+OBJ_CKPT=$(best_ckpt "$OUT/maskrcnn_objects")
+
+step "4. baseline B: fine-tune it on the 40 parts ($MRCNN_EPOCHS epochs)"
+python tools/train.py $MRCNN --work-dir "$OUT/maskrcnn_parts" --cfg-options \
+  load_from="$OBJ_CKPT" train_cfg.max_epochs=$MRCNN_EPOCHS \
+  param_scheduler.1.milestones=[$((MRCNN_EPOCHS * 3 / 4))] param_scheduler.1.end=$MRCNN_EPOCHS \
+  > "$OUT/maskrcnn_parts.log" 2>&1
+PARTS_CKPT=$(best_ckpt "$OUT/maskrcnn_parts")
+wait $CRIS_PID || { echo "CRIS training failed: $OUT/cris.log"; exit 1; }
 CRIS_CKPT=$(best_ckpt "$OUT/cris")
 
 step "5. thresholds on val"
