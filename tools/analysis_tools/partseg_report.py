@@ -196,18 +196,21 @@ def bar_chart(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     cats = sorted({k[1] for name in names for k in runs[name]})
-    fig, ax = plt.subplots(figsize=(max(8, 0.32 * len(cats) * len(names)), 4.2))
+    fig, ax = plt.subplots(figsize=(max(8, 0.3 * len(cats)), 4.2))
     width = 0.8 / len(names)
     for index, name in enumerate(names):
         ious = class_ious(runs[name])
-        ax.bar(np.arange(len(cats)) + (index - (len(names) - 1) / 2) * width,
-               [ious.get(c, 0.0) for c in cats], width, label=name)
+        x = np.arange(len(cats)) + (index - (len(names) - 1) / 2) * width
+        bars = ax.bar(x, [ious.get(c, 0.0) for c in cats], width, label=name)
+        unanswered = [i for i, c in enumerate(cats) if c not in ious]
+        ax.plot(x[unanswered], [1.5] * len(unanswered), 'x', ms=4,
+                color=bars.patches[0].get_facecolor())
     ax.set_xticks(np.arange(len(cats)))
     ax.set_xticklabels([split.categories[c]['name'] for c in cats], rotation=90, fontsize=7)
     ax.set_ylabel('IoU_c (cumulative, %)')
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8)
-    ax.set_title('Per-part IoU (missing bar: no answer, e.g. an unsupported superclass)',
+    ax.set_title('Per-part IoU_c (x: not answered, e.g. an unsupported superclass)',
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -241,14 +244,16 @@ def qualitative_grid(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
             ax = axes[row, col]
             shown = image.copy()
             if mask is not None:
-                colour = np.array([0, 200, 0] if col == 1 else [230, 40, 40])
-                shown[mask] = (0.45 * shown[mask] + 0.55 * colour).astype(np.uint8)
+                # Dim what is outside the mask so that the mask reads whatever the colours.
+                colour = np.array([0, 230, 0] if col == 1 else [255, 30, 30])
+                shown = (0.3 * shown).astype(np.uint8)
+                shown[mask] = (0.4 * image[mask] + 0.6 * colour).astype(np.uint8)
             ax.imshow(shown)
             ax.set_xticks([])
             ax.set_yticks([])
             label = title if iou is None else f'{title}\nIoU {100 * iou:.0f}'
             if col == 0:
-                label = split.categories[key[1]]['name']
+                label = runs[a][key].get('text') or split.categories[key[1]]['name']
             ax.set_title(label, fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -364,7 +369,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if shown:
         out += [f'![qualitative](qualitative.png)', '',
                 f'{shown} samples where {cris} and {maskrcnn} differ most (half won by '
-                'each); green: ground truth, red: prediction.', '']
+                f'each), titled with {cris}\'s expression; green: ground truth, red: '
+                'prediction, the rest dimmed.', '']
     else:
         out += ['No qualitative grid: the records hold no masks (test with '
                 'test_evaluator.save_masks=True).', '']
