@@ -52,7 +52,8 @@ if [ -f "$CLIP_CKPT" ]; then
   CRIS=configs/partseg/cris_tiny-clip_partimagenet-synthetic.py
   INIT="the tiny CLIP $CLIP_CKPT"
   # Read when training starts; tests load every weight from the CRIS checkpoint.
-  CLIP_OPTS="model.backbone.init_cfg.checkpoint=$CLIP_CKPT model.text_encoder.init_cfg.checkpoint=$CLIP_CKPT"
+  CLIP_OPTS="model.backbone.init_cfg.checkpoint=$CLIP_CKPT"
+  CLIP_OPTS="$CLIP_OPTS model.text_encoder.init_cfg.checkpoint=$CLIP_CKPT"
 else
   echo "NOTE: $CLIP_CKPT not found: CRIS starts from random weights"
   CLIP_OPTS=""

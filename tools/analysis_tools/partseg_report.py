@@ -365,9 +365,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     bar_chart(osp.join(args.out_dir, 'per_part.png'), split, runs, [cris, maskrcnn])
     shown = qualitative_grid(osp.join(args.out_dir, 'qualitative.png'), split, runs, cris,
                              maskrcnn, args.grid_rows)
-    out += ['## Figures', '', f'![per part](per_part.png)', '']
+    out += ['## Figures', '', '![per part](per_part.png)', '']
     if shown:
-        out += [f'![qualitative](qualitative.png)', '',
+        out += ['![qualitative](qualitative.png)', '',
                 f'{shown} samples where {cris} and {maskrcnn} differ most (half won by '
                 f'each), titled with {cris}\'s expression; green: ground truth, red: '
                 'prediction, the rest dimmed.', '']

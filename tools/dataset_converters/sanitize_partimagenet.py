@@ -11,8 +11,9 @@ annotation's first polygon has fewer than 6 numbers (the real files have such po
 For each split this writes ``<split>_mmdet.json`` next to ``<split>.json`` with the
 degenerate polygons dropped (see ``sanitize_for_mmdet``); the Mask R-CNN configs'
 ``CocoMetric`` reads these. With ``--layout ood`` the image file names also get their wnid
-folder, so that the OOD Mask R-CNN config's datasets read them too. The referring datasets and ``PartMaskRCNNMetric`` keep reading
-the original files, whose hygiene is their own.
+folder, so that the OOD Mask R-CNN config's datasets read them too. The referring
+datasets and ``PartMaskRCNNMetric`` keep reading the original files, whose hygiene is
+their own.
 """
 import argparse
 import os.path as osp
