@@ -2,7 +2,7 @@
 # The part-granularity study end to end on the synthetic PartImageNet look-alike, on CPU:
 #   bash tools/run_partseg_study.sh            # data, 3 trainings, sweeps, tests, report
 # Environment knobs (defaults in brackets): ROOT [data/partimagenet_synthetic_study],
-# OUT [work_dirs/partseg_study], NUM_IMAGES ["176 44 44"], CRIS_EPOCHS [6],
+# OUT [work_dirs/partseg_study], NUM_IMAGES ["176 44 44"], CRIS_EPOCHS [14],
 # OBJ_EPOCHS [8], MRCNN_EPOCHS [12], CLIP_CKPT [pretrain/clip_rn-tiny_synthetic.pth: the
 # tiny CLIP of configs/clip/clip_rn-tiny_synthetic.py exported to OpenAI's layout; CRIS
 # starts from random weights when the file is absent, and the script says so].
@@ -18,13 +18,15 @@
 #     test; CRIS also tested with bare parts, superclass nouns, no text, and at a larger
 #     letterbox; Mask R-CNN at CRIS's input scale;
 #  6. the report: tables, bootstrap CI, figures (tools/analysis_tools/partseg_report.py).
+# A training whose work dir already holds its final epoch is skipped, so a rerun with other
+# thresholds or report options only evaluates.
 set -euo pipefail
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # more threads only spin on a busy machine
 export PYTHONPATH=${PYTHONPATH:-$(pwd)}
 ROOT=${ROOT:-data/partimagenet_synthetic_study}
 OUT=${OUT:-work_dirs/partseg_study}
 NUM_IMAGES=${NUM_IMAGES:-"176 44 44"}
-CRIS_EPOCHS=${CRIS_EPOCHS:-6}
+CRIS_EPOCHS=${CRIS_EPOCHS:-14}
 OBJ_EPOCHS=${OBJ_EPOCHS:-8}
 MRCNN_EPOCHS=${MRCNN_EPOCHS:-12}
 CLIP_CKPT=${CLIP_CKPT:-pretrain/clip_rn-tiny_synthetic.pth}
@@ -36,9 +38,13 @@ best_ckpt() {  # the kept best checkpoint of a work dir, else its last one
   local best; best=$(ls "$1"/best_*.pth 2>/dev/null | head -n 1 || true)
   if [ -n "$best" ]; then echo "$best"; else cat "$1/last_checkpoint"; fi
 }
+trained() {  # a work dir whose last checkpoint is the final epoch: its training is skipped
+  [ -f "$1/last_checkpoint" ] && grep -q "epoch_$2.pth" "$1/last_checkpoint"
+}
 best_value() { python -c "import json,sys; print(json.load(open(sys.argv[1]))['best'])" "$1"; }
 
 step "1. data in $ROOT ($NUM_IMAGES images)"
+# The generator is deterministic: the same arguments give the same files.
 python tools/dataset_converters/generate_partimagenet.py "$ROOT" --num-images $NUM_IMAGES
 python tools/dataset_converters/sanitize_partimagenet.py "$ROOT"
 for split in train val test; do
@@ -60,14 +66,20 @@ else
 fi
 # CRIS trains on one core while the two detectors train one after the other on the other.
 step "2. CRIS from $INIT ($CRIS_EPOCHS epochs), in the background"
-python tools/train.py $CRIS --work-dir "$OUT/cris" --cfg-options $CLIP_OPTS \
-  train_cfg.max_epochs=$CRIS_EPOCHS param_scheduler.1.milestones=[$((CRIS_EPOCHS - 2))] \
-  > "$OUT/cris.log" 2>&1 &
+if trained "$OUT/cris" $CRIS_EPOCHS; then
+  echo "$OUT/cris is trained already: kept"
+  true &
+else
+  python tools/train.py $CRIS --work-dir "$OUT/cris" --cfg-options $CLIP_OPTS \
+    train_cfg.max_epochs=$CRIS_EPOCHS param_scheduler.1.milestones=[$((CRIS_EPOCHS - 2))] \
+    > "$OUT/cris.log" 2>&1 &
+fi
 CRIS_PID=$!
 
 OBJ=configs/partseg/maskrcnn_tiny_partimagenet-synthetic_objects.py
 MRCNN=configs/partseg/maskrcnn_tiny_partimagenet-synthetic.py
 step "3. object-level Mask R-CNN ('pre-trained', $OBJ_EPOCHS epochs)"
+trained "$OUT/maskrcnn_objects" $OBJ_EPOCHS ||
 python tools/train.py $OBJ --work-dir "$OUT/maskrcnn_objects" --cfg-options \
   train_cfg.max_epochs=$OBJ_EPOCHS train_cfg.val_interval=$OBJ_EPOCHS \
   default_hooks.checkpoint.interval=$OBJ_EPOCHS param_scheduler.1.milestones=[$((OBJ_EPOCHS - 2))] \
@@ -75,6 +87,7 @@ python tools/train.py $OBJ --work-dir "$OUT/maskrcnn_objects" --cfg-options \
 OBJ_CKPT=$(best_ckpt "$OUT/maskrcnn_objects")
 
 step "4. baseline B: fine-tune it on the 40 parts ($MRCNN_EPOCHS epochs)"
+trained "$OUT/maskrcnn_parts" $MRCNN_EPOCHS ||
 python tools/train.py $MRCNN --work-dir "$OUT/maskrcnn_parts" --cfg-options \
   load_from="$OBJ_CKPT" train_cfg.max_epochs=$MRCNN_EPOCHS \
   param_scheduler.1.milestones=[$((MRCNN_EPOCHS * 3 / 4))] param_scheduler.1.end=$MRCNN_EPOCHS \
