@@ -8,8 +8,9 @@ from mmengine.fileio import load
 from pycocotools import mask as mask_utils
 
 from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES, load_part_annotations
-from refseg.datasets.partimagenet_synthetic import generate_partimagenet
-from refseg.evaluation.maskrcnn_bridge import PartMaskRCNNMetric, instances_to_part_mask
+from refseg.synthetic.partimagenet import generate_partimagenet
+from refseg.evaluation.metrics.maskrcnn_bridge import (PartMaskRCNNMetric,
+                                                      instances_to_part_mask)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'partseg', 'maskrcnn_r50_fpn_partimagenet.py')
@@ -177,3 +178,93 @@ def test_tiny_maskrcnn_trains_and_is_scored_as_referring_parts(part_root, tmp_pa
     assert [r['category_id'] for r in records] == [
         s['category_id'] for s in parts['samples']]
     assert all(0 <= r['iou'] <= 1 and r['intersection'] <= r['union'] for r in records)
+
+
+def _warnings_of(run):
+    """Run ``run()`` and return the WARNING messages it logged (print_log for real)."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    messages = []
+
+    class Collect(logging.Handler):
+
+        def emit(self, record):
+            if record.levelno >= logging.WARNING:
+                messages.append(record.getMessage())
+
+    logger = MMLogger.get_current_instance()
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        run()
+    finally:
+        logger.removeHandler(handler)
+    return messages
+
+
+def test_bridge_warns_on_a_subset_and_on_missing_classes(part_root):
+    ann_file = osp.join(part_root, 'annotations', 'val', 'val.json')
+    parts = load_part_annotations(ann_file)
+    image = parts['images'][1]
+    masks, labels = gt_instances(ann_file, image)
+    # A detector with only the first 24 classes (no vehicles, boats, planes, bottles),
+    # evaluated on one image of the two.
+    metric = PartMaskRCNNMetric(ann_file=ann_file)
+    metric.dataset_meta = dict(classes=CLASSES[:24])
+    keep = labels < 24
+    metric.process({}, [det_sample(image, masks[keep], labels[keep],
+                                   torch.full((int(keep.sum()),), 0.9))])
+    warnings = _warnings_of(lambda: metric.evaluate(1))
+    assert any('scored' in w and 'subset' in w for w in warnings)
+    missing = {s['category_id'] for s in parts['samples']
+               if s['image_id'] == 1 and s['category_id'] >= 24}
+    if missing:
+        assert any('unsupported' in w for w in warnings)
+
+
+def test_sanitised_annotations_let_coco_metric_read_degenerate_polygons(tmp_path):
+    pytest.importorskip('mmdet')
+    import json
+
+    from mmdet.evaluation import CocoMetric
+
+    from refseg.datasets.partimagenet import sanitize_for_mmdet
+    h, w = 20, 30
+    square = [2.0, 2.0, 12.0, 2.0, 12.0, 12.0, 2.0, 12.0]
+    coco = dict(
+        images=[dict(id=1, file_name='n01440764_1.JPEG', height=h, width=w)],
+        categories=[dict(id=i, name=name, supercategory=sup)
+                    for i, name, sup in PARTIMAGENET_CATEGORIES],
+        annotations=[
+            # The first annotation's first polygon has 4 numbers (pycocotools reads the
+            # list as boxes), the second annotation has nothing but a 2-number one.
+            dict(id=1, image_id=1, category_id=9, iscrowd=0, area=100.0,
+                 bbox=[2.0, 2.0, 10.0, 10.0], segmentation=[[1.0, 1.0, 3.0, 3.0], square]),
+            dict(id=2, image_id=1, category_id=10, iscrowd=0, area=1.0,
+                 bbox=[20.0, 5.0, 1.0, 1.0], segmentation=[[20.0, 5.0]]),
+        ])
+    raw = tmp_path / 'val.json'
+    raw.write_text(json.dumps(coco))
+    sane = str(tmp_path / 'val_mmdet.json')
+    stats = sanitize_for_mmdet(str(raw), sane)
+    assert stats == dict(annotations=2, dropped_polygons=2, dropped_annotations=1)
+    written = load(sane)
+    assert [a['segmentation'] for a in written['annotations']] == [[square]]
+
+    mask = torch.zeros(1, h, w, dtype=torch.bool)
+    mask[0, 2:12, 2:12] = True
+    prediction = dict(img_id=1, ori_shape=(h, w), pred_instances=dict(
+        bboxes=torch.tensor([[2.0, 2.0, 12.0, 12.0]]), scores=torch.tensor([0.9]),
+        labels=torch.tensor([9]), masks=mask))
+
+    def score(ann_file):
+        metric = CocoMetric(ann_file=ann_file, metric=['segm'])
+        metric.dataset_meta = dict(classes=CLASSES)
+        metric.process({}, [prediction])
+        return metric.evaluate(1)
+
+    # pycocotools takes the raw list for boxes and fails.
+    with pytest.raises(TypeError):
+        score(str(raw))
+    assert score(sane)['coco/segm_mAP'] == pytest.approx(1.0)

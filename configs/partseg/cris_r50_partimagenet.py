@@ -19,3 +19,5 @@ param_scheduler = [
         gamma=0.1)
 ]
 train_cfg = dict(max_epochs=max_epochs)
+# The checkpoint kept is chosen by the same metric as the Mask R-CNN baseline's.
+default_hooks = dict(checkpoint=dict(save_best='mIoU_part', rule='greater'))

@@ -12,7 +12,7 @@ model = dict(
     context_length=context_length,
     text_encoder=dict(context_length=context_length))
 
-data_root = 'data/partimagenet_synthetic/'
+data_root = '{{$PARTIMAGENET_SYNTHETIC_ROOT:data/partimagenet_synthetic/}}'
 meta_keys = ('img_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
              'flip_direction', 'reduce_zero_label', 'text', 'ref_id', 'sent_id', 'ann_id',
              'image_id', 'letterbox_matrix', 'letterbox_inverse', 'category_id',
@@ -67,3 +67,7 @@ test_dataloader = dict(
         pipeline=test_pipeline))
 val_evaluator = dict(_delete_=True, type='PartRefSegMetric')
 test_evaluator = val_evaluator
+
+# Checkpoint selection as the Mask R-CNN baseline's: the best val mIoU_part.
+train_cfg = dict(val_interval=2)
+default_hooks = dict(checkpoint=dict(interval=2, save_best='mIoU_part', rule='greater'))

@@ -1,5 +1,4 @@
 from . import partimagenet  # noqa: F401  (imported for its registrations)
-from .partimagenet_synthetic import generate_partimagenet  # noqa: F401
 from .refcoco import RefCOCODataset
 from refseg.synthetic import ensure_synthetic_refer, generate_synthetic_refer
 from .synthetic import SyntheticRefDataset

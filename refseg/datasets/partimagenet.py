@@ -4,8 +4,12 @@ One sample per (image, part category present in it). Its target is the union of 
 category's annotations in the image (both tires of a car, all feet of a dog), and its
 expression is rendered from a template such as ``"the {part} of the {object}"``.
 """
+import json
+import logging
+import os
 import os.path as osp
 import string
+import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.logging import print_log
@@ -99,6 +103,61 @@ def valid_polygons(segmentation: List[list]) -> Tuple[List[List[float]], int]:
     kept = [list(map(float, poly)) for poly in segmentation
             if len(poly) >= 6 and len(poly) % 2 == 0]
     return kept, len(segmentation) - len(kept)
+
+
+def sanitize_for_mmdet(ann_file: str, out_file: str,
+                       wnid_folders: bool = False) -> Dict[str, int]:
+    """Write a copy of a COCO file that mmdet's ``CocoMetric`` can read.
+
+    pycocotools reads a polygon list whose first polygon has 4 numbers as boxes and
+    fails on shorter or odd-length ones, so the ground truth of ``CocoMetric`` crashes on
+    the real files' degenerate polygons. Here polygons with fewer than 6 or an odd number
+    of coordinates are dropped, and so are the annotations left without a polygon; RLE
+    annotations and everything else are copied unchanged. The file is written atomically.
+
+    Args:
+        ann_file (str): The COCO-style file to read.
+        out_file (str): Where to write the sanitised copy.
+        wnid_folders (bool): Prefix bare image file names with their wnid folder
+            (``<wnid>/<wnid>_<n>.JPEG``), where the OOD release keeps the images, so that
+            mmdet's ``CocoDataset`` finds them. Defaults to False.
+
+    Returns:
+        dict[str, int]: ``annotations`` read, ``dropped_polygons`` and
+        ``dropped_annotations``.
+    """
+    coco = load(ann_file)
+    if 'annotations' not in coco:
+        raise KeyError(f'{ann_file}: no "annotations" list; expected a COCO-style file')
+    kept, stats = [], dict(annotations=len(coco['annotations']), dropped_polygons=0,
+                           dropped_annotations=0)
+    for ann in coco['annotations']:
+        segmentation = ann.get('segmentation')
+        if isinstance(segmentation, list):
+            polygons, dropped = valid_polygons(segmentation)
+            stats['dropped_polygons'] += dropped
+            if not polygons:
+                stats['dropped_annotations'] += 1
+                continue
+            ann = dict(ann, segmentation=polygons)
+        kept.append(ann)
+    coco['annotations'] = kept
+    if wnid_folders:
+        coco['images'] = [
+            dict(image, file_name=osp.join(osp.basename(image['file_name'])[:9],
+                                           image['file_name']))
+            if '/' not in image['file_name'] else image for image in coco['images']]
+    out_dir = osp.dirname(osp.abspath(out_file))
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.NamedTemporaryFile('w', dir=out_dir, suffix='.json',
+                                     delete=False) as tmp:
+        json.dump(coco, tmp)
+    os.replace(tmp.name, out_file)
+    print_log(f'{ann_file} -> {out_file}: dropped {stats["dropped_polygons"]} degenerate '
+              f'polygons (< 6 or an odd number of coordinates) and '
+              f'{stats["dropped_annotations"]} annotations left without a polygon, of '
+              f'{stats["annotations"]} annotations', logger='current')
+    return stats
 
 
 def union_segmentation(segmentations: Sequence[Segmentation], height: int,
@@ -241,6 +300,10 @@ class PartImageNetRefDataset(BaseRefDataset):
             names (applied last).
         superclass_nouns (dict[str, str], optional): Replaces entries of
             ``SUPERCLASS_NOUNS``; a superclass with no noun is lower-cased.
+        strict (bool): Stop with a ``KeyError`` on a wnid without an object name.
+            Defaults to False: such an ``{object}`` falls back to the superclass noun
+            (or the wnid's lemma when ``synset_mapping_file`` knows it), and one
+            warning lists the unknown wnids (also kept in ``unknown_wnids``).
         **kwargs: ``mmengine.dataset.BaseDataset`` arguments (``data_root``,
             ``data_prefix``, ``pipeline``, ``test_mode``, ``serialize_data`` ...).
     """
@@ -254,6 +317,7 @@ class PartImageNetRefDataset(BaseRefDataset):
                  synset_mapping_file: Optional[str] = None,
                  object_names: Optional[Dict[str, str]] = None,
                  superclass_nouns: Optional[Dict[str, str]] = None,
+                 strict: bool = False,
                  **kwargs) -> None:
         if layout not in ('seg', 'ood'):
             raise ValueError(f"layout must be 'seg' or 'ood', got {layout!r}")
@@ -266,7 +330,9 @@ class PartImageNetRefDataset(BaseRefDataset):
         self.synset_mapping_file = synset_mapping_file
         self.object_names = dict(object_names or {})
         self.superclass_nouns = {**SUPERCLASS_NOUNS, **(superclass_nouns or {})}
+        self.strict = strict
         self.filter_stats: Dict[str, int] = {}
+        self.unknown_wnids: List[str] = []
         super().__init__(ann_file=ann_file, sentence_mode=sentence_mode,
                          sentence_weights=self.template_weights, **kwargs)
 
@@ -295,23 +361,29 @@ class PartImageNetRefDataset(BaseRefDataset):
 
         data_list = []
         superclass_mismatches = []
+        unknown_wnids: Dict[str, str] = {}
         for ref_id, sample in enumerate(parts['samples']):
             image = parts['images'][sample['image_id']]
             category = categories[sample['category_id']]
             file_name = image['file_name']
             wnid = self._wnid(file_name)
+            superclass_noun = self.superclass_nouns.get(
+                category['supercategory'], category['supercategory'].lower())
             if wnid not in object_names:
-                raise KeyError(
-                    f'{self.ann_file}: no object name for wnid {wnid!r} (image '
-                    f'{file_name!r}): it is not among the 158 PartImageNet classes in '
-                    'refseg.datasets.imagenet_classes; pass synset_mapping_file='
-                    '"<path>/LOC_synset_mapping.txt" or object_names={wnid: name}')
+                if self.strict:
+                    raise KeyError(
+                        f'{self.ann_file}: no object name for wnid {wnid!r} (image '
+                        f'{file_name!r}): it is not among the 158 PartImageNet classes '
+                        'in refseg.datasets.imagenet_classes; pass synset_mapping_file='
+                        '"<path>/LOC_synset_mapping.txt" or object_names={wnid: name}, '
+                        'or strict=False to use the superclass noun')
+                unknown_wnids.setdefault(wnid, file_name)
             known = PARTIMAGENET_OBJECT_CLASSES.get(wnid)
             if known is not None and known[1] != category['supercategory']:
                 superclass_mismatches.append((file_name, category['name'], known[1]))
-            fields = dict(part=part_names[category['id']], object=object_names[wnid],
-                          superclass=self.superclass_nouns.get(
-                              category['supercategory'], category['supercategory'].lower()))
+            fields = dict(part=part_names[category['id']],
+                          object=object_names.get(wnid, superclass_noun),
+                          superclass=superclass_noun)
             sentences = [template.format(**fields) for template in self.templates]
             info = dict(
                 img_path=self._image_path(file_name, wnid),
@@ -328,6 +400,13 @@ class PartImageNetRefDataset(BaseRefDataset):
 
         self.filter_stats = parts['stats']
         self._log_stats(parts['stats'], superclass_mismatches)
+        if unknown_wnids:
+            print_log(
+                f'{self.ann_file}: {len(unknown_wnids)} wnids have no object name (not '
+                'among the 158 PartImageNet classes, no synset_mapping_file or object_names '
+                'entry); their {object} is the superclass noun. wnid: first image: '
+                f'{unknown_wnids}', logger='current', level=logging.WARNING)
+        self.unknown_wnids = sorted(unknown_wnids)
         return data_list
 
     def _object_name_table(self) -> Dict[str, str]:
@@ -367,4 +446,4 @@ class PartImageNetRefDataset(BaseRefDataset):
                 f'{len(superclass_mismatches)} samples have a part superclass that differs '
                 'from the superclass of their wnid in refseg.datasets.imagenet_classes '
                 f'(file, part, table superclass), first ones: {superclass_mismatches[:5]}',
-                logger='current', level='WARNING')
+                logger='current', level=logging.WARNING)

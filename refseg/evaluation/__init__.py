@@ -1,4 +1,3 @@
-from .maskrcnn_bridge import PartMaskRCNNMetric
-from .metrics import PartRefSegMetric, RefSegMetric
+from .metrics import PartMaskRCNNMetric, PartRefSegMetric, RefSegMetric
 
 __all__ = ['RefSegMetric', 'PartRefSegMetric', 'PartMaskRCNNMetric']

@@ -1,9 +1,12 @@
 """PartImageNetRefDataset on the generated PartImageNet look-alike."""
+import contextlib
 import json
+import logging
 import os.path as osp
 
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from pycocotools import mask as mask_utils
 
@@ -13,7 +16,7 @@ from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES, SUPERCLASS_NO
                                           TEMPLATES, PartImageNetRefDataset,
                                           load_part_annotations, part_word,
                                           union_segmentation)
-from refseg.datasets.partimagenet_synthetic import generate_partimagenet
+from refseg.synthetic.partimagenet import generate_partimagenet
 from refseg.structures.coco_mask import decode_mask_ann
 from refseg.registry import DATASETS
 
@@ -249,13 +252,59 @@ def test_bad_files_name_the_problem(seg_root, tmp_path):
         PartImageNetRefDataset(ann_file=ann_file)
 
 
-def test_unknown_wnid_needs_a_synset_mapping(seg_root, tmp_path):
+@contextlib.contextmanager
+def captured_warnings():
+    """Messages of level WARNING logged to the current MMLogger (print_log for real)."""
+    messages = []
+
+    class Collect(logging.Handler):
+
+        def emit(self, record):
+            if record.levelno >= logging.WARNING:
+                messages.append(record.getMessage())
+
+    logger = MMLogger.get_current_instance()
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_superclass_mismatch_is_a_warning(seg_root, tmp_path):
+    coco = read_coco(seg_root)
+    image = coco['images'][1]
+    wnid = image['file_name'][:9]
+    superclass = PARTIMAGENET_OBJECT_CLASSES[wnid][1]
+    other = next(w for w, (_, s) in PARTIMAGENET_OBJECT_CLASSES.items() if s != superclass)
+
+    def move(coco):
+        coco['images'][1]['file_name'] = other + coco['images'][1]['file_name'][9:]
+
+    ann_file = write_variant(seg_root, tmp_path, move)
+    with captured_warnings() as warnings:
+        dataset = PartImageNetRefDataset(ann_file=ann_file, test_mode=True)
+    assert len(dataset) > 0
+    assert [w for w in warnings if 'differs' in w and other in w]
+
+
+def test_unknown_wnid_falls_back_unless_strict(seg_root, tmp_path):
     def rename(coco):
         coco['images'][0]['file_name'] = 'n09999999_1.JPEG'
 
     ann_file = write_variant(seg_root, tmp_path, rename)
     with pytest.raises(KeyError, match='n09999999.*synset_mapping_file'):
-        PartImageNetRefDataset(ann_file=ann_file, test_mode=True)
+        PartImageNetRefDataset(ann_file=ann_file, test_mode=True, strict=True)
+    # Not strict: the superclass noun stands in, and one warning names the wnid.
+    with captured_warnings() as warnings:
+        dataset = PartImageNetRefDataset(ann_file=ann_file, test_mode=True)
+    assert dataset.unknown_wnids == ['n09999999']
+    assert [w for w in warnings if 'n09999999' in w and 'superclass noun' in w]
+    first = dataset.get_data_info(0)
+    assert first['image_id'] == 1
+    assert first['object_name'] == SUPERCLASS_NOUNS[first['supercategory']]
+    assert first['text'].endswith(f'of the {first["object_name"]}')
     shipped_wnid = read_coco(seg_root)['images'][1]['file_name'][:9]
     mapping = tmp_path / 'LOC_synset_mapping.txt'
     mapping.write_text(f'{shipped_wnid} other name, x\nn09999999 blue gizmo, gadget\n')

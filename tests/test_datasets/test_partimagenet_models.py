@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from refseg.datasets.partimagenet_synthetic import generate_partimagenet
+from refseg.synthetic.partimagenet import generate_partimagenet
 from refseg.registry import DATASETS, METRICS, MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

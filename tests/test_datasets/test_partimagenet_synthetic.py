@@ -12,7 +12,7 @@ import pytest
 from refseg.datasets.imagenet_classes import PARTIMAGENET_OBJECT_CLASSES
 from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES,
                                           load_part_annotations)
-from refseg.datasets.partimagenet_synthetic import generate_partimagenet
+from refseg.synthetic.partimagenet import generate_partimagenet
 from refseg.structures.coco_mask import decode_mask_ann
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -11,7 +11,7 @@ body, a head, four feet and a tail ...) and annotated with the 40 official part
 categories. ``--layout seg`` (default) writes the Seg release's layout
 (``images/<split>/``, ``annotations/<split>/<split>.json`` and per-image part label
 PNGs); ``--layout ood`` the OOD release's (``<split>/<wnid>/``, ``<split>.json``). The
-same arguments always give the same files. See refseg/datasets/partimagenet_synthetic.py.
+same arguments always give the same files. See refseg/synthetic/partimagenet.py.
 """
 import argparse
 import sys
@@ -39,8 +39,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
 
-    from refseg.datasets.partimagenet_synthetic import (DEFAULT_NUM_IMAGES,
-                                                        generate_partimagenet)
+    from refseg.synthetic.partimagenet import DEFAULT_NUM_IMAGES, generate_partimagenet
 
     num_images = (dict(zip(('train', 'val', 'test'), args.num_images)) if args.num_images
                   else dict(DEFAULT_NUM_IMAGES))

@@ -3,9 +3,12 @@
 # and mmdet maps them to labels through the class names below, in the file's order.
 # Evaluation: COCO box/mask AP, and the referring part metric on the same (image, part)
 # samples as the referring models (refseg.PartMaskRCNNMetric in
-# refseg/evaluation/maskrcnn_bridge.py).
+# refseg/evaluation/metrics/maskrcnn_bridge.py).
+# data_root is read once, here, from $PARTIMAGENET_ROOT (default data/partimagenet/), so
+# that the dataloaders and both evaluators follow it; a child config that sets another
+# data_root must restate the evaluators (mmengine does not re-derive values from a base).
 dataset_type = 'mmdet.CocoDataset'
-data_root = 'data/partimagenet/'
+data_root = '{{$PARTIMAGENET_ROOT:data/partimagenet/}}'
 metainfo = dict(classes=(
     'Quadruped Head', 'Quadruped Body', 'Quadruped Foot', 'Quadruped Tail',
     'Biped Head', 'Biped Body', 'Biped Hand', 'Biped Foot', 'Biped Tail', 'Fish Head',
@@ -76,15 +79,18 @@ test_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 
-# The bridge metric reads the annotation file itself to rebuild the referring samples.
+# CocoMetric reads <split>_mmdet.json, a copy without the degenerate polygons that
+# pycocotools cannot read (tools/dataset_converters/sanitize_partimagenet.py); the bridge
+# metric reads the original file to rebuild the referring samples with the dataset's own
+# hygiene.
 val_evaluator = [
-    dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/val/val.json',
+    dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/val/val_mmdet.json',
          metric=['bbox', 'segm']),
     dict(type='refseg.PartMaskRCNNMetric',
          ann_file=data_root + 'annotations/val/val.json', score_thr=0.5),
 ]
 test_evaluator = [
-    dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/test/test.json',
+    dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/test/test_mmdet.json',
          metric=['bbox', 'segm']),
     dict(type='refseg.PartMaskRCNNMetric',
          ann_file=data_root + 'annotations/test/test.json', score_thr=0.5),

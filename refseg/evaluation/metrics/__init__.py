@@ -1,4 +1,5 @@
+from .maskrcnn_bridge import PartMaskRCNNMetric
 from .part_metric import PartRefSegMetric
 from .ref_seg_metric import RefSegMetric
 
-__all__ = ['RefSegMetric', 'PartRefSegMetric']
+__all__ = ['RefSegMetric', 'PartRefSegMetric', 'PartMaskRCNNMetric']

@@ -2,8 +2,11 @@
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
 from mmengine.logging import print_log
 from prettytable import PrettyTable
+from pycocotools import mask as mask_utils
+from torch import Tensor
 
 from refseg.registry import METRICS
 from .ref_seg_metric import RefSegMetric
@@ -14,6 +17,12 @@ def _official_part_table() -> Dict[int, Tuple[str, str]]:
     from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES
     return {cat_id: (name, superclass)
             for cat_id, name, superclass in PARTIMAGENET_CATEGORIES}
+
+
+def encode_mask(mask: Tensor) -> dict:
+    """A (h, w) bool mask as a JSON-ready COCO RLE (``counts`` as a str)."""
+    rle = mask_utils.encode(np.asfortranarray(mask.cpu().numpy().astype(np.uint8)))
+    return dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode('ascii'))
 
 
 @METRICS.register_module()
@@ -41,9 +50,29 @@ class PartRefSegMetric(RefSegMetric):
     ``PartImageNetRefDataset``) and otherwise from the 40 official PartImageNet
     categories.
 
+    Every ``IoU_c`` also reaches the metrics dict as ``IoU_class/<class name>``, so that
+    the logger and the vis backends record it.
+
     Args:
+        save_masks (bool): Add each predicted mask to its record as a COCO RLE
+            (``pred_rle``: ``size`` and ``counts`` string, at the ground truth's
+            resolution), so that ``output_file`` holds the masks for qualitative
+            figures (tools/analysis_tools/partseg_report.py). Defaults to False.
         **kwargs: :class:`RefSegMetric` arguments.
     """
+
+    record_meta_keys = RefSegMetric.record_meta_keys + ('img_path', )
+
+    def __init__(self, save_masks: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.save_masks = save_masks
+        self._last_pred: Optional[Tensor] = None
+
+    def compute_overlap(self, pred: Tensor, gt_foreground: Tensor,
+                        valid: Tensor) -> Tuple[int, int]:
+        # Kept for sample_record, which only receives the pixel counts.
+        self._last_pred = pred & valid if self.save_masks else None
+        return super().compute_overlap(pred, gt_foreground, valid)
 
     def sample_record(self, data_sample: dict, intersection: int, union: int) -> dict:
         if data_sample.get('category_id') is None:
@@ -53,6 +82,8 @@ class PartRefSegMetric(RefSegMetric):
                 'add "category_id" to PackRefSegInputs(meta_keys=...)')
         record = super().sample_record(data_sample, intersection, union)
         record['category_id'] = int(data_sample['category_id'])
+        if self.save_masks and self._last_pred is not None:
+            record['pred_rle'] = encode_mask(self._last_pred)
         return record
 
     def part_table(self) -> Dict[int, Tuple[str, str]]:
@@ -106,11 +137,14 @@ class PartRefSegMetric(RefSegMetric):
             by_superclass.setdefault(s['superclass'], []).append(s['IoU'])
         for superclass, ious in by_superclass.items():
             metrics[f'mIoU_part/{superclass}'] = sum(ious) / len(ious)
+        for s in stats:
+            metrics[f'IoU_class/{s["name"]}'] = s['IoU']
         self._last_part_stats = stats
         return metrics
 
     def log_summary(self, metrics: Dict[str, float]) -> None:
-        overall = {k: v for k, v in metrics.items() if not k.startswith('mIoU_part/')}
+        overall = {k: v for k, v in metrics.items()
+                   if not k.startswith(('mIoU_part/', 'IoU_class/', 'num_unsupported'))}
         super().log_summary(overall)
         stats: Optional[List[dict]] = getattr(self, '_last_part_stats', None)
         if not stats:

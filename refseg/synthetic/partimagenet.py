@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from .imagenet_classes import PARTIMAGENET_OBJECT_CLASSES
-from .partimagenet import PARTIMAGENET_CATEGORIES
+from refseg.datasets.imagenet_classes import PARTIMAGENET_OBJECT_CLASSES
+from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES
 
 Polygon = List[Tuple[float, float]]
 
