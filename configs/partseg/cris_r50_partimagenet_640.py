@@ -6,12 +6,13 @@ _base_ = ['./cris_r50_partimagenet.py']
 img_size = 640
 model = dict(data_preprocessor=dict(size=(img_size, img_size)))
 meta_keys = {{_base_.meta_keys}}
-train_dataloader = dict(dataset=dict(pipeline=[
+train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadRefMask'),
     dict(type='LetterBox', size=img_size),
     dict(type='PackRefSegInputs', meta_keys=meta_keys),
-]))
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LetterBox', size=img_size),

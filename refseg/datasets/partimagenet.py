@@ -12,6 +12,7 @@ import string
 import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from mmengine.fileio import load
 from mmengine.logging import print_log
 from pycocotools import mask as mask_utils
 

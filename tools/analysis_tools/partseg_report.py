@@ -29,14 +29,10 @@ import os
 import os.path as osp
 import sys
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
-from mmengine.fileio import load
-from pycocotools import mask as mask_utils
-
-from refseg.datasets.partimagenet import load_part_annotations
-from refseg.structures.coco_mask import mask_ann_to_rle
+if TYPE_CHECKING:
+    import numpy as np
 
 Key = Tuple[int, int]
 SIZE_BUCKETS = (('tiny', 0.0, 0.01), ('small', 0.01, 0.05), ('medium', 0.05, 0.20),
@@ -65,6 +61,11 @@ class Split:
     """The split's samples: ground truth RLEs, sizes and part names, by (image, part)."""
 
     def __init__(self, ann_file: str) -> None:
+        from pycocotools import mask as mask_utils
+
+        from refseg.datasets.partimagenet import load_part_annotations
+        from refseg.structures.coco_mask import mask_ann_to_rle
+
         parts = load_part_annotations(ann_file)
         self.images = parts['images']
         self.categories = {cat['id']: cat for cat in parts['categories']}
@@ -78,11 +79,15 @@ class Split:
             self.share[key] = float(mask_utils.area(rle)) / (image['height'] * image['width'])
         self.keys = sorted(self.rles)
 
-    def gt(self, key: Key) -> np.ndarray:
+    def gt(self, key: Key) -> 'np.ndarray':
+        from pycocotools import mask as mask_utils
+
         return mask_utils.decode(self.rles[key]).astype(bool)
 
 
 def read_records(path: str, split: Split) -> Dict[Key, dict]:
+    from mmengine.fileio import load
+
     records = load(path)
     by_key = {}
     for record in records:
@@ -99,6 +104,8 @@ def read_records(path: str, split: Split) -> Dict[Key, dict]:
 
 def text_blind_runs(split: Split, seed: int) -> Dict[str, Dict[Key, dict]]:
     """Answers that ignore which part is asked: one mask per image for every query."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     by_image: Dict[int, List[Key]] = {}
     for key in split.keys:
@@ -132,6 +139,8 @@ def text_blind_runs(split: Split, seed: int) -> Dict[str, Dict[Key, dict]]:
 
 # ------------------------------------------------------------------ numbers
 def summarise(records: Dict[Key, dict], keys: Optional[Sequence[Key]] = None) -> dict:
+    import numpy as np
+
     keys = sorted(records) if keys is None else keys
     ious = np.array([records[k]['iou'] for k in keys])
     inter = sum(records[k]['intersection'] for k in keys)
@@ -158,6 +167,8 @@ def paired_bootstrap(a: Dict[Key, dict], b: Dict[Key, dict], keys: Sequence[Key]
                      reps: int, seed: int) -> Tuple[float, float, float]:
     """mIoU_part(a) - mIoU_part(b) on ``keys`` and its 95 % percentile interval, resampling
     samples with replacement (the same resample for both runs)."""
+    import numpy as np
+
     cats = np.array([k[1] for k in keys])
     _, cat_index = np.unique(cats, return_inverse=True)
     num_cats = cat_index.max() + 1
@@ -193,6 +204,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
 def bar_chart(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
               names: Sequence[str]) -> None:
     import matplotlib
+    import numpy as np
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     cats = sorted({k[1] for name in names for k in runs[name]})
@@ -222,6 +234,8 @@ def qualitative_grid(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
     """Samples where the two runs differ most, half won by each, as image | GT | a | b."""
     import cv2
     import matplotlib
+    import numpy as np
+    from pycocotools import mask as mask_utils
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     common = [k for k in sorted(set(runs[a]) & set(runs[b]))
@@ -263,6 +277,8 @@ def qualitative_grid(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    import numpy as np
+
     os.makedirs(args.out_dir, exist_ok=True)
     split = Split(args.ann_file)
     runs: Dict[str, Dict[Key, dict]] = OrderedDict()

@@ -23,12 +23,10 @@ import os
 import os.path as osp
 import sys
 import tempfile
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import METRICS
-
-from refseg.engine.launcher import build_runner
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -45,7 +43,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='metric key to maximise (default mIoU_part)')
     parser.add_argument('--out', help='JSON file for every value\'s metrics and the choice')
     parser.add_argument('--work-dir', help='folder for the logs (default: a temporary one)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE')
     return parser.parse_args(argv)
 
 
@@ -54,9 +52,11 @@ def _takes(metric_class: type, name: str) -> bool:
                for klass in metric_class.__mro__ if '__init__' in vars(klass))
 
 
-def sweep_evaluator(cfg: Config, split: str, param: str,
+def sweep_evaluator(cfg: 'Config', split: str, param: str,
                     values: Sequence[float]) -> List[dict]:
     """One copy per value of the split's metric that takes ``param``, keys prefixed."""
+    from mmengine.registry import METRICS
+
     evaluator = cfg[f'{split}_evaluator']
     metrics = [evaluator] if isinstance(evaluator, dict) else list(evaluator)
     with METRICS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
@@ -88,9 +88,10 @@ def choose(results: dict, param: str, values: Sequence[float], select: str) -> f
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    from refseg.engine.launcher import build_runner
+    from refseg.utils.config import load_config
+
+    cfg = load_config(args.config, args.cfg_options)
     cfg.test_dataloader = cfg[f'{args.split}_dataloader']
     cfg.test_evaluator = sweep_evaluator(cfg, args.split, args.param, args.values)
     cfg.setdefault('test_cfg', dict(type='TestLoop'))

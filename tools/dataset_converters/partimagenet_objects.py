@@ -23,11 +23,6 @@ import sys
 import tempfile
 from typing import Dict, Optional, Sequence
 
-from mmengine.fileio import load
-from pycocotools import mask as mask_utils
-
-from refseg.datasets.partimagenet import valid_polygons
-
 COCO_NAMES: Dict[str, str] = dict(
     Quadruped='dog', Bird='bird', Car='car', Bicycle='bicycle', Boat='boat',
     Aeroplane='airplane', Bottle='bottle')
@@ -35,6 +30,10 @@ COCO_NAMES: Dict[str, str] = dict(
 
 def objects_from_parts(coco: dict, class_map: Dict[str, str]) -> dict:
     """The object-level COCO dict of a part-level one (see the module docstring)."""
+    from pycocotools import mask as mask_utils
+
+    from refseg.datasets.partimagenet import valid_polygons
+
     supercategory = {cat['id']: cat['supercategory'] for cat in coco['categories']}
     names = sorted(set(class_map.values()))
     category_ids = {name: index for index, name in enumerate(names)}
@@ -72,6 +71,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--class-map', help='JSON file {superclass: class name} '
                         '(default: the COCO names above)')
     args = parser.parse_args(argv)
+    from mmengine.fileio import load
+
     class_map = load(args.class_map) if args.class_map else COCO_NAMES
     objects = objects_from_parts(load(args.ann_file), class_map)
     out_dir = osp.dirname(osp.abspath(args.out_file))

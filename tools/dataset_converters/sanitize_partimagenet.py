@@ -20,8 +20,6 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-from refseg.datasets.partimagenet import sanitize_for_mmdet
-
 SPLITS = ('train', 'val', 'test')
 
 
@@ -37,6 +35,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--layout', choices=('seg', 'ood'), default='seg')
     parser.add_argument('--splits', nargs='+', default=SPLITS)
     args = parser.parse_args(argv)
+    from refseg.datasets.partimagenet import sanitize_for_mmdet
+
     for split in args.splits:
         ann_file, out_file = split_files(args.root, args.layout, split)
         if not osp.isfile(ann_file):
