@@ -1,10 +1,26 @@
 """What every referring dataset shares: how a referent's sentences become samples."""
+import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 SENTENCE_MODES = ('random', 'all', 'first')
+
+
+class DataItemError(RuntimeError):
+    """A data item could not be prepared; the message names its image file."""
+
+
+def describe_file_problem(path: str) -> str:
+    """' (the file is empty)' and the like for a local image that cannot be decoded."""
+    if '://' in path:
+        return ''
+    if not osp.exists(path):
+        return ' (the file does not exist)'
+    if osp.getsize(path) == 0:
+        return ' (the file is empty: 0 bytes)'
+    return ' (not a decodable image?)'
 
 
 class BaseRefDataset(BaseDataset):
@@ -89,3 +105,15 @@ class BaseRefDataset(BaseDataset):
                              f'{self.sentence_weights.tolist()} give no weight to the '
                              f'first {num} sentences of this item')
         return int(np.random.choice(num, p=weights / weights.sum()))
+
+    def prepare_data(self, idx: int):
+        """The idx-th item through the pipeline; a failure names the image file."""
+        info = self.get_data_info(idx)
+        try:
+            return self.pipeline(info)
+        except Exception as error:
+            path = str(info.get('img_path'))
+            raise DataItemError(
+                f'{type(self).__name__} item {idx} (ref_id={info.get("ref_id")}, '
+                f'sent_id={info.get("sent_id")}): cannot prepare image {path}'
+                f'{describe_file_problem(path)}: {type(error).__name__}: {error}') from error

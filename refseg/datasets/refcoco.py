@@ -11,7 +11,7 @@ from mmengine.utils import is_abs
 from refseg.registry import DATASETS
 from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem
 from refseg.utils.safe_pickle import restricted_loads
-from .base_ref_dataset import BaseRefDataset
+from .base_ref_dataset import BaseRefDataset, DataItemError  # noqa: F401 (re-exported)
 
 TEXT_FIELDS = ('sent', 'raw')
 REF_KEYS = frozenset({'ref_id', 'ann_id', 'image_id', 'category_id', 'split', 'sentences'})
@@ -28,21 +28,6 @@ def split_matches(query: str, ref_split: str) -> bool:
     if query == 'test':
         return 'test' in ref_split
     return query == ref_split
-
-
-class DataItemError(RuntimeError):
-    """A data item could not be prepared; the message names its image file."""
-
-
-def describe_file_problem(path: str) -> str:
-    """' (the file is empty)' and the like for a local image that cannot be decoded."""
-    if '://' in path:
-        return ''
-    if not osp.exists(path):
-        return ' (the file does not exist)'
-    if osp.getsize(path) == 0:
-        return ' (the file is empty: 0 bytes)'
-    return ' (not a decodable image?)'
 
 
 def load_refs(path: str) -> List[dict]:
@@ -260,16 +245,3 @@ class RefCOCODataset(BaseRefDataset):
                   f'{num_refs - sum(problems.values())} refs, {len(data_list)} items '
                   f'(sentence_mode={self.sentence_mode!r}, text_field={self.text_field!r})',
                   logger='current')
-
-    def prepare_data(self, idx: int):
-        """The idx-th item through the pipeline; a failure names the image file."""
-        info = self.get_data_info(idx)
-        try:
-            return self.pipeline(info)
-        except Exception as error:
-            path = str(info.get('img_path'))
-            raise DataItemError(
-                f'{type(self).__name__} item {idx} (ref_id={info.get("ref_id")}, '
-                f'sent_id={info.get("sent_id")}): cannot prepare image {path}'
-                f'{describe_file_problem(path)}: {type(error).__name__}: {error}') from error
-

@@ -3,6 +3,7 @@ import contextlib
 import json
 import logging
 import os.path as osp
+import shutil
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES, SUPERCLASS_NO
                                           TEMPLATES, PartImageNetRefDataset,
                                           load_part_annotations, part_word,
                                           union_segmentation)
+from refseg.datasets.base_ref_dataset import DataItemError
 from refseg.synthetic.partimagenet import generate_partimagenet
 from refseg.structures.coco_mask import decode_mask_ann
 from refseg.registry import DATASETS
@@ -372,3 +374,14 @@ def test_variant_dataset_configs(name, layout, ann_file):
     assert dataset.test_mode and cfg.val_evaluator.type == 'PartRefSegMetric'
     assert cfg.test_dataloader.dataset.data_root == dataset.data_root
     assert cfg.train_dataloader.dataset.data_root == dataset.data_root
+
+
+def test_an_undecodable_image_is_named(seg_root, tmp_path):
+    root = str(tmp_path / 'copy')
+    shutil.copytree(seg_root, root)
+    dataset = build(root, split='val', pipeline=[dict(type='LoadImageFromFile')])
+    broken = dataset.get_data_info(0)['img_path']
+    open(broken, 'wb').close()
+    with pytest.raises(DataItemError, match=f'item 0 .*cannot prepare image {broken} '
+                       r'\(the file is empty: 0 bytes\)'):
+        dataset[0]
