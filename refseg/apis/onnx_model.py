@@ -8,8 +8,9 @@ runs the same code as the PyTorch segmentor around the network.
 
 For segmentors whose image encoder does not read the text (CRIS), ``split=True`` also
 writes two graphs, ``<name>.image_encoder.onnx`` (image -> backbone features) and
-``<name>.text_head.onnx`` (backbone features of one or B images + (B, L) token ids ->
-logits), so that K expressions share one image encoding.
+``<name>.text_head.onnx`` (those maps for one or B images + (B, L) token ids -> logits),
+so that K expressions share one image encoding. The image graph also runs the neck's
+text-independent projections (``CRISNeck.project_image``), so they too run once.
 
 Typical use::
 
@@ -52,22 +53,30 @@ class _WholeGraph(nn.Module):
         return self.model.forward_tokens(image, token_ids)
 
 
+def _splits_neck(model: nn.Module) -> bool:
+    """True if the neck has a text-independent part (``project_image``/``fuse``)."""
+    return model.with_neck and hasattr(model.neck, 'project_image') and hasattr(
+        model.neck, 'fuse')
+
+
 class _ImageEncoderGraph(nn.Module):
-    """The backbone alone: image -> its feature maps as a flat tuple."""
+    """Everything that does not depend on the text: the backbone, and the neck's
+    per-level image projections where the neck has them; a flat tuple of maps."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, image: Tensor) -> Tuple[Tensor, ...]:
-        return tuple(_as_tuple(self.model.backbone(image)))
+        feats = self.model.backbone(image)
+        if _splits_neck(self.model):
+            feats = self.model.neck.project_image(feats)
+        return _as_tuple(feats)
 
 
 class _TextHeadGraph(nn.Module):
-    """Everything after the backbone, :meth:`RefSegmentor.encode` minus the backbone.
-
-    The image features may have batch 1 (one image for B expressions) or B.
-    """
+    """The rest of :meth:`RefSegmentor.encode` and the head, from the maps of
+    :class:`_ImageEncoderGraph` with batch 1 (one image for B expressions) or B."""
 
     def __init__(self, model: nn.Module, single_map: bool) -> None:
         super().__init__()
@@ -80,10 +89,14 @@ class _TextHeadGraph(nn.Module):
         img_feats = [feat.expand(batch, -1, -1, -1) for feat in img_feats]
         img_feats = img_feats[0] if self.single_map else tuple(img_feats)
         text = self.model.text_encoder(token_ids)
-        vis_feats = self.model.neck(img_feats, text['sent_feat']) \
-            if self.model.with_neck else img_feats
+        if _splits_neck(self.model):
+            vis_feats = self.model.neck.fuse(img_feats, text['sent_feat'])
+        elif self.model.with_neck:
+            vis_feats = self.model.neck(img_feats, text['sent_feat'])
+        else:
+            vis_feats = img_feats
         return self.model.decode_head.forward(
-            dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids, **text))
+            dict(vis_feats=vis_feats, token_ids=token_ids, **text))
 
 
 def _as_tuple(feats) -> Tuple[Tensor, ...]:
@@ -180,7 +193,7 @@ def export_onnx(model: nn.Module,
             dict(meta, graph='whole'))
     if split:
         with torch.no_grad():
-            feats = _as_tuple(model.backbone(image))
+            feats = _ImageEncoderGraph(model)(image)
         feat_names = [f'img_feat{i}' for i in range(len(feats))]
         path = osp.join(osp.dirname(out), meta['image_encoder'])
         _export(_ImageEncoderGraph(model), (image, ), path, ['image'], feat_names,
