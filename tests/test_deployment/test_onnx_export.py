@@ -170,3 +170,23 @@ def test_foreign_onnx_file_and_bad_arguments_are_refused(tmp_path, cris):
     served = init_model(path)
     with pytest.raises(ValueError, match=r'exported for \(128, 128\)'):
         served.forward_tokens(torch.zeros(1, 3, 64, 64), served.tokenize(TEXTS[:1]))
+
+
+def test_export_forms_equal_the_default_forward(cris):
+    """The neck's split and the projector's batch-agnostic convolution compute the same
+    function as the default forward."""
+    from refseg.models.layers.projector import _shifted_dynamic_conv
+
+    model, _ = cris
+    torch.manual_seed(0)
+    feats = model.backbone(torch.randn(2, 3, 128, 128))
+    sent_feat = torch.randn(2, 64)
+    with torch.no_grad():
+        assert torch.equal(model.neck(feats, sent_feat),
+                           model.neck.fuse(model.neck.project_image(feats), sent_feat))
+    pixels, kernels, biases = torch.randn(3, 8, 10, 12), torch.randn(3, 8, 3, 3), \
+        torch.randn(3)
+    grouped = torch.nn.functional.conv2d(pixels.reshape(1, 24, 10, 12), kernels, biases,
+                                         padding=1, groups=3).reshape(3, 1, 10, 12)
+    torch.testing.assert_close(_shifted_dynamic_conv(pixels, kernels, biases), grouped,
+                               rtol=1e-5, atol=1e-5)

@@ -31,6 +31,10 @@ def parse_args(argv=None):
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--compare-batch', type=int, default=4,
                         help='random inputs for the accuracy comparison')
+    parser.add_argument('--num-texts', type=int, default=0,
+                        help='K > 0: time K expressions on one image with the split graphs '
+                        '(forward_shared_image) instead of the whole graph')
+    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall')
     parser.add_argument('--out', help='append the results as JSON lines to this file')
     return parser.parse_args(argv)
 
@@ -62,23 +66,28 @@ def main(argv=None):
                   for path, level in itertools.product(args.files, args.optimization)}
         first = next(iter(models.values()))
         image = torch.randn(1, 3, *first.input_size)
-        token_ids = first.tokenize(['the man in the red shirt on the left'])
+        token_ids = first.tokenize(['the man in the red shirt on the left'] *
+                                   max(args.num_texts, 1))
+        run = (lambda m: m.forward_shared_image(image, token_ids)) if args.num_texts \
+            else (lambda m: m.forward_tokens(image, token_ids))
+        clock = time.process_time if args.clock == 'cpu' else time.perf_counter
         for model in models.values():  # warm-up: session creation and first run
-            model.forward_tokens(image, token_ids)
+            run(model)
         times = {key: [] for key in models}
         for _ in range(args.repeats):
             for key, model in models.items():
-                start = time.perf_counter()
-                model.forward_tokens(image, token_ids)
-                times[key].append(time.perf_counter() - start)
+                start = clock()
+                run(model)
+                times[key].append(clock() - start)
         base = statistics.median(times[next(iter(models))])
         for (path, level), values in times.items():
-            row = dict(file=os.path.basename(path), optimization=level, threads=threads,
+            row = dict(file=path, optimization=level, threads=threads, clock=args.clock,
+                       num_texts=args.num_texts,
                        ms=round(1000 * statistics.median(values), 1),
                        all_ms=[round(1000 * v) for v in values],
                        speedup_vs_first=round(base / statistics.median(values), 3),
                        load_avg=os.getloadavg()[0])
-            if path != args.files[0]:
+            if path != args.files[0] and not args.num_texts:
                 row.update(compare(models[(args.files[0], level)], models[(path, level)],
                                    args.compare_batch))
             print(json.dumps(row), flush=True)

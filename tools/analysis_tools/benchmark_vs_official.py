@@ -362,10 +362,11 @@ def _compare_losses(model, official, size, context_length) -> dict:
             official, images, masks, token_ids)), ('refseg', model, lambda: _refseg_loss(
                 model, images, masks, texts))):
         saved = copy.deepcopy(net.state_dict())
-        net.eval()  # no dropout, attention dropout included
-        for module in net.modules():
-            if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                module.train()
+        net.train()
+        for module in net.modules():  # no dropout, attention dropout included
+            if module is not net and not isinstance(module,
+                                                    nn.modules.batchnorm._BatchNorm):
+                module.training = False
         with torch.no_grad():
             losses[name] = float(fn())
         net.load_state_dict(saved)  # undo the running-statistics update
