@@ -38,8 +38,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='an image file, or a folder of images (not recursive)')
     parser.add_argument('--text', action='append', required=True,
                         help='a referring expression; repeat for several')
-    parser.add_argument('--config', required=True, help='model config file')
-    parser.add_argument('--checkpoint', required=True, help='refseg checkpoint file')
+    parser.add_argument('--config', required=True,
+                        help='model config file, or an exported .onnx file (ONNX Runtime)')
+    parser.add_argument('--checkpoint', help='refseg checkpoint file (not with .onnx)')
     parser.add_argument('--out-dir', required=True, help='folder for the outputs')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
     parser.add_argument('--threshold', type=float, default=None,
@@ -121,6 +122,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if not osp.exists(args.input):
         print(f'error: input not found: {args.input}', file=sys.stderr)
+        return 2
+    if (args.checkpoint is None) != args.config.endswith('.onnx'):
+        print('error: give --checkpoint with a config file, and none with an .onnx file '
+              '(it holds the weights)', file=sys.stderr)
         return 2
     try:
         texts = check_expressions(args.text)

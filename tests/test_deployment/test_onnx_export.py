@@ -190,3 +190,22 @@ def test_export_forms_equal_the_default_forward(cris):
                                          padding=1, groups=3).reshape(3, 1, 10, 12)
     torch.testing.assert_close(_shifted_dynamic_conv(pixels, kernels, biases), grouped,
                                rtol=1e-5, atol=1e-5)
+
+
+def test_infer_tool_serves_an_onnx_file(cris, tmp_path):
+    import mmcv
+
+    spec = importlib.util.spec_from_file_location(
+        'infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
+    infer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(infer)
+    image = str(tmp_path / 'photo.png')
+    mmcv.imwrite(np.random.default_rng(2).integers(0, 256, (30, 50, 3), np.uint8), image)
+    _, path = cris
+    out = tmp_path / 'out'
+    assert infer.main([image, '--text', 'the red square', '--config', path,
+                       '--out-dir', str(out)]) == 0
+    mask = mmcv.imread(str(out / 'photo_00_the-red-square_mask.png'), flag='grayscale')
+    assert mask.shape == (30, 50)
+    assert infer.main([image, '--text', 'x', '--config', CRIS_TINY,
+                       '--out-dir', str(out)]) == 2  # a config needs a checkpoint
