@@ -197,7 +197,6 @@ def refseg_train_batch(model, images: torch.Tensor, masks: torch.Tensor, texts):
 def main(argv=None):
     args = parse_args(argv)
     from refseg.apis import init_model
-    from refseg.apis.inference import prepare_inputs
     from refseg.models.utils.cris_checkpoint import refseg_to_cris_official
     from refseg.models.utils.tokenizer import tokenize_expressions
 
