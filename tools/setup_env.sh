@@ -4,7 +4,7 @@
 # then full mmcv 2.1.0 (prebuilt wheel from ../shared/wheels when present, else a source
 # build against the installed torch), then mmengine/mmseg, and refseg (editable) with the
 # requirements pyproject.toml declares (`tests` extra; REFSEG_OPTIONAL=1 adds mmdet, hf, vis,
-# the dev linters and the demo).
+# the dev linters, the demo and ONNX).
 #
 # OpenCV: mmcv and mmengine require opencv-python, so that is the one installed;
 # opencv-python-headless shares its cv2 folder and is not installed next to it.
@@ -52,7 +52,7 @@ $PIP install -q addict yapf pyyaml packaging Pillow "opencv-python<5" \
   "mmengine==0.10.7" "mmsegmentation==1.2.2"
 EXTRAS=tests
 if [ "${REFSEG_OPTIONAL:-0}" = "1" ]; then
-  EXTRAS=tests,mmdet,hf,vis,dev,demo
+  EXTRAS=tests,mmdet,hf,vis,dev,demo,onnx
 fi
 # Where the editable refseg of this environment points, if there is one.
 INSTALLED=$($PY - <<'PYEOF' 2>/dev/null || true

@@ -97,7 +97,9 @@ def init_model(config: Union[str, Path, Config],
     constructors' random weights (useful for speed measurements only).
 
     Args:
-        config (str | Path | Config): Config file or object.
+        config (str | Path | Config): Config file or object, or an ``.onnx`` file from
+            ``tools/deployment/export_onnx.py``, served on ONNX Runtime by
+            :class:`~refseg.apis.onnx_model.ONNXSegmentor` (no checkpoint).
         checkpoint (str, optional): A refseg checkpoint (a training checkpoint, one
             from ``tools/model_converters/publish_model.py`` or a converter, or a bare
             state dict): a path or an ``http(s)://`` (downloaded to the torch hub cache),
@@ -115,6 +117,12 @@ def init_model(config: Union[str, Path, Config],
         ``test_pipeline`` (a :class:`~mmengine.dataset.Compose` of the config's test
         transforms without its loading steps) and ``dataset_meta`` attributes.
     """
+    if isinstance(config, (str, Path)) and str(config).endswith('.onnx'):
+        from .onnx_model import ONNXSegmentor
+        if checkpoint is not None or cfg_options:
+            raise ValueError(f'{config} carries its config and weights: give no '
+                             'checkpoint or cfg_options with an ONNX file')
+        return ONNXSegmentor(str(config))
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
     elif not isinstance(config, Config):

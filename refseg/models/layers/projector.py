@@ -1,4 +1,5 @@
 """CRIS projectors: stride-16 features to stride-4 mask logits."""
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
@@ -25,6 +26,30 @@ def build_upsampling_path(in_channels: int, channels: int,
         nn.Upsample(scale_factor=2, mode='bilinear', align_corners=False),
         ConvModule(in_channels, channels, 3, padding=1, bias=False, norm_cfg=norm_cfg),
         nn.Conv2d(channels, channels, 1))
+
+
+def _shifted_dynamic_conv(pixels: Tensor, kernels: Tensor, biases: Tensor) -> Tensor:
+    """Per-sample convolution as a sum over the k x k kernel offsets, batch-agnostic.
+
+    Args:
+        pixels (Tensor): (B, C, H, W) maps.
+        kernels (Tensor): (B, C, k, k) one kernel per sample.
+        biases (Tensor): (B, ) one bias per sample.
+
+    Returns:
+        Tensor: (B, 1, H, W), ``conv2d(pixels[b], kernels[b], padding=k // 2)``
+        + ``biases[b]`` for each b.
+    """
+    size = kernels.shape[-1]
+    height, width = pixels.shape[-2:]
+    padded = F.pad(pixels, [size // 2] * 4)
+    logits = biases[:, None, None, None]
+    for dy in range(size):
+        for dx in range(size):
+            window = padded[:, :, dy:dy + height, dx:dx + width]
+            logits = logits + torch.einsum('bchw,bc->bhw', window,
+                                           kernels[:, :, dy, dx])[:, None]
+    return logits
 
 
 @MODELS.register_module()
@@ -84,6 +109,9 @@ class TextPixelProjector(BaseModule):
         kernels = params[:, :-1].reshape(batch, channels, self.kernel_size,
                                          self.kernel_size)
         biases = params[:, -1]
+        if torch.onnx.is_in_onnx_export():
+            # An ONNX Conv's group count is fixed at export; this form keeps B dynamic.
+            return _shifted_dynamic_conv(pixels, kernels, biases)
         # one grouped conv: group b convolves sample b's pixels with kernel b
         logits = F.conv2d(
             pixels.reshape(1, batch * channels, height, width),

@@ -130,12 +130,27 @@ class CRISNeck(BaseModule):
             Tensor: Fv, (B, c4', H/16, W/16).
         """
         sent_feat = text['sent_feat']
-        c3_map, c4_map, c5_map = self._check_inputs(img_feats, sent_feat)
-        gate = self.txt_proj(sent_feat)
-        f5 = self.norm_layer(self.f1_v_proj(c5_map) * gate)
-        f4 = self.f2_v_proj(c4_map)
-        f4 = self.f2_cat(torch.cat([f4, _up2(f5)], dim=1))
+        self._check_inputs(img_feats, sent_feat)
+        return self.fuse(self.project_image(img_feats), sent_feat)
+
+    def project_image(self, img_feats: Sequence[Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
+        """The text-independent part: per-level projections of (C3, C4, C5).
+
+        Computed once per image, they serve any number of expressions (:meth:`fuse`).
+
+        Returns:
+            tuple[Tensor]: (B, c3', H/16, W/16) pooled C3, (B, c4', H/16, W/16) C4 and
+            (B, c5', H/32, W/32) C5 projections.
+        """
+        c3_map, c4_map, c5_map = img_feats
         f3 = F.avg_pool2d(self.f3_v_proj(c3_map), kernel_size=2, stride=2)
+        return f3, self.f2_v_proj(c4_map), self.f1_v_proj(c5_map)
+
+    def fuse(self, projected: Sequence[Tensor], sent_feat: Tensor) -> Tensor:
+        """Gate with the sentence and fuse: :meth:`project_image`'s maps -> Fv."""
+        f3, f4, f5 = projected
+        f5 = self.norm_layer(f5 * self.txt_proj(sent_feat))
+        f4 = self.f2_cat(torch.cat([f4, _up2(f5)], dim=1))
         f3 = self.f3_cat(torch.cat([f3, f4], dim=1))
         levels = [self.f4_proj3(f3), self.f4_proj4(f4), _up2(self.f4_proj5(f5))]
         return self.coordconv(self.aggr(torch.cat(levels, dim=1)))
