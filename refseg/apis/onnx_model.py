@@ -92,7 +92,7 @@ class _TextHeadGraph(nn.Module):
         if _splits_neck(self.model):
             vis_feats = self.model.neck.fuse(img_feats, text['sent_feat'])
         elif self.model.with_neck:
-            vis_feats = self.model.neck(img_feats, text['sent_feat'])
+            vis_feats = self.model.neck(img_feats, text)
         else:
             vis_feats = img_feats
         return self.model.decode_head.forward(
@@ -110,9 +110,7 @@ def _as_tuple(feats) -> Tuple[Tensor, ...]:
 
 def encodes_image_alone(model: nn.Module) -> bool:
     """True if the image encoder does not see the text (the split export applies)."""
-    return isinstance(model, RefSegmentor) and all(
-        getattr(type(model), name) is getattr(RefSegmentor, name)
-        for name in ('extract_feat', 'encode'))
+    return isinstance(model, RefSegmentor) and not model.image_encoder_reads_text
 
 
 def head_upsample_mode(model: nn.Module, image: Tensor, token_ids: Tensor) -> str:

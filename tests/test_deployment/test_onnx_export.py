@@ -182,7 +182,7 @@ def test_export_forms_equal_the_default_forward(cris):
     feats = model.backbone(torch.randn(2, 3, 128, 128))
     sent_feat = torch.randn(2, 64)
     with torch.no_grad():
-        assert torch.equal(model.neck(feats, sent_feat),
+        assert torch.equal(model.neck(feats, dict(sent_feat=sent_feat)),
                            model.neck.fuse(model.neck.project_image(feats), sent_feat))
     pixels, kernels, biases = torch.randn(3, 8, 10, 12), torch.randn(3, 8, 3, 3), \
         torch.randn(3)

@@ -12,6 +12,8 @@ interleaved, ``--repeats`` rounds, median reported. Each file after the first is
 compared with the first on the same random inputs: max |probability difference| and the
 IoU of their masks (``prob > threshold``), the accuracy cost of e.g. int8 weights.
 """
+from __future__ import annotations
+
 import argparse
 import itertools
 import json
@@ -19,7 +21,12 @@ import os
 import statistics
 import time
 
-import torch
+
+def _import_heavy() -> None:
+    # Imported once the arguments are parsed, so that --help answers at once; the
+    # helpers below use them as module globals.
+    global torch
+    import torch
 
 
 def parse_args(argv=None):
@@ -58,6 +65,7 @@ def compare(reference, other, batch: int, seed: int = 0) -> dict:
 
 def main(argv=None):
     args = parse_args(argv)
+    _import_heavy()
     from refseg.apis.onnx_model import ONNXSegmentor
 
     for threads in args.threads:

@@ -27,6 +27,8 @@ affects all sides alike), ``--repeats`` times, median reported:
 refseg sides: ``torch`` (the PyTorch model, eager) and ``onnx`` (the same weights exported
 with ``tools/deployment/export_onnx.py --split`` and run on ONNX Runtime).
 """
+from __future__ import annotations
+
 import argparse
 import copy
 import json
@@ -39,16 +41,21 @@ import time
 import types
 from typing import Callable, Dict, List
 
-import cv2
-import numpy as np
-import torch
-import torch.nn as nn
-
-# CLIP's normalisation, which the official data loader applies.
-CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073])
-CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711])
 TEXTS = ['the man in the red shirt on the left', 'a white car behind the tree',
          'the smallest dog', 'left zebra', 'the bowl of rice on the right table']
+
+
+def _import_heavy() -> None:
+    # Imported once the arguments are parsed, so that --help answers at once; the
+    # helpers below use them as module globals.
+    global cv2, np, torch, nn, CLIP_MEAN, CLIP_STD
+    import cv2
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    # CLIP's normalisation, which the official data loader applies.
+    CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073])
+    CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711])
 
 
 def parse_args(argv=None):
@@ -196,6 +203,7 @@ def refseg_train_batch(model, images: torch.Tensor, masks: torch.Tensor, texts):
 
 def main(argv=None):
     args = parse_args(argv)
+    _import_heavy()
     from refseg.apis import init_model
     from refseg.models.utils.cris_checkpoint import refseg_to_cris_official
     from refseg.models.utils.tokenizer import tokenize_expressions

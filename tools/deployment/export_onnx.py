@@ -14,12 +14,19 @@ Runtime with the PyTorch model's pre- and post-processing. ``--split`` (CRIS) al
 ``<out>.image_encoder.onnx`` and ``<out>.text_head.onnx`` for encoding an image once for
 many expressions. See docs/deployment.md.
 """
+from __future__ import annotations
+
 import argparse
 import os.path as osp
 import sys
 
-import numpy as np
-import torch
+
+def _import_heavy() -> None:
+    # Imported once the arguments are parsed, so that --help answers at once; the
+    # helpers below use them as module globals.
+    global np, torch
+    import numpy as np
+    import torch
 
 
 def parse_args(argv=None):
@@ -80,6 +87,7 @@ def verify(model, path: str, input_size, batch: int = 2) -> float:
 
 def main(argv=None):
     args = parse_args(argv)
+    _import_heavy()
     from refseg.apis import init_model
     from refseg.apis.onnx_model import export_onnx
 
