@@ -13,7 +13,7 @@ from refseg.registry import TRANSFORMS
 DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
                      'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'text',
                      'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix',
-                     'letterbox_inverse')
+                     'letterbox_inverse', 'no_target', 'num_targets')
 
 
 @TRANSFORMS.register_module()
@@ -33,7 +33,8 @@ class PackRefSegInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's metainfo. Defaults to
             mmseg's defaults plus ``text, ref_id, sent_id, ann_id, image_id,
-            letterbox_matrix, letterbox_inverse``.
+            letterbox_matrix, letterbox_inverse`` and gRefCOCO's ``no_target,
+            num_targets``.
     """
 
     def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:
