@@ -239,3 +239,25 @@ def test_check_grefcoco_counts_and_problems(grefcoco_root, capsys):
     assert tool.main([grefcoco_root, '--check-images', '--strict',
                       '--expected-expressions', '8']) == 1
     assert '1 x image file missing' in capsys.readouterr().out
+
+
+def test_gres_text_blind_rules(grefcoco_root):
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools',
+                    'gres_text_blind.py')
+    spec = importlib.util.spec_from_file_location('gres_text_blind', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    results = tool.gres_text_blind(grefcoco_root, split='train',
+                                   ann_file='grefcoco/instances.json',
+                                   split_file='grefcoco/grefs(unc).json',
+                                   img_prefix='images/train2014/')
+    # Expressions: 'left person' x 2 (one target), 'both people', 'the giraffe' (none).
+    empty = results['empty']
+    assert (empty['gIoU'], empty['N-acc'], empty['T-acc']) == (25.0, 100.0, 0.0)
+    union = decode(SQUARE) | decode(TWO_PARTS)  # the crowd region is not an object
+    single_iou = decode(SQUARE).sum() / union.sum()
+    everything = results['all']
+    assert everything['gIoU'] == pytest.approx(100 * (2 * single_iou + 1 + 0) / 4)
+    assert everything['cIoU'] == pytest.approx(
+        100 * (2 * decode(SQUARE).sum() + union.sum()) / (4 * union.sum()))
+    assert (everything['N-acc'], everything['T-acc']) == (0.0, 100.0)
