@@ -17,7 +17,8 @@ class NoTargetHead(BaseModule):
     .. code:: text
 
         sent_feat (B,Ct) ─► Linear ─► query (B,1,C) ─┐
-        vis_feats (B,Cv,h,w) ─► 1x1 conv ─► tokens ──┴─► cross-attention ─► LN ─► MLP ─► logit
+        vis_feats (B,Cv,h,w) ─► 1x1 conv ─► tokens ──┴─► cross-attention ─► LN ─┐
+                                            tokens ─► mean ─► LN ───────────────┴─► MLP ─► logit
 
     The sentence feature attends over the cross-modal visual features (CRIS: the neck
     output; RISCLIP: the SKE patch features), so the decision sees what the expression
