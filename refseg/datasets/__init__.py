@@ -2,10 +2,11 @@ from . import partimagenet  # noqa: F401  (imported for its registrations)
 from .refcoco import RefCOCODataset
 from refseg.synthetic import ensure_synthetic_refer, generate_synthetic_refer
 from .synthetic import SyntheticRefDataset
+from .grefcoco import GRefCOCODataset, SyntheticGRefDataset
 from .transforms import LetterBox, LoadRefMask, PackRefSegInputs, RandomTextFlip
 
 __all__ = [
-    'RefCOCODataset', 'SyntheticRefDataset', 'generate_synthetic_refer',
-    'ensure_synthetic_refer', 'LoadRefMask', 'LetterBox', 'RandomTextFlip',
-    'PackRefSegInputs'
+    'RefCOCODataset', 'SyntheticRefDataset', 'GRefCOCODataset', 'SyntheticGRefDataset',
+    'generate_synthetic_refer', 'ensure_synthetic_refer', 'LoadRefMask', 'LetterBox',
+    'RandomTextFlip', 'PackRefSegInputs'
 ]

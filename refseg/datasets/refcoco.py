@@ -176,7 +176,7 @@ class RefCOCODataset(BaseRefDataset):
             if key not in instances:
                 raise KeyError(f'{self.ann_file} has no {key!r} list; expected a COCO-style '
                                'instances file')
-        refs = load_refs(self.split_file)
+        refs = self.load_split_file()
         for index, ref in enumerate(refs):
             missing = REF_KEYS - set(ref)
             if missing:
@@ -184,6 +184,10 @@ class RefCOCODataset(BaseRefDataset):
                                f'expected the REFER keys {sorted(REF_KEYS)}')
         return ({image['id']: image for image in instances['images']},
                 {ann['id']: ann for ann in instances['annotations']}, refs)
+
+    def load_split_file(self) -> List[dict]:
+        """All refs of ``split_file`` (the REFER pickle)."""
+        return load_refs(self.split_file)
 
     def _parse_ref(self, ref: dict, images: Dict[int, dict], annotations: Dict[int, dict],
                    problems: Counter) -> Optional[dict]:

@@ -12,7 +12,8 @@ from refseg.registry import TRANSFORMS
 # mmseg's PackSegInputs defaults, then the expression, its ids and the letterbox matrix.
 DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
                      'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'text',
-                     'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix')
+                     'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix',
+                     'no_target', 'num_targets')
 
 
 @TRANSFORMS.register_module()
@@ -32,7 +33,7 @@ class PackRefSegInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's metainfo. Defaults to
             mmseg's defaults plus ``text, ref_id, sent_id, ann_id, image_id,
-            letterbox_matrix``.
+            letterbox_matrix`` and gRefCOCO's ``no_target, num_targets``.
     """
 
     def __init__(self, meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:

@@ -1,4 +1,5 @@
-"""Referring segmentation metric: mIoU, oIoU and Prec@X over expressions."""
+"""Referring segmentation metric: mIoU, oIoU and Prec@X over expressions; gRefCOCO's gIoU,
+cIoU, N-acc and T-acc in ``gres`` mode."""
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -14,6 +15,10 @@ from refseg.registry import METRICS
 IGNORE_INDEX = 255
 PREC_RULES = ('strict', 'inclusive')
 EMPTY_TARGET_RULES = ('zero', 'one')
+NT_ACC_RULES = ('paper', 'rela_code')
+# Expression kinds of the gres breakdown: by the number of targets (num_targets in the
+# metainfo), or 'target' when only the ground truth's emptiness is known.
+GRES_KINDS = ('single', 'multi', 'target', 'none')
 
 
 @METRICS.register_module()
@@ -32,6 +37,17 @@ class RefSegMetric(BaseMetric):
 
     plus ``num_samples``, the number of expressions scored. The formulas and
     which paper uses which are in ``docs/metrics.md``.
+
+    With ``gres=True`` (gRefCOCO, scored as ReLA's evaluation does) an
+    expression may have no target (an empty ground truth) and a prediction
+    may be empty ("no target"); a correct empty prediction scores IoU 1. It
+    reports ``gIoU`` (mean IoU over all expressions), ``cIoU`` (``sum I /
+    sum U``), ``N-acc`` (no-target expressions predicted empty), ``T-acc``
+    (target expressions predicted non-empty), ``Prec@X`` over the
+    expressions with a target, ``num_samples`` and, per kind (``single``,
+    ``multi`` from ``num_targets`` in the metainfo, else ``target``, and
+    ``none``), ``<kind>/gIoU``, ``<kind>/cIoU`` (not for ``none``) and
+    ``<kind>/num_samples``.
 
     Each expression leaves only a few numbers in ``self.results``, so
     gathering across ranks is cheap. ``BaseMetric.evaluate`` gathers them in
@@ -55,12 +71,18 @@ class RefSegMetric(BaseMetric):
         prec_rule (str): ``'strict'`` counts ``IoU > t`` (CRIS);
             ``'inclusive'`` counts ``IoU >= t`` (LAVT, ReLA).
             Defaults to ``'strict'``.
-        empty_target (str): IoU of an expression whose union is empty (empty
-            ground truth, empty prediction). ``'zero'`` scores 0 as CRIS and
-            mmdet do; ``'one'`` scores 1, gRefCOCO's convention for a
-            correctly predicted no-target expression. An empty ground truth
-            with a non-empty prediction scores 0 either way.
-            Defaults to ``'zero'``.
+        empty_target (str, optional): IoU of an expression whose union is
+            empty (empty ground truth, empty prediction). ``'zero'`` scores 0
+            as CRIS and mmdet do; ``'one'`` scores 1, gRefCOCO's convention
+            for a correctly predicted no-target expression. An empty ground
+            truth with a non-empty prediction scores 0 either way.
+            Defaults to None: ``'one'`` with ``gres``, else ``'zero'``.
+        gres (bool): Score gRefCOCO-style (see above). Defaults to False.
+        nt_acc (str): With ``gres``: ``'paper'`` gives N-acc = TP / (TP + FN)
+            and T-acc = TN / (TN + FP) (no-target as the positive class), as
+            the GRES paper defines them; ``'rela_code'`` reproduces ReLA's
+            released evaluator, TP / (TP + FN + 1) and TP / (TP + FP + 1)
+            (in percent here; it prints fractions). Defaults to ``'paper'``.
         output_file (str, optional): A ``.json`` path to which rank 0 writes
             one record per expression, in dataset order: ``ref_id``,
             ``sent_id``, ``image_id``, ``text``, ``iou`` (a fraction in
@@ -85,7 +107,9 @@ class RefSegMetric(BaseMetric):
                  threshold: Optional[float] = None,
                  prec_thresholds: Sequence[float] = (0.5, 0.6, 0.7, 0.8, 0.9),
                  prec_rule: str = 'strict',
-                 empty_target: str = 'zero',
+                 empty_target: Optional[str] = None,
+                 gres: bool = False,
+                 nt_acc: str = 'paper',
                  output_file: Optional[str] = None,
                  collect_device: str = 'cpu',
                  collect_dir: Optional[str] = None,
@@ -106,9 +130,18 @@ class RefSegMetric(BaseMetric):
         if prec_rule not in PREC_RULES:
             raise ValueError(f'{name}: prec_rule must be one of {PREC_RULES}, '
                              f'got {prec_rule!r}.')
+        if empty_target is None:
+            empty_target = 'one' if gres else 'zero'
         if empty_target not in EMPTY_TARGET_RULES:
             raise ValueError(f'{name}: empty_target must be one of '
                              f'{EMPTY_TARGET_RULES}, got {empty_target!r}.')
+        if gres and empty_target != 'one':
+            raise ValueError(f'{name}: gres=True scores a correctly empty '
+                             f'prediction as IoU 1; empty_target must be '
+                             f"'one' (or None), got {empty_target!r}.")
+        if nt_acc not in NT_ACC_RULES:
+            raise ValueError(f'{name}: nt_acc must be one of {NT_ACC_RULES}, '
+                             f'got {nt_acc!r}.')
         if output_file is not None and not output_file.endswith('.json'):
             raise ValueError(f'{name}: output_file must end with .json, got '
                              f'{output_file!r}.')
@@ -116,6 +149,8 @@ class RefSegMetric(BaseMetric):
         self.prec_thresholds = tuple(float(t) for t in prec_thresholds)
         self.prec_rule = prec_rule
         self.empty_target = empty_target
+        self.gres = gres
+        self.nt_acc = nt_acc
         self.output_file = output_file
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
@@ -141,8 +176,11 @@ class RefSegMetric(BaseMetric):
                     f'be at the original image resolution.')
             intersection, union = self.compute_overlap(pred, gt_foreground,
                                                        valid)
-            self.results.append(
-                self.sample_record(data_sample, intersection, union))
+            record = self.sample_record(data_sample, intersection, union)
+            if self.gres:
+                record.update(
+                    self.gres_fields(data_sample, pred & valid, gt_foreground))
+            self.results.append(record)
 
     def read_ground_truth(self, data_sample: dict) -> Tuple[Tensor, Tensor]:
         """Reads the referent mask of one expression.
@@ -232,6 +270,28 @@ class RefSegMetric(BaseMetric):
             union=union)
         return record
 
+    def gres_fields(self, data_sample: dict, pred: Tensor,
+                    gt_foreground: Tensor) -> dict:
+        """The gres record fields of one expression.
+
+        Returns:
+            dict: ``kind`` (see ``GRES_KINDS``), ``gt_empty``, ``pred_empty``
+            and ``no_target_score`` (the model's no-target probability, None
+            when it has no such head).
+        """
+        gt_empty = not bool(gt_foreground.any())
+        num_targets = data_sample.get('num_targets')
+        if gt_empty:
+            kind = 'none'
+        elif num_targets is None:
+            kind = 'target'
+        else:
+            kind = 'single' if num_targets == 1 else 'multi'
+        score = data_sample.get('no_target_score')
+        return dict(kind=kind, gt_empty=gt_empty,
+                    pred_empty=not bool(pred.any()),
+                    no_target_score=None if score is None else float(score))
+
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Summarises, logs and optionally dumps the records (rank 0 only).
 
@@ -260,8 +320,11 @@ class RefSegMetric(BaseMetric):
 
         Returns:
             dict[str, float]: ``mIoU``, ``oIoU`` and one ``Prec@X`` per
-            threshold, in percent, and ``num_samples``.
+            threshold, in percent, and ``num_samples``; with ``gres`` the
+            keys of :meth:`summarize_gres`.
         """
+        if self.gres:
+            return self.summarize_gres(results)
         ious = torch.tensor([r['iou'] for r in results], dtype=torch.float64)
         total_intersection = sum(r['intersection'] for r in results)
         total_union = sum(r['union'] for r in results)
@@ -273,6 +336,52 @@ class RefSegMetric(BaseMetric):
             passed = ious > t if self.prec_rule == 'strict' else ious >= t
             metrics[prec_key(t)] = 100 * passed.double().mean().item()
         metrics['num_samples'] = len(results)
+        return metrics
+
+    def summarize_gres(self, results: List[dict]) -> Dict[str, float]:
+        """gIoU, cIoU, N-acc, T-acc, Prec@X (expressions with a target) and
+        the per-kind breakdown, in percent; see the class docstring.
+
+        N-acc (T-acc) is left out when no expression has no target (a
+        target), except with ``nt_acc='rela_code'``, which reports 0 for
+        both when no expression lacks a target, as ReLA does.
+        """
+        def overlap(records: List[dict]) -> Dict[str, float]:
+            ious = [r['iou'] for r in records]
+            union = sum(r['union'] for r in records)
+            return dict(gIoU=100 * sum(ious) / len(ious),
+                        cIoU=100 * sum(r['intersection'] for r in records) /
+                        union if union else 0.0)
+
+        metrics = overlap(results)
+        empty = [r for r in results if r['gt_empty']]
+        targets = [r for r in results if not r['gt_empty']]
+        true_pos = sum(r['pred_empty'] for r in empty)
+        false_pos = sum(r['pred_empty'] for r in targets)
+        if self.nt_acc == 'rela_code':
+            found = bool(empty)
+            metrics['N-acc'] = 100 * true_pos / (len(empty) + 1) if found else 0.
+            metrics['T-acc'] = (100 * true_pos / (true_pos + false_pos + 1)
+                                if found else 0.)
+        else:
+            if empty:
+                metrics['N-acc'] = 100 * true_pos / len(empty)
+            if targets:
+                metrics['T-acc'] = 100 * (len(targets) - false_pos) / len(targets)
+        for t in self.prec_thresholds:
+            passed = [(r['iou'] > t if self.prec_rule == 'strict' else r['iou'] >= t)
+                      for r in targets]
+            metrics[prec_key(t)] = 100 * sum(passed) / len(passed) if passed else 0.
+        metrics['num_samples'] = len(results)
+        for kind in GRES_KINDS:
+            records = [r for r in results if r['kind'] == kind]
+            if not records:
+                continue
+            kind_metrics = overlap(records)
+            metrics[f'{kind}/gIoU'] = kind_metrics['gIoU']
+            if kind != 'none':
+                metrics[f'{kind}/cIoU'] = kind_metrics['cIoU']
+            metrics[f'{kind}/num_samples'] = len(records)
         return metrics
 
     def log_summary(self, metrics: Dict[str, float]) -> None:
@@ -287,11 +396,14 @@ class RefSegMetric(BaseMetric):
             binarisation = f'sigmoid(seg_logits) > {self.threshold}'
         rule = '>' if self.prec_rule == 'strict' else '>='
         empty_iou = 1 if self.empty_target == 'one' else 0
+        gres = (f'gres: an empty prediction means "no target", Prec@X over '
+                f'expressions with a target, N-acc/T-acc as {self.nt_acc}; '
+                if self.gres else '')
         print_log(
             f'{type(self).__name__}: scored at ground-truth (original) '
             f'resolution; binarisation: {binarisation}; Prec@X counts '
             f'IoU {rule} X ({self.prec_rule}); an empty union scores IoU '
-            f'{empty_iou}; distributed padding duplicates dropped.\n' +
+            f'{empty_iou}; {gres}distributed padding duplicates dropped.\n' +
             table.get_string(),
             logger='current')
 

@@ -42,6 +42,9 @@ class RefSegmentor(BaseSegmentor):
             RefCOCO/RefCOCO+, 22 for RefCOCOg).
         text_override (str, optional): If set, every expression is replaced by this
             string: ``''`` gives the "no language" ablation. Defaults to None.
+        no_target_head (dict, optional): ``NoTargetHead`` config: trained beside the mask
+            loss, it empties the mask of expressions it judges to have no target
+            (gRefCOCO). Defaults to None.
         data_preprocessor (dict, optional): ``mmseg.SegDataPreProcessor`` config.
         train_cfg (dict, optional): Training config handed to the head.
         test_cfg (dict, optional): Test config; ``upsample_mode`` (default
@@ -61,6 +64,7 @@ class RefSegmentor(BaseSegmentor):
                  neck: OptConfigType = None,
                  context_length: int = 17,
                  text_override: Optional[str] = None,
+                 no_target_head: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -71,6 +75,8 @@ class RefSegmentor(BaseSegmentor):
         if neck is not None:
             self.neck = MODELS.build(neck)
         self.decode_head = MODELS.build(decode_head)
+        if no_target_head is not None:
+            self.no_target_head = MODELS.build(no_target_head)
         self.context_length = context_length
         self.truncations = TruncationLog()  # one warning per model, i.e. per run
         self.text_override = text_override
@@ -146,7 +152,10 @@ class RefSegmentor(BaseSegmentor):
         feats = self.extract_feat(inputs, batch_data_samples, img_feats=img_feats)
         logits = self.decode_head.predict(feats, [s.metainfo for s in batch_data_samples],
                                           self.test_cfg)
-        return self._resize_to_input(logits.float().sigmoid(), inputs.shape[-2:])
+        probs = logits.float().sigmoid()
+        if self.with_no_target_head:
+            probs = self.no_target_head.gate(feats, probs, batch_data_samples)
+        return self._resize_to_input(probs, inputs.shape[-2:])
 
     def _resize_to_input(self, maps: Tensor, size) -> Tensor:
         if maps.shape[-2:] == tuple(size):
@@ -159,8 +168,16 @@ class RefSegmentor(BaseSegmentor):
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         feats = self.extract_feat(inputs, data_samples)
         losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
-        return {f'decode.{k}' if not k.startswith('decode.') else k: v
-                for k, v in losses.items()}
+        losses = {f'decode.{k}' if not k.startswith('decode.') else k: v
+                  for k, v in losses.items()}
+        if self.with_no_target_head:
+            losses.update({f'no_target.{k}': v for k, v in
+                           self.no_target_head.loss(feats, data_samples).items()})
+        return losses
+
+    @property
+    def with_no_target_head(self) -> bool:
+        return getattr(self, 'no_target_head', None) is not None
 
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None
                 ) -> SampleList:

@@ -88,6 +88,7 @@ class RISCLIPSegmentor(RefSegmentor):
         ske_text_tokens (str): ``'all'`` (every position, padding masked, default) or
             ``'eot'`` (the EOT token only).
         context_length (int): Token positions per expression. Defaults to 77 (CLIP).
+        no_target_head (dict, optional): As :class:`RefSegmentor`; trained in both stages.
         text_override, data_preprocessor, train_cfg, test_cfg, init_cfg: As
             :class:`RefSegmentor`.
     """
@@ -111,6 +112,7 @@ class RISCLIPSegmentor(RefSegmentor):
                  ske_text_tokens: str = 'all',
                  context_length: int = 77,
                  text_override: Optional[str] = None,
+                 no_target_head: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -129,6 +131,7 @@ class RISCLIPSegmentor(RefSegmentor):
         super().__init__(backbone=backbone, text_encoder=text_encoder,
                          decode_head=dict(decode_head, stage=stage),
                          context_length=context_length, text_override=text_override,
+                         no_target_head=no_target_head,
                          data_preprocessor=data_preprocessor, train_cfg=train_cfg,
                          test_cfg=test_cfg, init_cfg=init_cfg)
         self.stage = stage
@@ -177,6 +180,8 @@ class RISCLIPSegmentor(RefSegmentor):
                 module.requires_grad_(True)
         if self.stage == 2:
             self.decode_head.decoder.requires_grad_(True)
+        if self.with_no_target_head:
+            self.no_target_head.requires_grad_(True)
 
     @property
     def stage1_frozen(self) -> bool:
