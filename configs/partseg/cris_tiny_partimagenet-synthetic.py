@@ -15,7 +15,7 @@ model = dict(
 data_root = '{{$PARTIMAGENET_SYNTHETIC_ROOT:data/partimagenet_synthetic/}}'
 meta_keys = ('img_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
              'flip_direction', 'reduce_zero_label', 'text', 'ref_id', 'sent_id', 'ann_id',
-             'image_id', 'letterbox_matrix', 'letterbox_inverse', 'category_id',
+             'image_id', 'letterbox_matrix', 'category_id',
              'part_name', 'object_name', 'supercategory')
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -8,7 +8,7 @@ from mmengine.fileio import join_path, load
 from refseg.registry import DATASETS
 from .refcoco import RefCOCODataset
 from .synthetic import SyntheticRefDataset
-from .transforms.loading import compact_mask_ann, mask_ann_problem, mask_ann_to_rle
+from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem, mask_ann_to_rle
 
 NO_TARGET_IDS = [-1]
 NO_SENTENCES = 'the ref has no sentences (dropped, as the gRefCOCO authors advise)'

@@ -21,12 +21,11 @@ def head(**kwargs):
 
 
 def samples(no_targets, size=96, text='all the red shapes'):
-    matrix, inverse = letterbox_matrix(48, 64, size)
+    matrix = letterbox_matrix(48, 64, size)
     out = []
     for no_target in no_targets:
         sample = SegDataSample(metainfo=dict(
-            text=text, ori_shape=(48, 64), img_shape=(size, size), letterbox_matrix=matrix,
-            letterbox_inverse=inverse))
+            text=text, ori_shape=(48, 64), img_shape=(size, size), letterbox_matrix=matrix))
         if no_target is not None:
             sample.set_metainfo(dict(no_target=no_target))
         out.append(sample)

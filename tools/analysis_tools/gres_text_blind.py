@@ -17,16 +17,6 @@ import argparse
 import sys
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
-import torch
-from mmengine.fileio import join_path, load
-from mmengine.utils import is_abs
-
-from refseg.datasets.grefcoco import GRefCOCODataset
-from refseg.datasets.transforms import LoadRefMask
-from refseg.evaluation.metrics.ref_seg_metric import RefSegMetric
-from refseg.synthetic.text_blind import _object_masks, rule_masks
-
 RULES = ('empty', 'all', 'largest', 'centre', 'random')
 DESCRIPTIONS = dict(empty='always empty', all='union of all objects',
                     largest='largest object', centre='centre-most object',
@@ -40,6 +30,16 @@ def gres_text_blind(data_root: str, split: str = 'val',
                     img_prefix: str = 'train2014/',
                     seed: int = 0) -> Dict[str, Dict[str, float]]:
     """rule -> :meth:`RefSegMetric.summarize_gres` values on every expression of a split."""
+    import numpy as np
+    import torch
+    from mmengine.fileio import join_path, load
+    from mmengine.utils import is_abs
+
+    from refseg.datasets.grefcoco import GRefCOCODataset
+    from refseg.datasets.transforms import LoadRefMask
+    from refseg.evaluation.metrics.ref_seg_metric import RefSegMetric
+    from refseg.synthetic.text_blind import _object_masks, rule_masks
+
     dataset = GRefCOCODataset(data_root=data_root, ann_file=ann_file, split_file=split_file,
                               data_prefix=dict(img_path=img_prefix), split=split,
                               sentence_mode='all', test_mode=True, serialize_data=False)

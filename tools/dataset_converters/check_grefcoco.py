@@ -22,11 +22,6 @@ import sys
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
-from mmengine.fileio import load
-
-from refseg.datasets.grefcoco import target_ann_ids
-from refseg.datasets.transforms.loading import mask_ann_problem
-
 # Expressions in the released grefs(unc).json (train and val; testA and testB are held
 # back): 259,859, as the gRefCOCO maintainers state in henghuiding/gRefCOCO issue #6. The
 # GRES paper's 278,232 counts the held-back part too.
@@ -38,6 +33,8 @@ KINDS = ('single', 'multi', 'none')
 
 
 def split_statistics(refs: List[dict], split_file: str) -> Dict[str, Dict[str, int]]:
+    from refseg.datasets.grefcoco import target_ann_ids
+
     """Images, refs, expressions and expressions per kind of each split (file order)."""
     images: Dict[str, set] = defaultdict(set)
     counts: Dict[str, Dict[str, int]] = defaultdict(
@@ -59,6 +56,9 @@ def split_statistics(refs: List[dict], split_file: str) -> Dict[str, Dict[str, i
 def find_problems(refs: List[dict], instances: dict, split_file: str,
                   img_dir: Optional[str]) -> Dict[str, List[str]]:
     """Problems of the refs against ``instances.json`` (and image files), by kind."""
+    from refseg.datasets.grefcoco import target_ann_ids
+    from refseg.structures.coco_mask import mask_ann_problem
+
     images = {image['id']: image for image in instances['images']}
     annotations = {ann['id']: ann for ann in instances['annotations']}
     found: Dict[str, List[str]] = defaultdict(list)
@@ -138,6 +138,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+
+    from mmengine.fileio import load
+
     split_file = osp.join(args.data_root, args.split_file)
     ann_file = osp.join(args.data_root, args.ann_file)
     for path in (split_file, ann_file):

@@ -12,7 +12,7 @@ img_size = 416
 meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
              'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'text',
              'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix',
-             'letterbox_inverse', 'category_id', 'part_name', 'object_name',
+             'category_id', 'part_name', 'object_name',
              'supercategory')
 
 train_pipeline = [
