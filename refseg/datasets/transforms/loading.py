@@ -1,4 +1,5 @@
 """Loading of the referent's mask."""
+import numpy as np
 from mmcv.transforms import BaseTransform
 
 from refseg.registry import TRANSFORMS
