@@ -1,12 +1,14 @@
 from . import partimagenet  # noqa: F401  (imported for its registrations)
 from .partimagenet_synthetic import generate_partimagenet  # noqa: F401
+from .image_text_pairs import ImageTextPairDataset
 from .refcoco import RefCOCODataset
 from .synthetic import (SyntheticRefDataset, ensure_synthetic_refer,
                         generate_synthetic_refer)
-from .transforms import LetterBox, LoadRefMask, PackRefSegInputs, RandomTextFlip
+from .transforms import CropToBox, LetterBox, LoadRefMask, PackRefSegInputs, RandomTextFlip
 
 __all__ = [
-    'RefCOCODataset', 'SyntheticRefDataset', 'generate_synthetic_refer',
+    'ImageTextPairDataset', 'CropToBox', 'RefCOCODataset', 'SyntheticRefDataset',
+    'generate_synthetic_refer',
     'ensure_synthetic_refer', 'LoadRefMask', 'LetterBox', 'RandomTextFlip',
     'PackRefSegInputs'
 ]

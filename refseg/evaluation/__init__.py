@@ -1,4 +1,4 @@
 from .maskrcnn_bridge import PartMaskRCNNMetric
-from .metrics import PartRefSegMetric, RefSegMetric
+from .metrics import PartRefSegMetric, RefSegMetric, RetrievalMetric
 
-__all__ = ['RefSegMetric', 'PartRefSegMetric', 'PartMaskRCNNMetric']
+__all__ = ['RefSegMetric', 'PartRefSegMetric', 'PartMaskRCNNMetric', 'RetrievalMetric']

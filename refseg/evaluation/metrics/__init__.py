@@ -1,4 +1,5 @@
 from .part_metric import PartRefSegMetric
 from .ref_seg_metric import RefSegMetric
+from .retrieval_metric import RetrievalMetric
 
-__all__ = ['RefSegMetric', 'PartRefSegMetric']
+__all__ = ['RefSegMetric', 'PartRefSegMetric', 'RetrievalMetric']

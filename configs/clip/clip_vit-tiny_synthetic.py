@@ -1,0 +1,20 @@
+# A tiny CLIP ViT (the frozen image tower of configs/synthetic/risclip_tiny_synthetic*.py)
+# and text transformer, pretrained from scratch with CLIP's contrastive loss on the
+# synthetic world's image-text pairs.
+#   python tools/train.py configs/clip/clip_vit-tiny_synthetic.py
+#   python tools/model_converters/clip_refseg_to_openai.py \
+#       work_dirs/clip_vit-tiny_synthetic/iter_1500.pth pretrain/clip_vit-tiny_synthetic.pth
+# The exported file loads into RISCLIP through init_cfg=dict(type='CLIPPretrained', ...).
+_base_ = ['./clip_rn-tiny_synthetic.py']
+
+img_size = 128
+model = dict(
+    visual=dict(
+        _delete_=True,
+        type='CLIPVisionTransformer',
+        input_resolution=img_size,
+        patch_size=8,
+        width=64,
+        layers=4,
+        heads=4,
+        output_dim=64))

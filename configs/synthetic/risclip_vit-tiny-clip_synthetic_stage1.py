@@ -1,0 +1,40 @@
+# Tiny RISCLIP stage 1 (CFE + SKE + patch grounding) on the frozen tiny CLIP ViT and text
+# transformer pretrained on the synthetic world's image-text pairs
+# (configs/clip/clip_vit-tiny_synthetic.py, exported to OpenAI's layout), loaded through
+# CLIPPretrained as RISCLIP loads OpenAI's ViT-B/16. Stage 2: risclip_vit-tiny-clip_synthetic.py;
+# naive cosine baseline: risclip_vit-tiny-clip_synthetic_naive.py.
+#   bash tools/run_synthetic.sh risclip
+_base_ = ['./risclip_tiny_synthetic_stage1.py']
+
+img_size = 128  # 16 x 16 patches of 8 px
+context_length = 24
+clip_checkpoint = 'pretrain/clip_vit-tiny_synthetic.pth'
+
+model = dict(
+    data_preprocessor=dict(size=(img_size, img_size)),
+    context_length=context_length,
+    backbone=dict(
+        input_resolution=img_size,
+        output_dim=64,
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+    text_encoder=dict(
+        context_length=context_length,
+        embed_dim=64,
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+    decode_head=dict(embed_dims=64))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadRefMask'),
+    dict(type='LetterBox', size=img_size),
+    dict(type='PackRefSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LetterBox', size=img_size),
+    dict(type='LoadRefMask'),
+    dict(type='PackRefSegInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
