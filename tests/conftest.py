@@ -11,9 +11,10 @@ import torch  # noqa: E402
 
 torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
 
-from refseg.datasets.synthetic import generate_synthetic_refer  # noqa: E402
+from refseg.synthetic import generate_synthetic_refer  # noqa: E402
 
-SYNTHETIC_ARGS = dict(num_images=12, image_size=(64, 80), seed=0, progress=False)
+SYNTHETIC_ARGS = dict(num_images=12, image_size=(64, 80), seed=0, progress=False,
+                      splits=dict(train=6, val=1, testA=1, testB=1))
 
 
 @pytest.fixture(scope='session')

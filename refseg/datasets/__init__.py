@@ -2,8 +2,8 @@ from . import partimagenet  # noqa: F401  (imported for its registrations)
 from .partimagenet_synthetic import generate_partimagenet  # noqa: F401
 from .image_text_pairs import ImageTextPairDataset
 from .refcoco import RefCOCODataset
-from .synthetic import (SyntheticRefDataset, ensure_synthetic_refer,
-                        generate_synthetic_refer)
+from refseg.synthetic import ensure_synthetic_refer, generate_synthetic_refer
+from .synthetic import SyntheticRefDataset
 from .transforms import CropToBox, LetterBox, LoadRefMask, PackRefSegInputs, RandomTextFlip
 
 __all__ = [

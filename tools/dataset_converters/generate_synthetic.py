@@ -1,13 +1,13 @@
-"""Write the synthetic referring dataset (coloured shapes, REFER format).
+"""Write the synthetic world (coloured shapes; REFER files and image-text pairs).
 
 Usage::
 
     python tools/dataset_converters/generate_synthetic.py data/synthetic
     python tools/dataset_converters/generate_synthetic.py OUT --num-images 90 --seed 1 \
-        --image-size 96 128
+        --image-size 192 256
 
-Writes ``OUT/train2014/*.jpg``, ``OUT/refcoco/instances.json``, ``OUT/refcoco/refs(unc).p``
-and the marker ``OUT/synthetic_refer.json``; ``SyntheticRefDataset`` (configs/_base_/
+Writes ``OUT/train2014/*.jpg``, ``OUT/refcoco/instances.json``, ``OUT/refcoco/refs(unc).p``,
+``OUT/pairs_<split>.json`` and the marker ``OUT/synthetic_refer.json``; ``SyntheticRefDataset`` (configs/_base_/
 datasets/synthetic.py) does the same on first use when the folder is missing. The same
 arguments always give the same files. An existing synthetic dataset in OUT is replaced; a
 folder with other data is refused.
@@ -16,7 +16,8 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from refseg.datasets.synthetic import DEFAULT_SPLITS, generate_synthetic_refer
+from refseg.synthetic import (DEFAULT_IMAGE_SIZE, DEFAULT_NUM_IMAGES, DEFAULT_SPLITS,
+                              generate_synthetic_refer)
 
 
 def parse_split(text: str) -> tuple:
@@ -31,15 +32,16 @@ def parse_split(text: str) -> tuple:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='output folder, e.g. data/synthetic')
-    parser.add_argument('--num-images', type=int, default=900,
-                        help='images over all splits (default 900)')
+    parser.add_argument('--num-images', type=int, default=DEFAULT_NUM_IMAGES,
+                        help=f'images over all splits (default {DEFAULT_NUM_IMAGES})')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
-    parser.add_argument('--image-size', type=int, nargs=2, default=(96, 128),
-                        metavar=('HEIGHT', 'WIDTH'), help='image size (default 96 128)')
+    parser.add_argument('--image-size', type=int, nargs=2, default=DEFAULT_IMAGE_SIZE,
+                        metavar=('HEIGHT', 'WIDTH'),
+                        help='image size (default {} {})'.format(*DEFAULT_IMAGE_SIZE))
     parser.add_argument('--splits', type=parse_split, nargs='+',
                         default=list(DEFAULT_SPLITS.items()), metavar='NAME=WEIGHT',
-                        help='relative image counts per split '
-                        '(default train=6 val=1 testA=1 testB=1)')
+                        help='relative image counts per split (default {})'.format(
+                            ' '.join(f'{k}={v}' for k, v in DEFAULT_SPLITS.items())))
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     return parser.parse_args(argv)
 
@@ -50,10 +52,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args.out, num_images=args.num_images, image_size=args.image_size, seed=args.seed,
         splits=dict(args.splits), progress=not args.no_progress)
     print(f'wrote {counts["images"]} images, {counts["annotations"]} annotations, '
-          f'{counts["refs"]} refs, {counts["sentences"]} sentences to {args.out}')
+          f'{counts["refs"]} refs, {counts["sentences"]} sentences, {counts["pairs"]} '
+          f'image-text pairs to {args.out}')
     for split, split_counts in counts['splits'].items():
         print(f'  {split:<6} {split_counts["images"]:>5} images {split_counts["refs"]:>6} refs '
-              f'{split_counts["sentences"]:>6} sentences')
+              f'{split_counts["sentences"]:>6} sentences {split_counts["pairs"]:>6} pairs')
     return 0
 
 

@@ -1,4 +1,4 @@
-# The built-in synthetic referring dataset (coloured shapes, REFER format), generated under
+# The built-in synthetic world (coloured shapes, REFER format + image-text pairs), generated under
 # data_root on first use by SyntheticRefDataset (rank 0 in distributed runs), or beforehand:
 #   python tools/dataset_converters/generate_synthetic.py data/synthetic
 # Splits: train (random sentence per access), val (all sentences), testA as test; testB
@@ -13,8 +13,9 @@
 dataset_type = 'SyntheticRefDataset'
 data_root = 'data/synthetic'
 img_size = 128
-# Arguments of refseg.datasets.ensure_synthetic_refer; other values regenerate the data.
-generate_cfg = dict(num_images=900, image_size=(96, 128), seed=0)
+# Arguments of refseg.synthetic.ensure_synthetic_refer; other values regenerate the data.
+# 1500 images of 192x256: 1200 train, 100 val, 100 testA, 100 testB.
+generate_cfg = dict(num_images=1500, image_size=(192, 256), seed=0)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

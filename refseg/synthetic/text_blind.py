@@ -1,0 +1,97 @@
+"""Text-blind rules: what a referring split scores without reading the expression.
+
+Each rule looks at an image's annotated objects only and answers the same mask for every
+expression of that image:
+
+- ``largest``: the object with the largest mask,
+- ``centre``: the object whose mask centroid is nearest the image centre,
+- ``all``: the union of all objects,
+- ``random``: one object drawn at random per image (seeded by ``seed`` and the image id).
+
+The masks are scored against each expression's referent with :class:`RefSegMetric`, as a
+model's predictions would be, so the numbers sit beside model results. Works on any split
+in the REFER layout (RefCOCO/+/g, the synthetic world).
+"""
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+from mmengine.fileio import join_path, load
+from mmengine.utils import is_abs
+
+from refseg.datasets.refcoco import RefCOCODataset
+from refseg.datasets.transforms.loading import decode_mask_ann
+from refseg.evaluation.metrics.ref_seg_metric import RefSegMetric
+
+RULES = ('largest', 'centre', 'all', 'random')
+
+
+def _object_masks(annotations: List[dict], height: int, width: int) -> List[np.ndarray]:
+    masks = []
+    for ann in annotations:
+        try:
+            masks.append(decode_mask_ann(ann['segmentation'], height, width).astype(bool))
+        except ValueError:  # empty or malformed objects cannot be an answer
+            continue
+    return masks
+
+
+def rule_masks(masks: List[np.ndarray], rng: np.random.Generator) -> Dict[str, np.ndarray]:
+    """The answer of each rule for one image's (h, w) bool object masks."""
+    height, width = masks[0].shape
+    areas = [int(mask.sum()) for mask in masks]
+    centre = np.array([(height - 1) / 2, (width - 1) / 2])
+    distances = [np.linalg.norm(np.argwhere(mask).mean(0) - centre) for mask in masks]
+    return dict(largest=masks[int(np.argmax(areas))],
+                centre=masks[int(np.argmin(distances))],
+                all=np.logical_or.reduce(masks),
+                random=masks[int(rng.integers(len(masks)))])
+
+
+def text_blind_baselines(data_root: str,
+                         split: str = 'val',
+                         ann_file: str = 'refcoco/instances.json',
+                         split_file: str = 'refcoco/refs(unc).p',
+                         img_prefix: str = 'train2014/',
+                         seed: int = 0,
+                         metric_cfg: Optional[dict] = None) -> Dict[str, Dict[str, float]]:
+    """Scores of the text-blind rules on every expression of a split.
+
+    Args:
+        data_root (str): Dataset root, as in the dataset configs.
+        split (str): REFER split (``'val'``, ``'testA'``, ...). Defaults to 'val'.
+        ann_file (str): COCO instances file, relative to ``data_root`` unless absolute.
+        split_file (str): REFER refs pickle, relative to ``data_root`` unless absolute.
+        img_prefix (str): Image folder under ``data_root`` (it must exist, as for training).
+        seed (int): Seed of the ``random`` rule. Defaults to 0.
+        metric_cfg (dict, optional): Arguments of :class:`RefSegMetric` (e.g.
+            ``prec_thresholds``).
+
+    Returns:
+        dict: rule -> the metric values of :meth:`RefSegMetric.summarize` (``mIoU``,
+        ``oIoU``, ``Prec@X`` in percent, ``num_samples``).
+    """
+    dataset = RefCOCODataset(data_root=data_root, ann_file=ann_file, split_file=split_file,
+                             data_prefix=dict(img_path=img_prefix), split=split,
+                             sentence_mode='all', test_mode=True, serialize_data=False)
+    instances = load(ann_file if is_abs(ann_file) else join_path(data_root, ann_file))
+    anns_of: Dict[int, List[dict]] = {}
+    for ann in instances['annotations']:
+        anns_of.setdefault(ann['image_id'], []).append(ann)
+
+    metrics = {rule: RefSegMetric(**(metric_cfg or {})) for rule in RULES}
+    answers: Dict[int, Dict[str, np.ndarray]] = {}
+    for index in range(len(dataset)):
+        item = dataset.get_data_info(index)
+        height, width, image_id = item['height'], item['width'], item['image_id']
+        if image_id not in answers:
+            masks = _object_masks(anns_of[image_id], height, width)
+            answers = {image_id: rule_masks(masks, np.random.default_rng([seed, image_id]))}
+        gt = torch.from_numpy(decode_mask_ann(item['mask_ann'], height, width))[None]
+        for rule, pred in answers[image_id].items():
+            sample = dict(gt_sem_seg=dict(data=gt),
+                          pred_sem_seg=dict(data=torch.from_numpy(pred.astype(np.uint8))[None]),
+                          ref_id=item['ref_id'], sent_id=item['sent_id'], image_id=image_id,
+                          text=item['text'], img_path=item['img_path'])
+            metrics[rule].process(None, [sample])
+    return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
