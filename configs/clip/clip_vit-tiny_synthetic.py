@@ -3,11 +3,11 @@
 # synthetic world's image-text pairs.
 #   python tools/train.py configs/clip/clip_vit-tiny_synthetic.py
 #   python tools/model_converters/clip_refseg_to_openai.py \
-#       work_dirs/clip_vit-tiny_synthetic/iter_1500.pth pretrain/clip_vit-tiny_synthetic.pth
+#       work_dirs/clip_vit-tiny_synthetic/iter_200.pth pretrain/clip_vit-tiny_synthetic.pth
 # The exported file loads into RISCLIP through init_cfg=dict(type='CLIPPretrained', ...).
 _base_ = ['./clip_rn-tiny_synthetic.py']
 
-img_size = 128
+img_size = 96  # 12 x 12 patches of 8 px
 model = dict(
     visual=dict(
         _delete_=True,
@@ -18,3 +18,4 @@ model = dict(
         layers=4,
         heads=4,
         output_dim=64))
+

@@ -4,19 +4,16 @@
 # CLIPPretrained path as OpenAI's RN50. tools/run_synthetic.sh pretrains (or reuses) the
 # CLIP, then trains and evaluates this config:
 #   bash tools/run_synthetic.sh
-# As in CRIS, the pretrained encoders train at 0.1x the lr (their positional tables and
-# the new attnpool.connect included, as the official code does for every backbone key
-# but the positional embeddings).
+# Schedule and learning rates are those of cris_tiny_synthetic.py for every parameter, so
+# that CRIS from the tiny CLIP and from random initialisation
+# (cris_rn-tiny-random_synthetic.py) differ only in the initial weights.
 _base_ = ['./cris_tiny_synthetic.py']
 
 clip_checkpoint = 'pretrain/clip_rn-tiny_synthetic.pth'
+context_length = 17  # the longest synthetic expressions have 16 tokens
 model = dict(
+    context_length=context_length,
     backbone=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
-    text_encoder=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)))
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={
-            'backbone': dict(lr_mult=0.1),
-            'text_encoder': dict(lr_mult=0.1),
-            'positional_embedding': dict(lr_mult=1.0),
-        }))
+    text_encoder=dict(
+        context_length=context_length,
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)))

@@ -6,8 +6,8 @@
 #   bash tools/run_synthetic.sh risclip
 _base_ = ['./risclip_tiny_synthetic_stage1.py']
 
-img_size = 128  # 16 x 16 patches of 8 px
-context_length = 24
+img_size = 96  # 12 x 12 patches of 8 px
+context_length = 17  # the longest synthetic expressions have 16 tokens
 clip_checkpoint = 'pretrain/clip_vit-tiny_synthetic.pth'
 
 model = dict(

@@ -99,7 +99,7 @@ class ImageTextPairDataset(BaseDataset):
         if crop_context < 0:
             raise ValueError(f'crop_context must be >= 0, got {crop_context}')
         if generate_cfg is not None:
-            from .synthetic import ensure_synthetic_refer
+            from refseg.synthetic import ensure_synthetic_refer
             ensure_synthetic_refer(data_root, **generate_cfg)
         self.split = split
         self.kinds = tuple(kinds)
