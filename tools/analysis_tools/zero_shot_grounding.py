@@ -1,11 +1,13 @@
 """Zero-shot referring segmentation from a CLIP's own patch-text cosine map (no training).
 
-    python tools/analysis_tools/zero_shot_grounding.py CLIP_FILE \
-        [--data-root data/synthetic] [--img-size 128] [--context-length 17] \
+    python tools/analysis_tools/zero_shot_grounding.py CLIP_CONFIG CLIP_FILE \
+        [--data-root data/synthetic] [--img-size 96] [--context-length 17] \
         [--splits val testA testB] [--no-text] [--grid docs/figures/x.png]
 
-The CLIP (any file ``CLIPPretrained`` reads, e.g. an export of
-``tools/model_converters/clip_refseg_to_openai.py``) embeds every expression (EOT token) and
+The CLIP (towers as in the pretraining config ``CLIP_CONFIG``, weights from any file
+``CLIPPretrained`` reads, e.g. an export of
+``tools/model_converters/clip_refseg_to_openai.py``; head counts are not stored in a state
+dict, hence the config) embeds every expression (EOT token) and
 every image position in the joint space:
 
 * ViT: the patch tokens through ``ln_post`` and ``proj`` (as RISCLIP's naive baseline);
@@ -26,10 +28,11 @@ from typing import Dict, List
 import numpy as np
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
 
-from refseg.models.backbones.clip import (CLIPResNet, infer_clip_config,
-                                          load_clip_state_dict, resize_pos_embed)
+from refseg.models.backbones.clip import CLIPResNet, resize_pos_embed
 from refseg.models.utils.tokenizer import tokenize_expressions
 from refseg.registry import DATASETS, MODELS
 from refseg.structures.letterbox import warp_to_original
@@ -39,10 +42,11 @@ CLIP_MEAN = [122.7709, 116.7460, 104.0937]
 CLIP_STD = [68.5005, 66.6322, 70.3232]
 
 
-def build_towers(path: str, img_size: int, context_length: int):
-    """The CLIP's image and text towers, loaded through ``CLIPPretrained``."""
-    configs = infer_clip_config(load_clip_state_dict(path))
-    visual, text = dict(configs['visual']), dict(configs['text'])
+def build_towers(config: str, path: str, img_size: int, context_length: int):
+    """The image and text towers of the ``CLIPPretrainer`` config, loaded from ``path``
+    through ``CLIPPretrained``."""
+    model_cfg = Config.fromfile(config).model
+    visual, text = model_cfg.visual.to_dict(), model_cfg.text_encoder.to_dict()
     visual['input_resolution'] = img_size
     if visual['type'] == 'CLIPResNet':
         visual.update(dense_attnpool=False, out_indices=(3, ))
@@ -118,9 +122,10 @@ def scores(samples: List[dict], threshold: float) -> Dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='CLIPPretrainer config (tower architecture)')
     parser.add_argument('clip', help='CLIP weights (OpenAI layout)')
     parser.add_argument('--data-root', default='data/synthetic')
-    parser.add_argument('--img-size', type=int, default=128)
+    parser.add_argument('--img-size', type=int, default=96)
     parser.add_argument('--context-length', type=int, default=17)
     parser.add_argument('--splits', nargs='+', default=['val', 'testA', 'testB'])
     parser.add_argument('--no-text', action='store_true')
@@ -129,7 +134,8 @@ def main() -> None:
     parser.add_argument('--grid', help='draw the first val predictions into this PNG')
     args = parser.parse_args()
 
-    visual, text = build_towers(args.clip, args.img_size, args.context_length)
+    init_default_scope('refseg')
+    visual, text = build_towers(args.config, args.clip, args.img_size, args.context_length)
     pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='LetterBox', size=args.img_size),
