@@ -18,10 +18,10 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def overlay(image: np.ndarray, mask: np.ndarray, colour=(255, 40, 40)) -> np.ndarray:
-    """The RGB image with ``mask`` tinted in ``colour`` (half opacity)."""
-    out = image.astype(np.float32).copy()
-    out[mask] = 0.5 * out[mask] + 0.5 * np.array(colour, np.float32)
+def overlay(image: np.ndarray, mask: np.ndarray, colour=(255, 0, 0)) -> np.ndarray:
+    """The RGB image darkened, with ``mask`` painted in ``colour`` over it."""
+    out = 0.35 * image.astype(np.float32)
+    out[mask] = 0.3 * image[mask] + 0.7 * np.array(colour, np.float32)
     return out.astype(np.uint8)
 
 
@@ -41,7 +41,7 @@ def draw_grid(rows: Sequence[dict], path: str, title: str = '') -> None:
         iou = 100. * inter / union if union else 100.
         panels = ((row['image'], f'"{row["text"]}"'),
                   (overlay(row['image'], row['pred']), f'prediction (IoU {iou:.0f})'),
-                  (overlay(row['image'], row['gt'], (40, 200, 40)), 'ground truth'))
+                  (overlay(row['image'], row['gt'], (255, 255, 255)), 'ground truth'))
         for axis, (picture, label) in zip(ax, panels):
             axis.imshow(picture)
             axis.set_title(label, fontsize=10)
