@@ -18,8 +18,8 @@ model = dict(
         context_length=context_length,
         init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)))
 
-# 4 epochs of the 1200 training images (300 iterations of 16), the lr divided by 10 for
-# the last one: a budget that fits the 12-minute main job with the CLIP pretraining.
+# 4 epochs of the 2412 training referents (600 iterations of 16), the lr divided by 10
+# for the last one: a budget that fits the 12-minute main job with the CLIP pretraining.
 max_epochs = 4
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),

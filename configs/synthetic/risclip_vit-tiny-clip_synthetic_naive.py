@@ -6,8 +6,8 @@ _base_ = ['./risclip_vit-tiny-clip_synthetic_stage1.py']
 
 model = dict(stage=2, finetune_stage1=True, cfe=None, ske=None)
 
-max_iters = 450
-warmup_iters = 30
+max_iters = 300
+warmup_iters = 20
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=warmup_iters),
     dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=warmup_iters,

@@ -83,6 +83,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f'wrote {len(converted)} tensors to {args.dst}')
     for part, config in configs.items():
         print(f'{part} tower: {config}')
+    print('(head counts are not stored in a state dict: the counts above follow OpenAI\'s '
+          '64 channels per head; configure the towers with those of the pretraining config)')
 
 
 if __name__ == '__main__':
