@@ -64,7 +64,7 @@ def _tiny_cfg(config: str, data_root: str, work_dir: str, iters: int) -> Config:
     for loader in ('train_dataloader', 'val_dataloader'):
         loader_cfg = cfg[loader]
         loader_cfg.update(num_workers=0, persistent_workers=False, batch_size=8)
-        loader_cfg.dataset.update(data_root=data_root, generate_cfg=None)
+        loader_cfg.dataset.update(data_root=data_root, generate_cfg=None, object_view='image')
         for step in loader_cfg.dataset.pipeline:
             if step['type'] == 'LetterBox':
                 step['size'] = 16
