@@ -1,3 +1,3 @@
-from .metrics import PartMaskRCNNMetric, PartRefSegMetric, RefSegMetric
+from .metrics import PartMaskRCNNMetric, PartRefSegMetric, RefSegMetric, RetrievalMetric
 
-__all__ = ['RefSegMetric', 'PartRefSegMetric', 'PartMaskRCNNMetric']
+__all__ = ['RefSegMetric', 'PartRefSegMetric', 'PartMaskRCNNMetric', 'RetrievalMetric']

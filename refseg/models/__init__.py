@@ -6,3 +6,4 @@ from . import segmentors  # noqa: F401
 from . import adapters  # noqa: F401
 from . import losses  # noqa: F401
 from . import layers  # noqa: F401
+from . import pretrainers  # noqa: F401

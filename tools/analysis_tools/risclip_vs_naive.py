@@ -1,41 +1,51 @@
-"""Train the tiny RISCLIP (two stages) and its naive baseline on the synthetic data, compare.
+"""Train the tiny RISCLIP (two stages) and its naive baseline on the synthetic world, compare.
 
-    python tools/analysis_tools/risclip_vs_naive.py [--stage1-iters 600] [--stage2-iters 400]
-        [--naive-iters N] [--threads 1] [--work-dir work_dirs/risclip_vs_naive]
+    python tools/analysis_tools/risclip_vs_naive.py [--seeds 0 1 2] [--stage1-iters 600]
+        [--stage2-iters 400] [--naive-iters N] [--splits val testA testB] [--threads 1]
+        [--prefix risclip_vit-tiny-clip_synthetic] [--work-dir work_dirs/risclip_vs_naive]
 
-Runs, one after the other in this process:
+For each seed, one after the other in this process:
 
-1. ``configs/synthetic/risclip_tiny_synthetic_stage1.py`` (CFE + SKE + grounding),
-2. ``configs/synthetic/risclip_tiny_synthetic.py`` (decoder) from stage 1's last checkpoint,
-3. ``configs/synthetic/risclip_tiny_synthetic_naive.py`` (frozen "CLIP" cosine map + the same
+1. ``configs/synthetic/{prefix}_stage1.py`` (CFE + SKE + grounding),
+2. ``configs/synthetic/{prefix}.py`` (decoder) from stage 1's last checkpoint,
+3. ``configs/synthetic/{prefix}_naive.py`` (the frozen CLIP's own cosine map + the same
    decoder, no CFE/SKE), by default for as many iterations as both stages together,
 
-each validated on the synthetic val split at its end, and prints a Markdown table of val
-mIoU / oIoU / Prec@50 with the number of trainable parameters and the wall time.
+then every checkpoint is scored on each split of ``--splits`` and, on the first split, with
+every expression replaced by the empty string (``model.text_override=''``, the no-text
+control). Prints a Markdown table of mIoU / oIoU / Prec@50, the mean and the spread
+(population std) over the seeds, with trainable parameters and wall time.
 
-Both models sit on the same frozen tiny CLIP, built from the same seed, and it is RANDOM (no
-CLIP weights exist in this environment). So the naive baseline's grounding map is the cosine
-between random features: it carries almost no language, and the baseline mostly learns to
-segment shapes. RISCLIP's adapters must learn the grounding from scratch. This compares the
-machinery, not what CLIP's pretraining brings. ``--threads 1`` (default) avoids the heavy
-slow-down of two torch threads on a shared 2-core CPU.
+The default prefix loads the tiny CLIP pretrained on the synthetic world
+(``pretrain/clip_vit-tiny_synthetic.pth``, see ``configs/clip/clip_vit-tiny_synthetic.py``);
+``--prefix risclip_tiny_synthetic`` runs the same comparison on a frozen RANDOM CLIP.
 """
+from __future__ import annotations
+
 import argparse
 import os.path as osp
 import time
-from typing import TYPE_CHECKING, Dict
-
-if TYPE_CHECKING:
-    from mmengine.config import Config
+from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs', 'synthetic')
 METRICS = ('mIoU', 'oIoU', 'Prec@50')
 
 
-def shorten(cfg: 'Config', iters: int, work_dir: str) -> 'Config':
-    """Set the run length (warm-up kept, poly decay to ``iters``) and the work dir."""
+def _import_heavy() -> None:
+    # Imported once the arguments are parsed, so that --help answers at once; the
+    # helpers below use them as module globals.
+    global np, torch, Config, Runner
+    import numpy as np
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+
+def shorten(cfg: Config, iters: int, work_dir: str, seed: int) -> Config:
+    """Set the run length (warm-up kept, poly decay to ``iters``), work dir and seed."""
     cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed)
     cfg.train_cfg.update(max_iters=iters, val_interval=iters)
     warmup, poly = cfg.param_scheduler
     warmup.end = min(warmup.end, max(iters // 10, 1))
@@ -45,64 +55,98 @@ def shorten(cfg: 'Config', iters: int, work_dir: str) -> 'Config':
     return cfg
 
 
-def train(config: str, iters: int, work_dir: str, **overrides) -> Dict[str, float]:
-    """Train one config and return its final val metrics, trainable params and time."""
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-
-    cfg = shorten(Config.fromfile(osp.join(CONFIGS, config)), iters, work_dir)
+def train(config: str, iters: int, work_dir: str, seed: int, **overrides) -> Dict:
+    """Train one config; return its trainable params, time and last checkpoint."""
+    cfg = shorten(Config.fromfile(osp.join(CONFIGS, config)), iters, work_dir, seed)
     cfg.merge_from_dict(overrides)
     start = time.time()
     runner = Runner.from_cfg(cfg)
     runner.train()
-    result = {key: runner.message_hub.get_scalar(f'val/{key}').current() for key in METRICS}
-    result['trainable'] = sum(p.numel() for p in runner.model.parameters()
-                              if p.requires_grad)
-    result['seconds'] = time.time() - start
-    result['checkpoint'] = osp.join(work_dir, f'iter_{iters}.pth')
-    return result
+    return dict(
+        config=config,
+        trainable=sum(p.numel() for p in runner.model.parameters() if p.requires_grad),
+        seconds=time.time() - start,
+        checkpoint=osp.join(work_dir, f'iter_{iters}.pth'))
+
+
+def evaluate(config: str, checkpoint: str, split: str, work_dir: str,
+             no_text: bool = False) -> Dict[str, float]:
+    """Score ``checkpoint`` on ``split`` (optionally with empty expressions)."""
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    cfg.work_dir = work_dir
+    cfg.load_from = checkpoint
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.test_dataloader.dataset.split = split
+    cfg.test_evaluator = cfg.val_evaluator
+    if no_text:
+        cfg.model.text_override = ''
+    metrics = Runner.from_cfg(cfg).test()
+    return {key: metrics[key] for key in METRICS}
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--stage1-iters', type=int, default=600)
     parser.add_argument('--stage2-iters', type=int, default=400)
     parser.add_argument('--naive-iters', type=int, default=None,
                         help='default: stage1-iters + stage2-iters')
+    parser.add_argument('--splits', nargs='+', default=['val', 'testA', 'testB'])
+    parser.add_argument('--prefix', default='risclip_vit-tiny-clip_synthetic')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'risclip_vs_naive'))
     return parser.parse_args()
 
 
+def summary(values: List[float]) -> str:
+    values = np.array(values)
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{values.mean():.2f} ± {values.std():.2f}'
+
+
 def main() -> None:
     args = parse_args()
+    _import_heavy()
     for name in ('stage1_iters', 'stage2_iters', 'threads'):
         if getattr(args, name) < 1:
             raise SystemExit(f'--{name.replace("_", "-")} must be >= 1')
     naive_iters = args.naive_iters or args.stage1_iters + args.stage2_iters
-
-    import torch
-
     torch.set_num_threads(args.threads)
 
-    stage1 = train('risclip_tiny_synthetic_stage1.py', args.stage1_iters,
-                   osp.join(args.work_dir, 'stage1'))
-    stage2 = train('risclip_tiny_synthetic.py', args.stage2_iters,
-                   osp.join(args.work_dir, 'stage2'), load_from=stage1['checkpoint'])
-    naive = train('risclip_tiny_synthetic_naive.py', naive_iters,
-                  osp.join(args.work_dir, 'naive'))
+    models = [('RISCLIP stage 1 (upsampled grounding map)', f'{args.prefix}_stage1.py',
+               args.stage1_iters),
+              ('RISCLIP stage 1 + 2', f'{args.prefix}.py',
+               args.stage1_iters + args.stage2_iters),
+              ('naive (frozen cosine map + decoder)', f'{args.prefix}_naive.py', naive_iters)]
+    results = {name: [] for name, _, _ in models}
+    for seed in args.seeds:
+        root = osp.join(args.work_dir, f'seed{seed}')
+        stage1 = train(models[0][1], args.stage1_iters, osp.join(root, 'stage1'), seed)
+        stage2 = train(models[1][1], args.stage2_iters, osp.join(root, 'stage2'), seed,
+                       load_from=stage1['checkpoint'])
+        stage2['seconds'] += stage1['seconds']
+        naive = train(models[2][1], naive_iters, osp.join(root, 'naive'), seed)
+        for (name, config, _), run in zip(models, (stage1, stage2, naive)):
+            scored = {split: evaluate(config, run['checkpoint'], split,
+                                      osp.join(root, 'test')) for split in args.splits}
+            scored['no-text'] = evaluate(config, run['checkpoint'], args.splits[0],
+                                         osp.join(root, 'test'), no_text=True)
+            results[name].append(dict(run, scores=scored))
+            print(f'seed {seed} {name}: {scored}', flush=True)
 
-    rows = [
-        ('RISCLIP stage 1 (upsampled grounding map)', args.stage1_iters, stage1),
-        ('RISCLIP stage 1 + 2', args.stage1_iters + args.stage2_iters, stage2),
-        ('naive (frozen cosine map + decoder)', naive_iters, naive),
-    ]
-    print('\n| model | iterations | trainable params | val mIoU | val oIoU | Prec@50 | '
-          'train + val time (s) |')
-    print('|---|---:|---:|---:|---:|---:|---:|')
-    for name, iters, result in rows:
-        print(f'| {name} | {iters} | {result["trainable"]:,} | {result["mIoU"]:.2f} | '
-              f'{result["oIoU"]:.2f} | {result["Prec@50"]:.2f} | {result["seconds"]:.0f} |')
+    columns = [(split, key) for split in [*args.splits, 'no-text'] for key in METRICS]
+    print(f'\nseeds {args.seeds}; no-text = {args.splits[0]} with every expression '
+          "replaced by ''")
+    print('| model | iterations | trainable params | ' +
+          ' | '.join(f'{split} {key}' for split, key in columns) + ' | train time (s) |')
+    print('|---|---:|---:|' + '---:|' * len(columns) + '---:|')
+    for name, _, iters in models:
+        runs = results[name]
+        cells = [summary([run['scores'][split][key] for run in runs])
+                 for split, key in columns]
+        print(f'| {name} | {iters} | {runs[0]["trainable"]:,} | ' + ' | '.join(cells) +
+              f' | {summary([run["seconds"] for run in runs])} |')
 
 
 if __name__ == '__main__':
