@@ -5,6 +5,7 @@ The metadata lives in pyproject.toml. As in mmseg and mmdet, ``refseg/.mim/confi
 copies; an editable install (``pip install -e .``) gets symlinks into the checkout, so that
 edits to configs take effect without reinstalling. Neither is tracked by git.
 """
+
 import os
 import os.path as osp
 import shutil

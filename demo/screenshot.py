@@ -7,6 +7,7 @@ Starts the demo on 127.0.0.1, clicks one of its bundled examples, presses Segmen
 saves the page once the masks are shown. Needs gradio, selenium, and Debian's chromium
 and chromium-driver.
 """
+
 import argparse
 import importlib.util
 import os.path as osp
@@ -16,8 +17,16 @@ import sys
 import tempfile
 
 DEMO_DIR = osp.dirname(osp.abspath(__file__))
-FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync')
+FLAGS = (
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+)
 
 
 def main() -> int:
@@ -34,8 +43,7 @@ def main() -> int:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    spec = importlib.util.spec_from_file_location('web_demo',
-                                                  osp.join(DEMO_DIR, 'web_demo.py'))
+    spec = importlib.util.spec_from_file_location('web_demo', osp.join(DEMO_DIR, 'web_demo.py'))
     web_demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(web_demo)
     inferencer = web_demo.build_inferencer(args.config, args.checkpoint, 'cpu')
@@ -44,25 +52,25 @@ def main() -> int:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     demo = web_demo.build_demo(inferencer)
-    demo.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True,
-                quiet=True)
+    demo.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True, quiet=True)
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which('chromium')
     with tempfile.TemporaryDirectory() as profile:
         for flag in FLAGS + (f'--window-size={args.size}', f'--user-data-dir={profile}'):
             options.add_argument(flag)
-        driver = webdriver.Chrome(service=Service(shutil.which('chromedriver')),
-                                  options=options)
+        driver = webdriver.Chrome(service=Service(shutil.which('chromedriver')), options=options)
         try:
             driver.get(f'http://127.0.0.1:{port}/')
             wait = WebDriverWait(driver, 120)
-            rows = wait.until(lambda d: d.find_elements(
-                By.CSS_SELECTOR, '#examples tbody tr, #examples button.gallery-item'))
+            rows = wait.until(
+                lambda d: d.find_elements(
+                    By.CSS_SELECTOR, '#examples tbody tr, #examples button.gallery-item'
+                )
+            )
             rows[args.example].click()
             wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#image img'))
             driver.find_element(By.CSS_SELECTOR, '#run').click()
-            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '#masks img'))
-                       == num_texts)
+            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '#masks img')) == num_texts)
             driver.save_screenshot(args.out)
         finally:
             driver.quit()

@@ -11,6 +11,7 @@ checkpoint that stores its config (``.pth``) or an exported ``.onnx``. Everythin
 locally; nothing is downloaded. The bundled examples (``demo/demo.jpg``,
 ``demo/examples/``) are images of the synthetic world at 640 x 480 with expressions.
 """
+
 import argparse
 import json
 import os
@@ -28,13 +29,19 @@ DEFAULT_CONFIG = osp.join(REPO_DIR, 'configs', 'synthetic', 'cris_tiny_synthetic
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='refseg web demo (Gradio)')
-    parser.add_argument('--config', default=None,
-                        help='model config (default: the main job\'s, '
-                        'configs/synthetic/cris_tiny_synthetic.py, unless --checkpoint '
-                        'stores its own)')
-    parser.add_argument('--checkpoint', default=None,
-                        help='checkpoint (.pth) or exported model (.onnx); default: the '
-                        'last checkpoint of work_dirs/<config name>/')
+    parser.add_argument(
+        '--config',
+        default=None,
+        help="model config (default: the main job's, "
+        'configs/synthetic/cris_tiny_synthetic.py, unless --checkpoint '
+        'stores its own)',
+    )
+    parser.add_argument(
+        '--checkpoint',
+        default=None,
+        help='checkpoint (.pth) or exported model (.onnx); default: the '
+        'last checkpoint of work_dirs/<config name>/',
+    )
     parser.add_argument('--device', default='cpu', help='torch device (default cpu)')
     parser.add_argument('--host', default='127.0.0.1', help='address to serve on')
     parser.add_argument('--port', type=int, default=7860, help='port (default 7860)')
@@ -49,13 +56,15 @@ def last_checkpoint(config: str) -> str:
         raise FileNotFoundError(
             f'no trained model: {marker} does not exist. Train the main job first '
             f'(python tools/train.py {osp.relpath(config, REPO_DIR)}) or pass '
-            '--checkpoint')
+            '--checkpoint'
+        )
     with open(marker, encoding='utf-8') as f:
         return f.read().strip()
 
 
 def build_inferencer(config: Optional[str], checkpoint: Optional[str], device: str):
     from refseg.apis import RefSegInferencer
+
     if checkpoint is None:
         config = config or DEFAULT_CONFIG
         checkpoint = last_checkpoint(config)
@@ -72,8 +81,7 @@ def parse_expressions(text: str) -> List[str]:
     return expressions
 
 
-def segment(inferencer, image_path: Optional[str], expressions: str
-            ) -> Tuple[list, list, str]:
+def segment(inferencer, image_path: Optional[str], expressions: str) -> Tuple[list, list, str]:
     """Run the model on one image and the typed expressions.
 
     Returns:
@@ -93,17 +101,22 @@ def segment(inferencer, image_path: Optional[str], expressions: str
     for pred, drawing in zip(preds, drawings):
         empty = not pred['mask'].any()
         note = 'no target' if empty else ''
-        caption = f'{pred["text"]} (score {pred["score"]:.2f})' + \
-            (' - no target' if empty else '')
+        caption = f'{pred["text"]} (score {pred["score"]:.2f})' + (' - no target' if empty else '')
         overlays.append((drawing, caption))
         masks.append((pred['mask'].astype(np.uint8) * 255, pred['text']))
-        rows.append(f'| {pred["text"]} | {pred["score"]:.3f} | '
-                    f'{100 * pred["mask"].mean():.2f} % | {note} |')
+        rows.append(
+            f'| {pred["text"]} | {pred["score"]:.3f} | {100 * pred["mask"].mean():.2f} % | {note} |'
+        )
     shared = not getattr(inferencer.model, 'image_encoder_reads_text', False)
-    timing = (f'**{len(texts)} expressions in {1000 * seconds:.0f} ms** '
-              f'({1000 * seconds / len(texts):.0f} ms each; '
-              + ('the image was encoded once for all of them)' if shared else
-                 'this model reads the text in its image encoder: one pass each)'))
+    timing = (
+        f'**{len(texts)} expressions in {1000 * seconds:.0f} ms** '
+        f'({1000 * seconds / len(texts):.0f} ms each; '
+        + (
+            'the image was encoded once for all of them)'
+            if shared
+            else 'this model reads the text in its image encoder: one pass each)'
+        )
+    )
     return overlays, masks, timing + '\n\n' + '\n'.join(rows)
 
 
@@ -111,8 +124,11 @@ def load_examples() -> List[list]:
     """``[[image path, expressions one per line], ...]`` from demo/examples."""
     with open(osp.join(DEMO_DIR, 'examples', 'expressions.json'), encoding='utf-8') as f:
         table = json.load(f)
-    return [[osp.join(DEMO_DIR, name), '\n'.join(texts)]
-            for name, texts in table.items() if not name.startswith('_')]
+    return [
+        [osp.join(DEMO_DIR, name), '\n'.join(texts)]
+        for name, texts in table.items()
+        if not name.startswith('_')
+    ]
 
 
 def build_demo(inferencer, title: str = 'refseg: referring image segmentation'):
@@ -125,23 +141,36 @@ def build_demo(inferencer, title: str = 'refseg: referring image segmentation'):
             raise gr.Error(str(err))
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
-        gr.Markdown(f'## {title}\nUpload an image and type one expression per line; '
-                    'each gets its own mask. Model: '
-                    f'`{getattr(inferencer.cfg, "filename", None) or "?"}`')
+        gr.Markdown(
+            f'## {title}\nUpload an image and type one expression per line; '
+            'each gets its own mask. Model: '
+            f'`{getattr(inferencer.cfg, "filename", None) or "?"}`'
+        )
         with gr.Row():
             with gr.Column():
-                image = gr.Image(type='filepath', label='image', elem_id='image',
-                                 height=360)
-                expressions = gr.Textbox(label='expressions (one per line)', lines=4,
-                                         elem_id='expressions')
+                image = gr.Image(type='filepath', label='image', elem_id='image', height=360)
+                expressions = gr.Textbox(
+                    label='expressions (one per line)', lines=4, elem_id='expressions'
+                )
                 button = gr.Button('Segment', variant='primary', elem_id='run')
             with gr.Column():
-                overlays = gr.Gallery(label='masks over the image', columns=2,
-                                      format='png', elem_id='overlays', height=560,
-                                      object_fit='contain')
+                overlays = gr.Gallery(
+                    label='masks over the image',
+                    columns=2,
+                    format='png',
+                    elem_id='overlays',
+                    height=560,
+                    object_fit='contain',
+                )
         report = gr.Markdown(elem_id='report')
-        masks = gr.Gallery(label='binary masks', columns=4, format='png', elem_id='masks',
-                           height=200, object_fit='contain')
+        masks = gr.Gallery(
+            label='binary masks',
+            columns=4,
+            format='png',
+            elem_id='masks',
+            height=200,
+            object_fit='contain',
+        )
         gr.Examples(load_examples(), inputs=[image, expressions], elem_id='examples')
         button.click(run, inputs=[image, expressions], outputs=[overlays, masks, report])
     return demo

@@ -4,6 +4,7 @@ Importing this package stays cheap: nothing from torch models or mmseg is import
 and the OpenMMLab versions are checked from the installed metadata, not by importing them.
 Components are registered lazily through :mod:`refseg.registry`.
 """
+
 from .version import REQUIRED_VERSIONS, __version__
 
 
@@ -30,7 +31,8 @@ def check_dependencies() -> None:
         raise ImportError(
             f'refseg {__version__} needs {wanted}, but ' + '; '.join(problems) + '. '
             'Install them with `bash tools/setup_env.sh` from a checkout, or see '
-            'docs/get_started.md (mmcv must be the full build with mmcv.ops).')
+            'docs/get_started.md (mmcv must be the full build with mmcv.ops).'
+        )
 
 
 check_dependencies()

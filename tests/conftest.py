@@ -1,4 +1,5 @@
 """Fixtures shared by the whole test suite."""
+
 import os
 
 # Tests run tiny models whose ops are far too small for two OpenMP threads to pay off; with
@@ -13,8 +14,13 @@ torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
 
 from refseg.synthetic import generate_synthetic_refer  # noqa: E402
 
-SYNTHETIC_ARGS = dict(num_images=12, image_size=(64, 80), seed=0, progress=False,
-                      splits=dict(train=6, val=1, testA=1, testB=1))
+SYNTHETIC_ARGS = dict(
+    num_images=12,
+    image_size=(64, 80),
+    seed=0,
+    progress=False,
+    splits=dict(train=6, val=1, testA=1, testB=1),
+)
 
 
 @pytest.fixture(scope='session')
@@ -35,6 +41,7 @@ def restore_default_scope():
     current one for the whole process), so that registry lookups of later tests do not
     depend on the order tests run in."""
     from mmengine.registry import DefaultScope
+
     instances = DefaultScope._instance_dict.copy()
     yield
     DefaultScope._instance_dict.clear()

@@ -4,6 +4,7 @@ config resolves to the settings recorded in tests/data/config_fingerprints.json.
 After an intended change to what a config builds, regenerate the record with
 ``python tests/test_configs.py`` and say in the commit message which configs changed.
 """
+
 import glob
 import hashlib
 import importlib.util
@@ -22,22 +23,49 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(path, REPO_ROOT)
     for path in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
-    if '_base_' not in osp.relpath(path, REPO_ROOT).split(osp.sep))
+    if '_base_' not in osp.relpath(path, REPO_ROOT).split(osp.sep)
+)
 WEIGHT_KEYS = ('init_cfg', 'pretrained')
 FINGERPRINT_FILE = osp.join(REPO_ROOT, 'tests', 'data', 'config_fingerprints.json')
 # The keys mmengine's Runner (and refseg's tools) read from a config; helper variables
 # such as max_iters or train_pipeline only matter through them.
 RUNNER_KEYS = (
-    'model', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
-    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler',
-    'val_evaluator', 'test_evaluator', 'default_hooks', 'custom_hooks', 'load_from',
-    'resume', 'env_cfg', 'log_processor', 'log_level', 'visualizer', 'default_scope',
-    'randomness', 'custom_imports', 'model_wrapper_cfg', 'find_unused_parameters',
-    'runner_type', 'img_size', 'init_from_stage1')
+    'model',
+    'train_dataloader',
+    'val_dataloader',
+    'test_dataloader',
+    'train_cfg',
+    'val_cfg',
+    'test_cfg',
+    'auto_scale_lr',
+    'optim_wrapper',
+    'param_scheduler',
+    'val_evaluator',
+    'test_evaluator',
+    'default_hooks',
+    'custom_hooks',
+    'load_from',
+    'resume',
+    'env_cfg',
+    'log_processor',
+    'log_level',
+    'visualizer',
+    'default_scope',
+    'randomness',
+    'custom_imports',
+    'model_wrapper_cfg',
+    'find_unused_parameters',
+    'runner_type',
+    'img_size',
+    'init_from_stage1',
+)
 # Configs that another piece of work rewrites (the synthetic world, issue 9) are not
 # pinned here.
-UNPINNED = ('configs/synthetic/', 'configs/clip/',
-            'configs/partseg/cris_tiny_partimagenet-synthetic.py')
+UNPINNED = (
+    'configs/synthetic/',
+    'configs/clip/',
+    'configs/partseg/cris_tiny_partimagenet-synthetic.py',
+)
 # Models shared by several configs (one per dataset) are built once.
 _built_models = {}
 
@@ -45,8 +73,7 @@ _built_models = {}
 def without_weights(cfg):
     """A copy of a config tree without the keys that point at weight files."""
     if isinstance(cfg, dict):
-        return {key: without_weights(value) for key, value in cfg.items()
-                if key not in WEIGHT_KEYS}
+        return {key: without_weights(value) for key, value in cfg.items() if key not in WEIGHT_KEYS}
     if isinstance(cfg, (list, tuple)):
         return type(cfg)(without_weights(value) for value in cfg)
     return cfg
@@ -106,7 +133,8 @@ def test_model_and_pipelines_build(config):
         assert isinstance(_built_models[key], torch.nn.Module)
 
         pipelines = pipelines_of(
-            [cfg.get(f'{split}_dataloader') for split in ('train', 'val', 'test')])
+            [cfg.get(f'{split}_dataloader') for split in ('train', 'val', 'test')]
+        )
         assert pipelines, f'{config} defines no data pipeline'
         check_input_size(cfg)  # every LetterBox matches the data preprocessor
         for pipeline in pipelines:
@@ -121,34 +149,40 @@ def test_runtime_hooks(config):
     # Resume relies on it: atomic files that load with torch.load(weights_only=True).
     checkpoint_type = hooks.checkpoint.type
     assert checkpoint_type in ('AtomicCheckpointHook', 'refseg.AtomicCheckpointHook'), (
-        f"{config}: default_hooks.checkpoint.type is {checkpoint_type!r}; use "
+        f'{config}: default_hooks.checkpoint.type is {checkpoint_type!r}; use '
         "'AtomicCheckpointHook' ('refseg.AtomicCheckpointHook' outside the refseg scope) "
-        'so that runs resume after a kill (docs/training.md)')
+        'so that runs resume after a kill (docs/training.md)'
+    )
     with HOOKS.switch_scope_and_registry(cfg.default_scope) as registry:
         for name, hook in hooks.items():
             assert registry.get(hook.type) is not None, (
-                f'{config}: default_hooks.{name} type {hook.type!r} is not registered')
+                f'{config}: default_hooks.{name} type {hook.type!r} is not registered'
+            )
 
 
 @pytest.mark.parametrize('config', pinned_configs())
 def test_config_resolves_as_recorded(config):
     with open(FINGERPRINT_FILE, encoding='utf-8') as file:
         recorded = json.load(file)
-    assert config in recorded, (
-        f'{config} is new: record it with `python tests/test_configs.py`')
-    changed = sorted(key for key, value in fingerprint(config).items()
-                     if recorded[config].get(key) != value)
+    assert config in recorded, f'{config} is new: record it with `python tests/test_configs.py`'
+    changed = sorted(
+        key for key, value in fingerprint(config).items() if recorded[config].get(key) != value
+    )
     changed += sorted(set(recorded[config]) - set(fingerprint(config)))
     assert not changed, (
         f'{config} now resolves to different {changed}. If that is intended, '
         'regenerate tests/data/config_fingerprints.json with '
-        '`python tests/test_configs.py`.')
-
+        '`python tests/test_configs.py`.'
+    )
 
 
 def _letterbox_sizes(cfg):
-    return [t.size for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-            for t in cfg[loader].dataset.pipeline if t.type == 'LetterBox']
+    return [
+        t.size
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        for t in cfg[loader].dataset.pipeline
+        if t.type == 'LetterBox'
+    ]
 
 
 def test_img_size_reaches_every_resize_and_the_preprocessor():
@@ -160,12 +194,16 @@ def test_img_size_reaches_every_resize_and_the_preprocessor():
     assert cfg.model.backbone.input_resolution == 224  # CLIP's own, resized at run time
 
     # A randomly initialised backbone sized to the input follows it.
-    tiny = Config(dict(
-        img_size=64,
-        model=dict(data_preprocessor=dict(size=(64, 64)),
-                   backbone=dict(type='CLIPVisionTransformer', patch_size=8,
-                                 input_resolution=64)),
-        train_dataloader=dict(dataset=dict(pipeline=[dict(type='LetterBox', size=64)]))))
+    tiny = Config(
+        dict(
+            img_size=64,
+            model=dict(
+                data_preprocessor=dict(size=(64, 64)),
+                backbone=dict(type='CLIPVisionTransformer', patch_size=8, input_resolution=64),
+            ),
+            train_dataloader=dict(dataset=dict(pipeline=[dict(type='LetterBox', size=64)])),
+        )
+    )
     merge_cfg_options(tiny, {'img_size': 96})
     assert tiny.model.backbone.input_resolution == 96
     assert tiny.train_dataloader.dataset.pipeline[0].size == 96
@@ -176,8 +214,9 @@ def test_img_size_reaches_every_resize_and_the_preprocessor():
 def test_data_root_reaches_every_dataset():
     cfg = load('configs/cris/cris_r50_refcoco.py')
     merge_cfg_options(cfg, {'data_root': '/data/coco'})
-    assert [cfg[f'{split}_dataloader'].dataset.data_root
-            for split in ('train', 'val', 'test')] == ['/data/coco'] * 3
+    assert [cfg[f'{split}_dataloader'].dataset.data_root for split in ('train', 'val', 'test')] == [
+        '/data/coco'
+    ] * 3
 
 
 def test_length_keeps_schedule_and_intervals_consistent():
@@ -207,27 +246,40 @@ def test_intervals_move_together():
     assert (cfg.train_cfg.val_interval, cfg.default_hooks.checkpoint.interval) == (2, 4)
 
 
-@pytest.mark.parametrize('config, options, message', [
-    ('configs/risclip/risclip_vitb_refcoco_stage1.py', {'warmup_iters': 10},
-     'variable of the config file'),
-    ('configs/cris/cris_r50_refcoco.py', {'train_pipeline': []},
-     'variable of the config file'),
-    ('configs/risclip/risclip_vitb_refcoco_stage1.py', {'train_cfg.max_epochs': 3},
-     'set train_cfg.max_iters'),
-    ('configs/risclip/risclip_vitb_refcoco_stage1.py', {'img_size': 330},
-     'multiple of 16'),
-    ('configs/cris/cris_r50_refcoco.py', {'model.data_preprocessor.size': [320, 320]},
-     'img_size=N'),
-])
+@pytest.mark.parametrize(
+    'config, options, message',
+    [
+        (
+            'configs/risclip/risclip_vitb_refcoco_stage1.py',
+            {'warmup_iters': 10},
+            'variable of the config file',
+        ),
+        ('configs/cris/cris_r50_refcoco.py', {'train_pipeline': []}, 'variable of the config file'),
+        (
+            'configs/risclip/risclip_vitb_refcoco_stage1.py',
+            {'train_cfg.max_epochs': 3},
+            'set train_cfg.max_iters',
+        ),
+        ('configs/risclip/risclip_vitb_refcoco_stage1.py', {'img_size': 330}, 'multiple of 16'),
+        (
+            'configs/cris/cris_r50_refcoco.py',
+            {'model.data_preprocessor.size': [320, 320]},
+            'img_size=N',
+        ),
+    ],
+)
 def test_overrides_that_cannot_take_effect_are_refused(config, options, message):
     with pytest.raises(ValueError, match=message):
         merge_cfg_options(load(config), options)
+
 
 if __name__ == '__main__':
     records = {config: fingerprint(config) for config in pinned_configs()}
     with open(FINGERPRINT_FILE, 'w', encoding='utf-8') as file:
         # One line per config, so that a diff names the configs that changed.
-        lines = [f'{json.dumps(config)}: {json.dumps(records[config], sort_keys=True)}'
-                 for config in sorted(records)]
+        lines = [
+            f'{json.dumps(config)}: {json.dumps(records[config], sort_keys=True)}'
+            for config in sorted(records)
+        ]
         file.write('{\n' + ',\n'.join(lines) + '\n}\n')
     print(f'{len(records)} configs recorded in {FINGERPRINT_FILE}', file=sys.stderr)

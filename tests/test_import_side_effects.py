@@ -1,19 +1,18 @@
 """Importing refseg changes nothing outside refseg: no registration into another project's
 registry, no replaced function or class attribute, no file backend or checkpoint scheme,
 no global setting."""
+
 import json
 import os
 import subprocess
 import sys
 import textwrap
 
-import pytest
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Runs in a fresh interpreter: import what refseg builds on, take a fingerprint of the
 # OpenMMLab packages' state, import every refseg module, fingerprint again.
-PROBE = textwrap.dedent('''
+PROBE = textwrap.dedent("""
     import importlib, json, logging, pkgutil, sys, warnings
     import torch
     import mmcv.cnn, mmcv.transforms, mmengine.dataset, mmengine.evaluator, mmengine.fileio
@@ -67,13 +66,14 @@ PROBE = textwrap.dedent('''
         elif old != new:
             changes[key] = [old, new]
     print(json.dumps(changes))
-''')
+""")
 
 
 def test_importing_refseg_changes_nothing_outside_it():
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    out = subprocess.run([sys.executable, '-c', PROBE], env=env, capture_output=True,
-                         text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, '-c', PROBE], env=env, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     changes = json.loads(out.stdout.strip().splitlines()[-1])
     assert changes == {}, f'importing refseg changed these outside refseg: {changes}'

@@ -1,5 +1,6 @@
 """The Mask R-CNN part baseline: the bridge to the referring part metric, and a tiny
 Mask R-CNN trained and evaluated through the config (needs the optional mmdet)."""
+
 import os.path as osp
 
 import pytest
@@ -8,9 +9,8 @@ from mmengine.fileio import load
 from pycocotools import mask as mask_utils
 
 from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES, load_part_annotations
+from refseg.evaluation.metrics.maskrcnn_bridge import PartMaskRCNNMetric, instances_to_part_mask
 from refseg.synthetic.partimagenet import generate_partimagenet
-from refseg.evaluation.metrics.maskrcnn_bridge import (PartMaskRCNNMetric,
-                                                      instances_to_part_mask)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'partseg', 'maskrcnn_r50_fpn_partimagenet.py')
@@ -58,9 +58,12 @@ def gt_instances(ann_file, image):
 
 
 def det_sample(image, masks, labels, scores):
-    return dict(img_id=image['id'], img_path=image['file_name'],
-                ori_shape=(image['height'], image['width']),
-                pred_instances=dict(masks=masks, labels=labels, scores=scores))
+    return dict(
+        img_id=image['id'],
+        img_path=image['file_name'],
+        ori_shape=(image['height'], image['width']),
+        pred_instances=dict(masks=masks, labels=labels, scores=scores),
+    )
 
 
 def test_bridge_scores_instances_as_referring_samples(part_root):
@@ -85,11 +88,9 @@ def test_bridge_scores_instances_as_referring_samples(part_root):
     single = next(label for label in labels.tolist() if (labels == label).sum() == 1)
     keep = labels == single
     for fallback, expected in ((False, 0.0), (True, 1.0)):
-        metric = PartMaskRCNNMetric(ann_file=ann_file, score_thr=0.5,
-                                    top1_fallback=fallback)
+        metric = PartMaskRCNNMetric(ann_file=ann_file, score_thr=0.5, top1_fallback=fallback)
         metric.dataset_meta = dict(classes=CLASSES)
-        metric.process({}, [det_sample(image, masks[keep], labels[keep],
-                                       torch.tensor([0.1]))])
+        metric.process({}, [det_sample(image, masks[keep], labels[keep], torch.tensor([0.1]))])
         records = metric.results[0]['records']
         assert [r['iou'] for r in records if r['category_id'] == single] == [expected]
         assert all(r['iou'] == 0 for r in records if r['category_id'] != single)
@@ -102,7 +103,7 @@ def test_bridge_label_order_follows_the_file(part_root):
     # mmdet numbers the matching categories in file order, not in metainfo order.
     metric.dataset_meta = dict(classes=('Bottle Body', 'Quadruped Head'))
     assert metric.label_to_category() == {0: 0, 1: 39}
-    metric.dataset_meta = dict(classes=('Dog Nose', ))
+    metric.dataset_meta = dict(classes=('Dog Nose',))
     with pytest.raises(KeyError, match='Dog Nose'):
         metric.label_to_category()
 
@@ -115,8 +116,7 @@ def test_bridge_rejects_wrong_inputs(part_root):
     image = load_part_annotations(ann_file)['images'][1]
     wrong_size = torch.zeros(1, image['height'] + 1, image['width'], dtype=torch.bool)
     with pytest.raises(ValueError, match='rescale=True'):
-        metric.process({}, [det_sample(image, wrong_size, torch.tensor([0]),
-                                       torch.tensor([0.9]))])
+        metric.process({}, [det_sample(image, wrong_size, torch.tensor([0]), torch.tensor([0.9]))])
     with pytest.raises(KeyError, match='image id 999'):
         metric.process({}, [dict(img_id=999, pred_instances={})])
 
@@ -124,6 +124,7 @@ def test_bridge_rejects_wrong_inputs(part_root):
 def tiny_maskrcnn_cfg(root, work_dir):
     """The baseline config with a ResNet-18, 32-channel Mask R-CNN at 64 px, no weights."""
     from mmengine.config import Config
+
     cfg = Config.fromfile(CONFIG)
     model = cfg.model
     model.backbone.update(depth=18, frozen_stages=-1, norm_eval=False)
@@ -146,8 +147,14 @@ def tiny_maskrcnn_cfg(root, work_dir):
                 transform.scale = (64, 64)
     cfg.train_dataloader.batch_size = 2
     ann_file = osp.join(root, 'annotations', 'val', 'val.json')
-    cfg.val_evaluator = [dict(type='refseg.PartMaskRCNNMetric', ann_file=ann_file,
-                              score_thr=0.5, output_file=osp.join(work_dir, 'parts.json'))]
+    cfg.val_evaluator = [
+        dict(
+            type='refseg.PartMaskRCNNMetric',
+            ann_file=ann_file,
+            score_thr=0.5,
+            output_file=osp.join(work_dir, 'parts.json'),
+        )
+    ]
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=2)
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = None
@@ -164,6 +171,7 @@ def tiny_maskrcnn_cfg(root, work_dir):
 def test_tiny_maskrcnn_trains_and_is_scored_as_referring_parts(part_root, tmp_path):
     pytest.importorskip('mmdet')
     from mmengine.runner import Runner
+
     cfg = tiny_maskrcnn_cfg(part_root, str(tmp_path))
     assert cfg.default_scope == 'mmdet'
     runner = Runner.from_cfg(cfg)
@@ -175,8 +183,7 @@ def test_tiny_maskrcnn_trains_and_is_scored_as_referring_parts(part_root, tmp_pa
     parts = load_part_annotations(osp.join(part_root, 'annotations', 'val', 'val.json'))
     # Every (image, part) sample of the split is scored once, in ref_id order.
     assert [r['ref_id'] for r in records] == list(range(len(parts['samples'])))
-    assert [r['category_id'] for r in records] == [
-        s['category_id'] for s in parts['samples']]
+    assert [r['category_id'] for r in records] == [s['category_id'] for s in parts['samples']]
     assert all(0 <= r['iou'] <= 1 and r['intersection'] <= r['union'] for r in records)
 
 
@@ -185,10 +192,10 @@ def _warnings_of(run):
     import logging
 
     from mmengine.logging import MMLogger
+
     messages = []
 
     class Collect(logging.Handler):
-
         def emit(self, record):
             if record.levelno >= logging.WARNING:
                 messages.append(record.getMessage())
@@ -213,12 +220,14 @@ def test_bridge_warns_on_a_subset_and_on_missing_classes(part_root):
     metric = PartMaskRCNNMetric(ann_file=ann_file)
     metric.dataset_meta = dict(classes=CLASSES[:24])
     keep = labels < 24
-    metric.process({}, [det_sample(image, masks[keep], labels[keep],
-                                   torch.full((int(keep.sum()),), 0.9))])
+    metric.process(
+        {}, [det_sample(image, masks[keep], labels[keep], torch.full((int(keep.sum()),), 0.9))]
+    )
     warnings = _warnings_of(lambda: metric.evaluate(1))
     assert any('scored' in w and 'subset' in w for w in warnings)
-    missing = {s['category_id'] for s in parts['samples']
-               if s['image_id'] == 1 and s['category_id'] >= 24}
+    missing = {
+        s['category_id'] for s in parts['samples'] if s['image_id'] == 1 and s['category_id'] >= 24
+    }
     if missing:
         assert any('unsupported' in w for w in warnings)
 
@@ -230,20 +239,37 @@ def test_sanitised_annotations_let_coco_metric_read_degenerate_polygons(tmp_path
     from mmdet.evaluation import CocoMetric
 
     from refseg.datasets.partimagenet import sanitize_for_mmdet
+
     h, w = 20, 30
     square = [2.0, 2.0, 12.0, 2.0, 12.0, 12.0, 2.0, 12.0]
     coco = dict(
         images=[dict(id=1, file_name='n01440764_1.JPEG', height=h, width=w)],
-        categories=[dict(id=i, name=name, supercategory=sup)
-                    for i, name, sup in PARTIMAGENET_CATEGORIES],
+        categories=[
+            dict(id=i, name=name, supercategory=sup) for i, name, sup in PARTIMAGENET_CATEGORIES
+        ],
         annotations=[
             # The first annotation's first polygon has 4 numbers (pycocotools reads the
             # list as boxes), the second annotation has nothing but a 2-number one.
-            dict(id=1, image_id=1, category_id=9, iscrowd=0, area=100.0,
-                 bbox=[2.0, 2.0, 10.0, 10.0], segmentation=[[1.0, 1.0, 3.0, 3.0], square]),
-            dict(id=2, image_id=1, category_id=10, iscrowd=0, area=1.0,
-                 bbox=[20.0, 5.0, 1.0, 1.0], segmentation=[[20.0, 5.0]]),
-        ])
+            dict(
+                id=1,
+                image_id=1,
+                category_id=9,
+                iscrowd=0,
+                area=100.0,
+                bbox=[2.0, 2.0, 10.0, 10.0],
+                segmentation=[[1.0, 1.0, 3.0, 3.0], square],
+            ),
+            dict(
+                id=2,
+                image_id=1,
+                category_id=10,
+                iscrowd=0,
+                area=1.0,
+                bbox=[20.0, 5.0, 1.0, 1.0],
+                segmentation=[[20.0, 5.0]],
+            ),
+        ],
+    )
     raw = tmp_path / 'val.json'
     raw.write_text(json.dumps(coco))
     sane = str(tmp_path / 'val_mmdet.json')
@@ -254,9 +280,16 @@ def test_sanitised_annotations_let_coco_metric_read_degenerate_polygons(tmp_path
 
     mask = torch.zeros(1, h, w, dtype=torch.bool)
     mask[0, 2:12, 2:12] = True
-    prediction = dict(img_id=1, ori_shape=(h, w), pred_instances=dict(
-        bboxes=torch.tensor([[2.0, 2.0, 12.0, 12.0]]), scores=torch.tensor([0.9]),
-        labels=torch.tensor([9]), masks=mask))
+    prediction = dict(
+        img_id=1,
+        ori_shape=(h, w),
+        pred_instances=dict(
+            bboxes=torch.tensor([[2.0, 2.0, 12.0, 12.0]]),
+            scores=torch.tensor([0.9]),
+            labels=torch.tensor([9]),
+            masks=mask,
+        ),
+    )
 
     def score(ann_file):
         metric = CocoMetric(ann_file=ann_file, metric=['segm'])

@@ -19,6 +19,7 @@ reason. A failing image does not stop the others. The exit status is 0 when ever
 was segmented, 1 when some failed (they are also printed to stderr) and 2 for bad
 arguments.
 """
+
 import argparse
 import json
 import os
@@ -32,22 +33,32 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Referring segmentation of your own images',
         epilog='Exit status: 0 all images done, 1 some images failed (listed in '
-        'summary.json and on stderr), 2 bad arguments.')
-    parser.add_argument('input',
-                        help='an image file, or a folder of images (not recursive)')
-    parser.add_argument('--text', action='append', required=True,
-                        help='a referring expression; repeat for several')
-    parser.add_argument('--checkpoint', required=True,
-                        help='refseg checkpoint (.pth file or http(s):// URL, read weights-only; its stored config is used when '
-                        '--config is not given) or exported model (.onnx)')
-    parser.add_argument('--config', help='model config file (default: the one stored in '
-                        'the checkpoint)')
+        'summary.json and on stderr), 2 bad arguments.',
+    )
+    parser.add_argument('input', help='an image file, or a folder of images (not recursive)')
+    parser.add_argument(
+        '--text', action='append', required=True, help='a referring expression; repeat for several'
+    )
+    parser.add_argument(
+        '--checkpoint',
+        required=True,
+        help='refseg checkpoint (.pth file or http(s):// URL, read weights-only; its '
+        'stored config is used when --config is not given) or exported model (.onnx)',
+    )
+    parser.add_argument(
+        '--config', help='model config file (default: the one stored in the checkpoint)'
+    )
     parser.add_argument('--out-dir', required=True, help='folder for the outputs')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
-    parser.add_argument('--threshold', type=float, default=None,
-                        help="mask probability threshold (default: the model's)")
-    parser.add_argument('--batch-size', type=int, default=1,
-                        help='images per forward pass (default: 1)')
+    parser.add_argument(
+        '--threshold',
+        type=float,
+        default=None,
+        help="mask probability threshold (default: the model's)",
+    )
+    parser.add_argument(
+        '--batch-size', type=int, default=1, help='images per forward pass (default: 1)'
+    )
     args = parser.parse_args(argv)
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         parser.error(f'--threshold must be in [0, 1], got {args.threshold}')
@@ -72,15 +83,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
     if args.config is not None:
-        inferencer = RefSegInferencer(args.config, weights=args.checkpoint,
-                                      device=args.device)
+        inferencer = RefSegInferencer(args.config, weights=args.checkpoint, device=args.device)
     else:
         inferencer = RefSegInferencer(args.checkpoint, device=args.device)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', message='.* images skipped')
-            result = inferencer(args.input, texts, out_dir=args.out_dir,
-                                threshold=args.threshold, batch_size=args.batch_size)
+            result = inferencer(
+                args.input,
+                texts,
+                out_dir=args.out_dir,
+                threshold=args.threshold,
+                batch_size=args.batch_size,
+            )
     except FileNotFoundError as err:  # e.g. a folder without image files
         print(f'error: {err}', file=sys.stderr)
         return 2
@@ -89,13 +104,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     path = osp.join(args.out_dir, 'summary.json')
     with open(path, encoding='utf-8') as f:
         summary = json.load(f)
-    summary = dict(config=args.config, checkpoint=args.checkpoint, expressions=texts,
-                   **summary)
+    summary = dict(config=args.config, checkpoint=args.checkpoint, expressions=texts, **summary)
     with open(f'{path}.tmp', 'w', encoding='utf-8') as f:
         json.dump(summary, f, indent=2, ensure_ascii=False)
     os.replace(f'{path}.tmp', path)
-    print(f'{len(result["predictions"])} image(s) segmented for {len(texts)} '
-          f'expression(s); outputs and summary.json in {args.out_dir}')
+    print(
+        f'{len(result["predictions"])} image(s) segmented for {len(texts)} '
+        f'expression(s); outputs and summary.json in {args.out_dir}'
+    )
     for failure in result['failures']:
         print(f'failed: {failure["input"]}: {failure["error"]}', file=sys.stderr)
     return 1 if result['failures'] else 0

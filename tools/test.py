@@ -13,6 +13,7 @@ CONFIG may be a path or ``refseg::<path under configs/>``.
 
 Arguments are parsed before torch, mmengine or refseg are imported, so ``--help`` is quick.
 """
+
 import argparse
 import inspect
 import os
@@ -28,46 +29,52 @@ PER_SENTENCE_FILE = 'per_sentence.json'
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Evaluate a refseg checkpoint.')
+    parser = argparse.ArgumentParser(description='Evaluate a refseg checkpoint.')
     parser.add_argument(
-        'config', help='config file, or refseg::<path under configs/> for an installed one')
+        'config', help='config file, or refseg::<path under configs/> for an installed one'
+    )
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--work-dir',
-        help='folder for the evaluation logs (default: work_dirs/<config name>)')
+        '--work-dir', help='folder for the evaluation logs (default: work_dirs/<config name>)'
+    )
     parser.add_argument(
         '--out',
         help='write per-sentence results (ids, text, IoU) as JSON: a .json file, '
-        f'or a folder that gets {PER_SENTENCE_FILE}')
-    parser.add_argument(
-        '--show', action='store_true', help='show each prediction in a window')
+        f'or a folder that gets {PER_SENTENCE_FILE}',
+    )
+    parser.add_argument('--show', action='store_true', help='show each prediction in a window')
     parser.add_argument(
         '--show-dir',
         help='save images with the predicted and ground-truth masks and the '
-        'expression drawn on them to this folder')
-    parser.add_argument(
-        '--wait-time', type=float, default=2, help='seconds each --show lasts')
+        'expression drawn on them to this folder',
+    )
+    parser.add_argument('--wait-time', type=float, default=2, help='seconds each --show lasts')
     parser.add_argument(
         '--non-strict',
         action='store_true',
         help='evaluate even when the checkpoint does not fit the model (missing or '
-        'unexpected keys are then only logged)')
+        'unexpected keys are then only logged)',
+    )
     parser.add_argument(
-        '--show-interval', type=int, default=None,
+        '--show-interval',
+        type=int,
+        default=None,
         help='draw every N-th test sample with --show/--show-dir (default: the '
-        "visualization hook's interval, 50; 1 draws all)")
+        "visualization hook's interval, 50; 1 draws all)",
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         metavar='KEY=VALUE',
         help='override config settings, e.g. test_evaluator.threshold=0.35; '
-        'lists as key=[a,b] or key=a,b, quoted without spaces')
+        'lists as key=[a,b] or key=a,b, quoted without spaces',
+    )
     parser.add_argument(
         '--launcher',
         choices=LAUNCHERS,
         default='none',
-        help='job launcher (tools/dist_test.sh and slurm_test.sh set it)')
+        help='job launcher (tools/dist_test.sh and slurm_test.sh set it)',
+    )
     # torch.distributed.launch passes --local_rank, torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -75,8 +82,13 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def enable_visualization(cfg: 'Config', show: bool, show_dir: Optional[str],
-                         wait_time: float, interval: Optional[int] = None) -> None:
+def enable_visualization(
+    cfg: 'Config',
+    show: bool,
+    show_dir: Optional[str],
+    wait_time: float,
+    interval: Optional[int] = None,
+) -> None:
     """Switch on drawing in the ``visualization`` default hook (every ``interval``-th
     sample; None keeps the hook's own interval).
 
@@ -88,8 +100,9 @@ def enable_visualization(cfg: 'Config', show: bool, show_dir: Optional[str],
     if hook is None:
         raise KeyError(
             f'--show/--show-dir need default_hooks.visualization in {cfg.filename}; '
-            "configs inheriting configs/_base_/default_runtime.py have it "
-            "(type='RefSegVisualizationHook').")
+            'configs inheriting configs/_base_/default_runtime.py have it '
+            "(type='RefSegVisualizationHook')."
+        )
     from mmengine.registry import HOOKS
 
     hook.draw = True
@@ -108,8 +121,9 @@ def enable_visualization(cfg: 'Config', show: bool, show_dir: Optional[str],
         if hook_class is not None and _takes_argument(hook_class, name):
             hook[name] = show_dir
             return
-    raise ValueError(f'--show-dir: the visualization hook {hook.type!r} takes neither '
-                     'show_dir nor test_out_dir.')
+    raise ValueError(
+        f'--show-dir: the visualization hook {hook.type!r} takes neither show_dir nor test_out_dir.'
+    )
 
 
 def set_output_file(cfg: 'Config', out: str) -> None:
@@ -129,14 +143,18 @@ def set_output_file(cfg: 'Config', out: str) -> None:
         classes = [registry.get(metric['type']) for metric in metrics]
     unknown = [m['type'] for m, klass in zip(metrics, classes) if klass is None]
     if unknown:
-        raise KeyError(f'test_evaluator names metrics {unknown} that are not '
-                       f'registered (default_scope {scope!r}).')
-    writers = [metric for metric, klass in zip(metrics, classes)
-               if _takes_argument(klass, 'output_file')]
+        raise KeyError(
+            f'test_evaluator names metrics {unknown} that are not '
+            f'registered (default_scope {scope!r}).'
+        )
+    writers = [
+        metric for metric, klass in zip(metrics, classes) if _takes_argument(klass, 'output_file')
+    ]
     if not writers:
         raise ValueError(
             f'--out: none of the test metrics {[m["type"] for m in metrics]} takes '
-            'output_file (RefSegMetric and its subclasses do).')
+            'output_file (RefSegMetric and its subclasses do).'
+        )
     check_writable(path)
     stem = osp.splitext(path)[0]
     for index, metric in enumerate(writers):
@@ -158,8 +176,9 @@ def check_writable(path: str) -> None:
         if osp.isdir(path):
             raise IsADirectoryError(f'{path} is a folder')
     except OSError as error:
-        raise PermissionError(f'--out {path} cannot be written ({error}); choose another '
-                              'path before evaluating.') from error
+        raise PermissionError(
+            f'--out {path} cannot be written ({error}); choose another path before evaluating.'
+        ) from error
 
 
 def check_checkpoint_fits(model, checkpoint: str) -> None:
@@ -174,17 +193,21 @@ def check_checkpoint_fits(model, checkpoint: str) -> None:
     loaded = load_from_weights_only(checkpoint, map_location='cpu')
     weights = loaded.get('state_dict', loaded) if isinstance(loaded, dict) else loaded
     if not isinstance(weights, dict):
-        raise TypeError(f'checkpoint {checkpoint} holds a {type(weights).__name__}, '
-                        'expected a dict of tensors')
-    weights = {key[len('module.'):] if key.startswith('module.') else key: value
-               for key, value in weights.items()}
+        raise TypeError(
+            f'checkpoint {checkpoint} holds a {type(weights).__name__}, expected a dict of tensors'
+        )
+    weights = {
+        key[len('module.') :] if key.startswith('module.') else key: value
+        for key, value in weights.items()
+    }
     own = model.state_dict()
     missing = sorted(set(own) - set(weights))
     unexpected = sorted(set(weights) - set(own))
-    mismatched = [f'{key}: checkpoint {tuple(weights[key].shape)} vs model '
-                  f'{tuple(value.shape)}' for key, value in own.items()
-                  if key in weights and hasattr(weights[key], 'shape')
-                  and weights[key].shape != value.shape]
+    mismatched = [
+        f'{key}: checkpoint {tuple(weights[key].shape)} vs model {tuple(value.shape)}'
+        for key, value in own.items()
+        if key in weights and hasattr(weights[key], 'shape') and weights[key].shape != value.shape
+    ]
     if missing or unexpected or mismatched:
         raise CheckpointMismatchError(checkpoint, missing, unexpected, mismatched)
 
@@ -193,7 +216,9 @@ def _takes_argument(component_class: type, name: str) -> bool:
     # Subclasses may pass it on through **kwargs, so look along the MRO.
     return any(
         name in inspect.signature(klass.__init__).parameters
-        for klass in component_class.__mro__ if '__init__' in vars(klass))
+        for klass in component_class.__mro__
+        if '__init__' in vars(klass)
+    )
 
 
 def main() -> None:
@@ -211,14 +236,12 @@ def main() -> None:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
 
     if args.show or args.show_dir:
-        enable_visualization(cfg, args.show, args.show_dir, args.wait_time,
-                             args.show_interval)
+        enable_visualization(cfg, args.show, args.show_dir, args.wait_time, args.show_interval)
     if args.out is not None:
         set_output_file(cfg, args.out)
 
@@ -226,8 +249,9 @@ def main() -> None:
         runner = build_runner(cfg)
         if not args.non_strict:
             model = runner.model
-            check_checkpoint_fits(model.module if is_model_wrapper(model) else model,
-                                  args.checkpoint)
+            check_checkpoint_fits(
+                model.module if is_model_wrapper(model) else model, args.checkpoint
+            )
         runner.test()
 
 

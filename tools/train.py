@@ -12,6 +12,7 @@ CONFIG may be a path or ``refseg::<path under configs/>`` (an installed config).
 
 Arguments are parsed before torch, mmengine or refseg are imported, so ``--help`` is quick.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -22,33 +23,38 @@ if TYPE_CHECKING:
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 # --vis-backend name -> (MMEngine backend, the module it imports).
-VIS_BACKENDS = dict(tensorboard=('TensorboardVisBackend', 'tensorboard'),
-                    wandb=('WandbVisBackend', 'wandb'))
+VIS_BACKENDS = dict(
+    tensorboard=('TensorboardVisBackend', 'tensorboard'), wandb=('WandbVisBackend', 'wandb')
+)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a refseg model.')
     parser.add_argument(
-        'config', help='config file, or refseg::<path under configs/> for an installed one')
+        'config', help='config file, or refseg::<path under configs/> for an installed one'
+    )
     parser.add_argument(
-        '--work-dir',
-        help='folder for logs and checkpoints (default: work_dirs/<config name>)')
+        '--work-dir', help='folder for logs and checkpoints (default: work_dirs/<config name>)'
+    )
     parser.add_argument(
         '--resume',
         nargs='?',
         const='auto',
         metavar='CHECKPOINT',
         help='resume training: alone, from the latest checkpoint in the work '
-        'dir; with a path, from that checkpoint')
+        'dir; with a path, from that checkpoint',
+    )
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='mixed precision training (CUDA only; ignored with a warning on CPU)')
+        help='mixed precision training (CUDA only; ignored with a warning on CPU)',
+    )
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
         help='scale the learning rate linearly with the total batch size (processes x '
-        "batch size) relative to the config's auto_scale_lr.base_batch_size")
+        "batch size) relative to the config's auto_scale_lr.base_batch_size",
+    )
     parser.add_argument(
         '--vis-backend',
         action='append',
@@ -56,19 +62,22 @@ def parse_args() -> argparse.Namespace:
         default=[],
         help='also log scalars to TensorBoard or Weights & Biases (repeat the option for '
         'both), next to the local JSON log; needs pip install "refseg[vis]"; W&B reads '
-        'WANDB_PROJECT and the other WANDB_* variables')
+        'WANDB_PROJECT and the other WANDB_* variables',
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         metavar='KEY=VALUE',
         help='override config settings, e.g. train_cfg.max_epochs=10 '
         "model.text_override=''; lists as key=[a,b] or key=a,b, quoted "
-        'without spaces')
+        'without spaces',
+    )
     parser.add_argument(
         '--launcher',
         choices=LAUNCHERS,
         default='none',
-        help='job launcher (tools/dist_train.sh and slurm_train.sh set it)')
+        help='job launcher (tools/dist_train.sh and slurm_train.sh set it)',
+    )
     # torch.distributed.launch passes --local_rank, torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -86,7 +95,8 @@ def enable_auto_scale_lr(cfg: 'Config') -> None:
         raise KeyError(
             f'--auto-scale-lr needs auto_scale_lr.base_batch_size in {cfg.filename} (the '
             'total batch size its learning rate was set for), e.g. '
-            'auto_scale_lr = dict(enable=False, base_batch_size=64)')
+            'auto_scale_lr = dict(enable=False, base_batch_size=64)'
+        )
     cfg.auto_scale_lr.enable = True
 
 
@@ -105,8 +115,10 @@ def add_vis_backends(cfg: 'Config', names: Sequence[str]) -> None:
     for name in names:
         backend, module = VIS_BACKENDS[name]
         if importlib.util.find_spec(module) is None:
-            raise ImportError(f'--vis-backend {name} needs {module}: '
-                              'pip install "refseg[vis]" (or pip install ' + module + ')')
+            raise ImportError(
+                f'--vis-backend {name} needs {module}: '
+                'pip install "refseg[vis]" (or pip install ' + module + ')'
+            )
         if all(b.get('type') != backend for b in backends):
             backends.append(dict(type=backend))
     cfg.visualizer.vis_backends = backends
@@ -116,8 +128,7 @@ def main() -> None:
     args = parse_args()
 
     from refseg.engine.launcher import build_runner, enable_amp, setup_launcher
-    from refseg.utils.checkpoint import (find_resume_checkpoint,
-                                         weights_only_checkpoint_loading)
+    from refseg.utils.checkpoint import find_resume_checkpoint, weights_only_checkpoint_loading
     from refseg.utils.config import load_config
     from refseg.utils.config_overrides import resolve_stage1_checkpoint
 
@@ -127,8 +138,7 @@ def main() -> None:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
         enable_amp(cfg)

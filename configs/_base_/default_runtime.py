@@ -14,8 +14,7 @@ vis_backends = [
     # dict(type='TensorboardVisBackend'),  # needs `pip install tensorboard`
     # dict(type='WandbVisBackend', init_kwargs=dict(project='refseg')),  # needs wandb
 ]
-visualizer = dict(
-    type='RefSegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(type='RefSegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 
 log_processor = dict(by_epoch=True)
 log_level = 'INFO'
@@ -31,7 +30,8 @@ default_hooks = dict(
         interval=1,
         max_keep_ckpts=3,
         save_best='mIoU',
-        rule='greater'),
+        rule='greater',
+    ),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='RefSegVisualizationHook', draw=False),
 )

@@ -6,8 +6,9 @@
 #       work_dirs/clip_rn-tiny_synthetic/iter_200.pth pretrain/clip_rn-tiny_synthetic.pth
 # The exported file loads into CRIS through init_cfg=dict(type='CLIPPretrained', ...).
 _base_ = [
-    '../_base_/datasets/synthetic_pairs.py', '../_base_/schedules/clip_pretrain.py',
-    '../_base_/default_runtime.py'
+    '../_base_/datasets/synthetic_pairs.py',
+    '../_base_/schedules/clip_pretrain.py',
+    '../_base_/default_runtime.py',
 ]
 
 img_size = 96  # CRIS fine-tunes at 128: the attention pool's 3 x 3 grid is resized
@@ -20,7 +21,8 @@ model = dict(
         mean=[122.7709, 116.7460, 104.0937],
         std=[68.5005, 66.6322, 70.3232],
         bgr_to_rgb=True,
-        size=(img_size, img_size)),
+        size=(img_size, img_size),
+    ),
     context_length=context_length,
     visual=dict(
         type='CLIPResNet',
@@ -30,28 +32,31 @@ model = dict(
         input_resolution=img_size,
         output_dim=64,
         dense_attnpool=False,
-        out_indices=(4, )),
+        out_indices=(4,),
+    ),
     text_encoder=dict(
         type='CLIPTextTransformer',
         context_length=context_length,
         width=64,
         layers=2,
         heads=4,
-        embed_dim=64))
+        embed_dim=64,
+    ),
+)
 
 max_iters = 200
 warmup_iters = 20
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=False, begin=warmup_iters,
-         end=max_iters),
+    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=False, begin=warmup_iters, end=max_iters),
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 log_processor = dict(by_epoch=False)
 default_hooks = dict(
     logger=dict(interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1, save_best=None))
+    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1, save_best=None),
+)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='CropToBox'),

@@ -17,7 +17,9 @@ model = dict(
         width=64,
         layers=4,
         heads=4,
-        output_dim=64))
+        output_dim=64,
+    )
+)
 
 # On whole images the ViT's image embeddings stayed (at lr 2e-3: collapsed to) one vector:
 # the loss sat at ln(64), the chance level of a batch of 64, for 40 iterations at lr 5e-4

@@ -11,4 +11,7 @@ model = dict(
             type='ConvProjector',
             in_channels=512,
             channels=256,
-            norm_cfg={{_base_.norm_cfg}})))
+            norm_cfg={{_base_.norm_cfg}},
+        )
+    )
+)

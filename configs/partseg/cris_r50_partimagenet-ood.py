@@ -7,13 +7,19 @@ _base_ = ['./cris_r50_partimagenet.py']
 data_root = 'data/partimagenet_ood/'
 train_dataloader = dict(
     dataset=dict(
-        data_root=data_root, layout='ood', ann_file='train.json',
-        data_prefix=dict(img_path='train/')))
+        data_root=data_root,
+        layout='ood',
+        ann_file='train.json',
+        data_prefix=dict(img_path='train/'),
+    )
+)
 val_dataloader = dict(
     dataset=dict(
-        data_root=data_root, layout='ood', ann_file='val.json',
-        data_prefix=dict(img_path='val/')))
+        data_root=data_root, layout='ood', ann_file='val.json', data_prefix=dict(img_path='val/')
+    )
+)
 test_dataloader = dict(
     dataset=dict(
-        data_root=data_root, layout='ood', ann_file='test.json',
-        data_prefix=dict(img_path='test/')))
+        data_root=data_root, layout='ood', ann_file='test.json', data_prefix=dict(img_path='test/')
+    )
+)

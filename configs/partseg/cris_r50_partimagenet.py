@@ -5,18 +5,15 @@
 # Training mixes the expression templates; val/test use "the {part} of the {object}" and
 # report PartRefSegMetric (mIoU, oIoU, Prec@X, per-part-class mIoU_part).
 # See docs/partimagenet.md.
-_base_ = ['../_base_/models/cris_r50.py', '../_base_/datasets/partimagenet.py',
-          '../_base_/schedules/cris_50e.py']
+_base_ = [
+    '../_base_/models/cris_r50.py',
+    '../_base_/datasets/partimagenet.py',
+    '../_base_/schedules/cris_50e.py',
+]
 
 max_epochs = 10
 param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        milestones=[7],
-        gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[7], gamma=0.1)
 ]
 train_cfg = dict(max_epochs=max_epochs)
 # The checkpoint kept is chosen by the same metric as the Mask R-CNN baseline's.

@@ -7,7 +7,5 @@ _base_ = ['./cris_r50_partimagenet.py']
 
 # The RefCOCO checkpoint holds every weight (CLIP encoders included), so the CLIP files
 # are not read.
-model = dict(
-    backbone=dict(init_cfg=None),
-    text_encoder=dict(init_cfg=None))
+model = dict(backbone=dict(init_cfg=None), text_encoder=dict(init_cfg=None))
 load_from = 'checkpoints/cris_r50_refcoco.pth'

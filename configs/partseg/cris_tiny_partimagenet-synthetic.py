@@ -8,15 +8,29 @@ _base_ = ['../synthetic/cris_tiny_synthetic.py']
 
 # 17 tokens as CRIS on RefCOCO: "the head of the bicycle-built-for-two" needs 13.
 context_length = 17
-model = dict(
-    context_length=context_length,
-    text_encoder=dict(context_length=context_length))
+model = dict(context_length=context_length, text_encoder=dict(context_length=context_length))
 
 data_root = '{{$PARTIMAGENET_SYNTHETIC_ROOT:data/partimagenet_synthetic/}}'
-meta_keys = ('img_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
-             'flip_direction', 'reduce_zero_label', 'text', 'ref_id', 'sent_id', 'ann_id',
-             'image_id', 'letterbox_matrix', 'category_id',
-             'part_name', 'object_name', 'supercategory')
+meta_keys = (
+    'img_path',
+    'ori_shape',
+    'img_shape',
+    'pad_shape',
+    'scale_factor',
+    'flip',
+    'flip_direction',
+    'reduce_zero_label',
+    'text',
+    'ref_id',
+    'sent_id',
+    'ann_id',
+    'image_id',
+    'letterbox_matrix',
+    'category_id',
+    'part_name',
+    'object_name',
+    'supercategory',
+)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadRefMask'),
@@ -40,7 +54,9 @@ train_dataloader = dict(
         data_prefix=dict(img_path='images/train/'),
         templates=['part_of_object', 'possessive', 'part_of_superclass', 'part'],
         template_weights=[0.5, 0.2, 0.15, 0.15],
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
@@ -52,7 +68,9 @@ val_dataloader = dict(
         data_prefix=dict(img_path='images/val/'),
         templates='part_of_object',
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
@@ -64,7 +82,9 @@ test_dataloader = dict(
         data_prefix=dict(img_path='images/test/'),
         templates='part_of_object',
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 val_evaluator = dict(_delete_=True, type='PartRefSegMetric')
 test_evaluator = val_evaluator
 

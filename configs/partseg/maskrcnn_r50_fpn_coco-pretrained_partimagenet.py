@@ -14,14 +14,27 @@ _base_ = ['./maskrcnn_r50_fpn_partimagenet.py']
 data_root = '{{$PARTIMAGENET_ROOT:data/partimagenet/}}'
 # COCO class -> PartImageNet superclass (many to one).
 coco_to_partimagenet = dict(
-    dog='Quadruped', cat='Quadruped', horse='Quadruped', sheep='Quadruped',
-    cow='Quadruped', bear='Quadruped', zebra='Quadruped', giraffe='Quadruped',
-    elephant='Quadruped', bird='Bird', car='Car', truck='Car', bus='Car',
-    bicycle='Bicycle', motorcycle='Bicycle', boat='Boat', airplane='Aeroplane',
-    bottle='Bottle')
+    dog='Quadruped',
+    cat='Quadruped',
+    horse='Quadruped',
+    sheep='Quadruped',
+    cow='Quadruped',
+    bear='Quadruped',
+    zebra='Quadruped',
+    giraffe='Quadruped',
+    elephant='Quadruped',
+    bird='Bird',
+    car='Car',
+    truck='Car',
+    bus='Car',
+    bicycle='Bicycle',
+    motorcycle='Bicycle',
+    boat='Boat',
+    airplane='Aeroplane',
+    bottle='Bottle',
+)
 
-model = dict(
-    roi_head=dict(bbox_head=dict(num_classes=80), mask_head=dict(num_classes=80)))
+model = dict(roi_head=dict(bbox_head=dict(num_classes=80), mask_head=dict(num_classes=80)))
 # No metainfo: mmdet's CocoDataset then carries COCO's 80 class names, which the bridge
 # maps; the PartImageNet categories match none of them, so no ground truth is parsed.
 test_pipeline = [
@@ -29,13 +42,17 @@ test_pipeline = [
     dict(type='mmdet.Resize', scale=(1333, 800), keep_ratio=True),
     dict(
         type='mmdet.PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'),
+    ),
 ]
 test_dataloader = dict(dataset=dict(metainfo=None, pipeline=test_pipeline))
 test_evaluator = [
-    dict(type='refseg.PartMaskRCNNMetric',
-         ann_file=data_root + 'annotations/test/test.json', score_thr=0.5,
-         object_class_map=coco_to_partimagenet),
+    dict(
+        type='refseg.PartMaskRCNNMetric',
+        ann_file=data_root + 'annotations/test/test.json',
+        score_thr=0.5,
+        object_class_map=coco_to_partimagenet,
+    ),
 ]
 train_dataloader = None
 train_cfg = None
@@ -44,5 +61,7 @@ param_scheduler = None
 val_dataloader = None
 val_cfg = None
 val_evaluator = None
-load_from = ('https://download.openmmlab.com/mmdetection/v2.0/mask_rcnn/'
-             'mask_rcnn_r50_fpn_1x_coco/mask_rcnn_r50_fpn_1x_coco_20200205-d4b0c5d6.pth')
+load_from = (
+    'https://download.openmmlab.com/mmdetection/v2.0/mask_rcnn/'
+    'mask_rcnn_r50_fpn_1x_coco/mask_rcnn_r50_fpn_1x_coco_20200205-d4b0c5d6.pth'
+)

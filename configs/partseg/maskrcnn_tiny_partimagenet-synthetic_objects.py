@@ -10,18 +10,29 @@ _base_ = ['./maskrcnn_tiny_partimagenet-synthetic.py']
 data_root = '{{$PARTIMAGENET_SYNTHETIC_ROOT:data/partimagenet_synthetic/}}'
 classes = ('airplane', 'bicycle', 'bird', 'boat', 'bottle', 'car', 'dog')
 coco_to_partimagenet = dict(
-    dog='Quadruped', bird='Bird', car='Car', bicycle='Bicycle', boat='Boat',
-    airplane='Aeroplane', bottle='Bottle')
-model = dict(roi_head=dict(bbox_head=dict(num_classes=len(classes)),
-                           mask_head=dict(num_classes=len(classes))))
-train_dataloader = dict(dataset=dict(
-    metainfo=dict(classes=classes), ann_file='annotations/train/train_objects.json'))
+    dog='Quadruped',
+    bird='Bird',
+    car='Car',
+    bicycle='Bicycle',
+    boat='Boat',
+    airplane='Aeroplane',
+    bottle='Bottle',
+)
+model = dict(
+    roi_head=dict(
+        bbox_head=dict(num_classes=len(classes)), mask_head=dict(num_classes=len(classes))
+    )
+)
+train_dataloader = dict(
+    dataset=dict(metainfo=dict(classes=classes), ann_file='annotations/train/train_objects.json')
+)
 # Tested on the part file (its images and ids); the COCO-named classes match no part
 # category, so no part ground truth is parsed by mmdet.
 test_dataloader = dict(dataset=dict(metainfo=dict(classes=classes)))
 val_dataloader = dict(dataset=dict(metainfo=dict(classes=classes)))
-bridge = dict(type='refseg.PartMaskRCNNMetric', score_thr=0.5,
-              object_class_map=coco_to_partimagenet)
+bridge = dict(
+    type='refseg.PartMaskRCNNMetric', score_thr=0.5, object_class_map=coco_to_partimagenet
+)
 val_evaluator = [dict(bridge, ann_file=data_root + 'annotations/val/val.json')]
 test_evaluator = [dict(bridge, ann_file=data_root + 'annotations/test/test.json')]
 # Pretraining selects nothing on parts: validated once at the end (for the log), the last

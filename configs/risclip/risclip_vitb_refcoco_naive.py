@@ -10,5 +10,5 @@ init_from_stage1 = False
 # The grounding scale and bias learn at the full rate here (the stage-2 0.1x is for
 # fine-tuning a trained stage 1).
 optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={'decode_head.grounding': dict(lr_mult=1.0, decay_mult=0.0)}))
+    paramwise_cfg=dict(custom_keys={'decode_head.grounding': dict(lr_mult=1.0, decay_mult=0.0)})
+)

@@ -7,5 +7,4 @@ ann_file = 'refcocog/instances.json'
 split_file = 'refcocog/refs(umd).p'
 train_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file))
 val_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file))
-test_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file,
-                                    split='test'))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split_file=split_file, split='test'))

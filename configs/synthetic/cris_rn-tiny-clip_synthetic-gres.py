@@ -7,4 +7,5 @@ _base_ = ['./cris_tiny_synthetic-gres.py']
 clip_checkpoint = 'pretrain/clip_rn-tiny_synthetic.pth'
 model = dict(
     backbone=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
-    text_encoder=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)))
+    text_encoder=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+)

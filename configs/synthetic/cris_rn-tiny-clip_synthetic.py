@@ -16,7 +16,9 @@ model = dict(
     backbone=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
     text_encoder=dict(
         context_length=context_length,
-        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)))
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
+    ),
+)
 
 # 4 epochs of the 2412 training referents (600 iterations of 16), the lr divided by 10
 # for the last one: a budget that fits the 12-minute main job with the CLIP pretraining.

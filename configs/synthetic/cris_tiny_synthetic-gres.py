@@ -6,7 +6,8 @@ _base_ = ['./cris_tiny_synthetic.py']
 
 dataset_type = 'SyntheticGRefDataset'
 val_evaluator = dict(
-    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9))
+    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9)
+)
 test_evaluator = val_evaluator
 
 # 96 px (a third less compute than 128 px) and 16 tokens: the gRES expressions are longer
@@ -20,7 +21,9 @@ model = dict(
     backbone=dict(input_resolution=img_size),
     text_encoder=dict(context_length=context_length),
     no_target_head=dict(
-        type='NoTargetHead', in_channels=64, text_channels=64, channels=64, num_heads=4))
+        type='NoTargetHead', in_channels=64, text_channels=64, channels=64, num_heads=4
+    ),
+)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadRefMask'),

@@ -15,7 +15,8 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=0,
-    size=(img_size, img_size))
+    size=(img_size, img_size),
+)
 
 model = dict(
     type='RefSegmentor',
@@ -29,20 +30,23 @@ model = dict(
         input_resolution=img_size,
         output_dim=64,
         dense_attnpool=True,
-        norm_cfg=norm_cfg),
+        norm_cfg=norm_cfg,
+    ),
     text_encoder=dict(
         type='CLIPTextTransformer',
         context_length=context_length,
         width=64,
         layers=2,
         heads=4,
-        embed_dim=64),
+        embed_dim=64,
+    ),
     neck=dict(
         type='CRISNeck',
         in_channels=(128, 256, 64),
         out_channels=(32, 64, 128),
         state_dim=64,
-        norm_cfg=norm_cfg),
+        norm_cfg=norm_cfg,
+    ),
     decode_head=dict(
         type='CRISHead',
         in_channels=64,
@@ -52,14 +56,18 @@ model = dict(
             embed_dims=64,
             num_heads=4,
             ffn_dims=128,
-            dropout=0.1),
+            dropout=0.1,
+        ),
         projector=dict(
             type='TextPixelProjector',
             in_channels=64,
             channels=32,
             text_channels=64,
-            norm_cfg=norm_cfg),
-        threshold=0.35))
+            norm_cfg=norm_cfg,
+        ),
+        threshold=0.35,
+    ),
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -80,9 +88,8 @@ test_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 # Adam as CRIS, at a from-scratch learning rate (no 0.1x backbone: nothing is pretrained).
 max_epochs = 12
 optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.),
-    clip_grad=None)
+    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.0), clip_grad=None
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),
     dict(type='MultiStepLR', by_epoch=True, milestones=[9], gamma=0.1),
@@ -91,6 +98,6 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
-    logger=dict(interval=20),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None))
+    logger=dict(interval=20), checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None)
+)
 randomness = dict(seed=0)

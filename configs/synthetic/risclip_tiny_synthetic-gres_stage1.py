@@ -9,9 +9,12 @@ train_dataloader = dict(dataset=dict(type=dataset_type))
 val_dataloader = dict(dataset=dict(type=dataset_type))
 test_dataloader = dict(dataset=dict(type=dataset_type))
 val_evaluator = dict(
-    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9))
+    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9)
+)
 test_evaluator = val_evaluator
 
 model = dict(
     no_target_head=dict(
-        type='NoTargetHead', in_channels=32, text_channels=32, channels=32, num_heads=4))
+        type='NoTargetHead', in_channels=32, text_channels=32, channels=32, num_heads=4
+    )
+)

@@ -16,12 +16,15 @@ model = dict(
     backbone=dict(
         input_resolution=img_size,
         output_dim=64,
-        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
+    ),
     text_encoder=dict(
         context_length=context_length,
         embed_dim=64,
-        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
-    decode_head=dict(embed_dims=64))
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
+    ),
+    decode_head=dict(embed_dims=64),
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -43,8 +46,7 @@ max_iters = 200
 warmup_iters = 20
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=warmup_iters,
-         end=max_iters),
+    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=warmup_iters, end=max_iters),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters))

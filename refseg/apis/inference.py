@@ -14,6 +14,7 @@ text batch (only the text-dependent parts see a batch of K), except where the im
 encoder reads the text (``image_encoder_reads_text``, RISCLIP): one pass per expression.
 Many images at once, folders, drawings: :class:`refseg.apis.RefSegInferencer`.
 """
+
 import copy
 import os.path as osp
 import re
@@ -37,8 +38,7 @@ from refseg.utils.checkpoint import load_from_weights_only
 ImageType = Union[str, Path, np.ndarray, 'PIL.Image.Image']  # noqa: F821
 
 # Drawn in overlays and browse output; a referring model predicts one foreground.
-REFSEG_DATASET_META = dict(classes=('background', 'object'),
-                           palette=[[0, 0, 0], [220, 20, 60]])
+REFSEG_DATASET_META = dict(classes=('background', 'object'), palette=[[0, 0, 0], [220, 20, 60]])
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -51,19 +51,25 @@ class CheckpointMismatchError(RuntimeError):
             ``'key: checkpoint (shape) vs model (shape)'``.
     """
 
-    def __init__(self, checkpoint: str, missing: List[str], unexpected: List[str],
-                 mismatched: List[str]) -> None:
+    def __init__(
+        self, checkpoint: str, missing: List[str], unexpected: List[str], mismatched: List[str]
+    ) -> None:
         self.missing = missing
         self.unexpected = unexpected
         self.mismatched = mismatched
         lines = [f'checkpoint {checkpoint} does not match the model built from the config:']
-        for title, keys in (('missing keys', missing), ('unexpected keys', unexpected),
-                            ('shape mismatches', mismatched)):
+        for title, keys in (
+            ('missing keys', missing),
+            ('unexpected keys', unexpected),
+            ('shape mismatches', mismatched),
+        ):
             if keys:
                 lines.append(f'  {len(keys)} {title}: {_shorten(keys)}')
-        lines.append('  (wrong config for this checkpoint? A checkpoint in the official '
-                     'CRIS layout must first be converted: see '
-                     'tools/model_converters/README.md)')
+        lines.append(
+            '  (wrong config for this checkpoint? A checkpoint in the official '
+            'CRIS layout must first be converted: see '
+            'tools/model_converters/README.md)'
+        )
         super().__init__('\n'.join(lines))
 
 
@@ -77,6 +83,7 @@ class RefSegPrediction:
         prob (np.ndarray): (h, w) float32 foreground probability.
         threshold (float): The threshold that gave ``mask``.
     """
+
     text: str
     mask: np.ndarray
     prob: np.ndarray
@@ -84,11 +91,13 @@ class RefSegPrediction:
 
 
 # ------------------------------------------------------------------------- model
-def init_model(config: Union[str, Path, Config],
-               checkpoint: Optional[str] = None,
-               device: str = 'cpu',
-               cfg_options: Optional[dict] = None,
-               strict: bool = True) -> nn.Module:
+def init_model(
+    config: Union[str, Path, Config],
+    checkpoint: Optional[str] = None,
+    device: str = 'cpu',
+    cfg_options: Optional[dict] = None,
+    strict: bool = True,
+) -> nn.Module:
     """Build a referring segmentor from a config and load its weights.
 
     Pretrained-weight initialisers (``init_cfg`` with a ``checkpoint``, ``pretrained``
@@ -119,15 +128,17 @@ def init_model(config: Union[str, Path, Config],
     """
     if isinstance(config, (str, Path)) and str(config).endswith('.onnx'):
         from .onnx_model import ONNXSegmentor
+
         if checkpoint is not None or cfg_options:
-            raise ValueError(f'{config} carries its config and weights: give no '
-                             'checkpoint or cfg_options with an ONNX file')
+            raise ValueError(
+                f'{config} carries its config and weights: give no '
+                'checkpoint or cfg_options with an ONNX file'
+            )
         return ONNXSegmentor(str(config))
     if isinstance(config, (str, Path)):
         config = Config.fromfile(str(config))
     elif not isinstance(config, Config):
-        raise TypeError(
-            f'config must be a file path or a Config, got {type(config).__name__}')
+        raise TypeError(f'config must be a file path or a Config, got {type(config).__name__}')
     if cfg_options:
         config.merge_from_dict(cfg_options)
     if 'model' not in config:
@@ -181,14 +192,15 @@ def _read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
     """(state dict, meta) of a checkpoint file, read weights-only."""
     ckpt = load_from_weights_only(path, map_location='cpu')
     if not isinstance(ckpt, dict):
-        raise TypeError(f'checkpoint {path} holds a {type(ckpt).__name__}, expected a dict '
-                        '(a state dict, or a dict with "state_dict")')
+        raise TypeError(
+            f'checkpoint {path} holds a {type(ckpt).__name__}, expected a dict '
+            '(a state dict, or a dict with "state_dict")'
+        )
     weights = ckpt.get('state_dict', ckpt)
     meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), dict) else {}
     bad = [k for k, v in weights.items() if not isinstance(v, torch.Tensor)]
     if bad:
-        raise TypeError(f'checkpoint {path}: the state dict has non-tensor entries '
-                        f'{_shorten(bad)}')
+        raise TypeError(f'checkpoint {path}: the state dict has non-tensor entries {_shorten(bad)}')
     # DistributedDataParallel prefixes every key with "module.".
     weights = {re.sub(r'^module\.', '', k): v for k, v in weights.items()}
     return weights, meta
@@ -199,22 +211,24 @@ def _shorten(keys: List[str], limit: int = 10) -> str:
     return shown if len(keys) <= limit else f'{shown}, ... ({len(keys) - limit} more)'
 
 
-def _load_weights(model: nn.Module, weights: Dict[str, torch.Tensor], path: str,
-                  strict: bool) -> None:
+def _load_weights(
+    model: nn.Module, weights: Dict[str, torch.Tensor], path: str, strict: bool
+) -> None:
     expected = model.state_dict()
     missing = sorted(set(expected) - set(weights))
     unexpected = sorted(set(weights) - set(expected))
     mismatched = sorted(
         f'{k}: checkpoint {tuple(weights[k].shape)} vs model {tuple(v.shape)}'
-        for k, v in expected.items() if k in weights and weights[k].shape != v.shape)
+        for k, v in expected.items()
+        if k in weights and weights[k].shape != v.shape
+    )
     if missing or unexpected or mismatched:
         error = CheckpointMismatchError(path, missing, unexpected, mismatched)
         if strict:
             raise error
         warnings.warn(f'{error}\nloading the fitting weights only (strict=False)')
         mismatched_keys = {m.split(':')[0] for m in mismatched}
-        weights = {k: v for k, v in weights.items()
-                   if k in expected and k not in mismatched_keys}
+        weights = {k: v for k, v in weights.items() if k in expected and k not in mismatched_keys}
     model.load_state_dict(weights, strict=False)
 
 
@@ -228,9 +242,11 @@ def build_inference_pipeline(config: Config) -> Compose:
     if pipeline is None and 'test_dataloader' in config:
         pipeline = config.test_dataloader.dataset.get('pipeline')
     if not pipeline:
-        raise KeyError(f'config {config.filename} has neither "test_pipeline" nor '
-                       '"test_dataloader.dataset.pipeline": the inference API needs the '
-                       'test transforms (e.g. LetterBox, PackRefSegInputs)')
+        raise KeyError(
+            f'config {config.filename} has neither "test_pipeline" nor '
+            '"test_dataloader.dataset.pipeline": the inference API needs the '
+            'test transforms (e.g. LetterBox, PackRefSegInputs)'
+        )
     kept = [t for t in pipeline if not str(t['type']).split('.')[-1].startswith('Load')]
     return Compose(copy.deepcopy(kept))
 
@@ -266,19 +282,20 @@ def load_image(image: ImageType) -> Tuple[np.ndarray, Optional[str]]:
     if Image is not None and isinstance(image, Image.Image):
         rgb = np.asarray(image.convert('RGB'))
         return np.ascontiguousarray(rgb[..., ::-1]), None
-    raise TypeError('image must be a path, a numpy array (BGR) or a PIL image, got '
-                    f'{type(image).__name__}')
+    raise TypeError(
+        f'image must be a path, a numpy array (BGR) or a PIL image, got {type(image).__name__}'
+    )
 
 
 def _check_array(img: np.ndarray) -> np.ndarray:
     if img.dtype != np.uint8:
-        raise TypeError(f'image array must be uint8 (BGR, as mmcv.imread gives), '
-                        f'got dtype {img.dtype}')
+        raise TypeError(
+            f'image array must be uint8 (BGR, as mmcv.imread gives), got dtype {img.dtype}'
+        )
     if img.ndim == 2:
         return mmcv.gray2bgr(img)
     if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f'image array must be (h, w, 3) BGR or (h, w) grey, got shape '
-                         f'{img.shape}')
+        raise ValueError(f'image array must be (h, w, 3) BGR or (h, w) grey, got shape {img.shape}')
     if min(img.shape[:2]) == 0:
         raise ValueError(f'image array is empty: shape {img.shape}')
     return img
@@ -293,20 +310,22 @@ def check_expressions(texts: Union[str, Sequence[str]]) -> List[str]:
         raise ValueError('no expression given: pass a string or a list of strings')
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise TypeError(f'expression {i} must be a str, got {type(text).__name__}: '
-                            f'{text!r}')
+            raise TypeError(f'expression {i} must be a str, got {type(text).__name__}: {text!r}')
         if not text.strip():
-            raise ValueError(f'expression is empty (expression {i}: {text!r}); give a '
-                             'sentence naming the object to segment')
+            raise ValueError(
+                f'expression is empty (expression {i}: {text!r}); give a '
+                'sentence naming the object to segment'
+            )
     return texts
 
 
 # ---------------------------------------------------------------------- inference
-def inference_refseg(model: nn.Module,
-                     image: ImageType,
-                     texts: Union[str, Sequence[str]],
-                     threshold: Optional[float] = None
-                     ) -> Union[RefSegPrediction, List[RefSegPrediction]]:
+def inference_refseg(
+    model: nn.Module,
+    image: ImageType,
+    texts: Union[str, Sequence[str]],
+    threshold: Optional[float] = None,
+) -> Union[RefSegPrediction, List[RefSegPrediction]]:
     """Segment the object each expression refers to in one image.
 
     Expressions longer than the model's context length are truncated, with a
@@ -333,8 +352,9 @@ def inference_refseg(model: nn.Module,
     preds = []
     for text, sample in zip(texts, samples):
         prob = sample.seg_logits.data[0].float().sigmoid().cpu().numpy()
-        preds.append(RefSegPrediction(text=text, mask=prob > threshold, prob=prob,
-                                      threshold=threshold))
+        preds.append(
+            RefSegPrediction(text=text, mask=prob > threshold, prob=prob, threshold=threshold)
+        )
     return preds[0] if single else preds
 
 
@@ -358,21 +378,30 @@ def prepare_inputs(model: nn.Module, image: ImageType) -> Tuple[torch.Tensor, ob
         device and its data sample (metainfo only).
     """
     if not hasattr(model, 'test_pipeline'):
-        raise AttributeError('model has no test_pipeline: build it with '
-                             'refseg.apis.init_model')
+        raise AttributeError('model has no test_pipeline: build it with refseg.apis.init_model')
     img, path = load_image(image)
-    data = model.data_preprocessor(collate([pipeline_inputs(model.test_pipeline, img, path)]),
-                                   False)
+    data = model.data_preprocessor(
+        collate([pipeline_inputs(model.test_pipeline, img, path)]), False
+    )
     return data['inputs'], data['data_samples'][0]
 
 
 def pipeline_inputs(pipeline: Compose, img: np.ndarray, path: Optional[str]) -> dict:
     """The test pipeline's output for one BGR image, without ground truth or text."""
-    return pipeline(dict(img=img, img_path=path, ori_shape=img.shape[:2],
-                         img_shape=img.shape[:2], seg_fields=[], text=''))
+    return pipeline(
+        dict(
+            img=img,
+            img_path=path,
+            ori_shape=img.shape[:2],
+            img_shape=img.shape[:2],
+            seg_fields=[],
+            text='',
+        )
+    )
 
 
 def collate(packed: Sequence[dict]) -> dict:
     """Pipeline outputs -> the data preprocessor's input (lists, as pseudo_collate)."""
-    return dict(inputs=[p['inputs'] for p in packed],
-                data_samples=[p['data_samples'] for p in packed])
+    return dict(
+        inputs=[p['inputs'] for p in packed], data_samples=[p['data_samples'] for p in packed]
+    )

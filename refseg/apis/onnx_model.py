@@ -18,6 +18,7 @@ Typical use::
     model = init_model('cris_r50.onnx')   # an ONNXSegmentor
     preds = inference_refseg(model, 'photo.jpg', ['the dog', 'the red car'])
 """
+
 import copy
 import json
 import os
@@ -55,8 +56,7 @@ class _WholeGraph(nn.Module):
 
 def _splits_neck(model: nn.Module) -> bool:
     """True if the neck has a text-independent part (``project_image``/``fuse``)."""
-    return model.with_neck and hasattr(model.neck, 'project_image') and hasattr(
-        model.neck, 'fuse')
+    return model.with_neck and hasattr(model.neck, 'project_image') and hasattr(model.neck, 'fuse')
 
 
 class _ImageEncoderGraph(nn.Module):
@@ -96,16 +96,19 @@ class _TextHeadGraph(nn.Module):
         else:
             vis_feats = img_feats
         return self.model.decode_head.forward(
-            dict(vis_feats=vis_feats, token_ids=token_ids, **text))
+            dict(vis_feats=vis_feats, token_ids=token_ids, **text)
+        )
 
 
 def _as_tuple(feats) -> Tuple[Tensor, ...]:
     if isinstance(feats, Tensor):
-        return (feats, )
+        return (feats,)
     if isinstance(feats, (list, tuple)) and all(isinstance(f, Tensor) for f in feats):
         return tuple(feats)
-    raise TypeError('the split export needs a backbone returning a tensor or a tuple of '
-                    f'tensors, got {type(feats).__name__}')
+    raise TypeError(
+        'the split export needs a backbone returning a tensor or a tuple of '
+        f'tensors, got {type(feats).__name__}'
+    )
 
 
 def encodes_image_alone(model: nn.Module) -> bool:
@@ -126,22 +129,24 @@ def head_upsample_mode(model: nn.Module, image: Tensor, token_ids: Tensor) -> st
         predicted = model.decode_head.predict(feats, metas, model.test_cfg)
     if predicted.shape == logits.shape and torch.equal(predicted, logits):
         return 'none'
-    resized = F.interpolate(logits, size=image.shape[-2:], mode='bilinear',
-                            align_corners=False)
+    resized = F.interpolate(logits, size=image.shape[-2:], mode='bilinear', align_corners=False)
     if predicted.shape == resized.shape and torch.allclose(predicted, resized, atol=1e-5):
         return 'bilinear'
     raise NotImplementedError(
         f'{type(model.decode_head).__name__}.predict does more than resize its forward '
-        'output; the ONNX wrapper cannot reproduce it')
+        'output; the ONNX wrapper cannot reproduce it'
+    )
 
 
-def export_onnx(model: nn.Module,
-                cfg: Config,
-                out: str,
-                input_size: Optional[Tuple[int, int]] = None,
-                split: bool = False,
-                opset: int = 17,
-                dataset_meta: Optional[dict] = None) -> List[str]:
+def export_onnx(
+    model: nn.Module,
+    cfg: Config,
+    out: str,
+    input_size: Optional[Tuple[int, int]] = None,
+    split: bool = False,
+    opset: int = 17,
+    dataset_meta: Optional[dict] = None,
+) -> List[str]:
     """Export a segmentor to ONNX with its config in the file's metadata.
 
     Args:
@@ -163,15 +168,17 @@ def export_onnx(model: nn.Module,
     if not out.endswith('.onnx'):
         raise ValueError(f'output file must end with .onnx, got {out}')
     if split and not encodes_image_alone(model):
-        raise ValueError(f'--split needs an image encoder that does not read the text; '
-                         f'{type(model).__name__} mixes the text into it (use the whole '
-                         'graph)')
+        raise ValueError(
+            f'--split needs an image encoder that does not read the text; '
+            f'{type(model).__name__} mixes the text into it (use the whole '
+            'graph)'
+        )
     model = model.cpu().eval()
     if input_size is None:
         input_size = tuple(model.data_preprocessor.size or (416, 416))
     image = torch.randn(2, 3, *input_size)
     token_ids = model.tokenize(['the man on the left', 'a red car'])
-    stem = out[:-len('.onnx')]
+    stem = out[: -len('.onnx')]
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     meta = {
         'config': cfg.pretty_text,
@@ -186,32 +193,58 @@ def export_onnx(model: nn.Module,
         meta['text_head'] = osp.basename(stem + '.text_head.onnx')
     written = [out]
     batch = {0: 'batch'}
-    _export(_WholeGraph(model), (image, token_ids), out, ['image', 'token_ids'],
-            ['logits'], dict(image=batch, token_ids=batch, logits=batch), opset,
-            dict(meta, graph='whole'))
+    _export(
+        _WholeGraph(model),
+        (image, token_ids),
+        out,
+        ['image', 'token_ids'],
+        ['logits'],
+        dict(image=batch, token_ids=batch, logits=batch),
+        opset,
+        dict(meta, graph='whole'),
+    )
     if split:
         with torch.no_grad():
             feats = _ImageEncoderGraph(model)(image)
         feat_names = [f'img_feat{i}' for i in range(len(feats))]
         path = osp.join(osp.dirname(out), meta['image_encoder'])
-        _export(_ImageEncoderGraph(model), (image, ), path, ['image'], feat_names,
-                {name: batch for name in ['image'] + feat_names}, opset,
-                dict(meta, graph='image_encoder'))
+        _export(
+            _ImageEncoderGraph(model),
+            (image,),
+            path,
+            ['image'],
+            feat_names,
+            {name: batch for name in ['image'] + feat_names},
+            opset,
+            dict(meta, graph='image_encoder'),
+        )
         written.append(path)
         path = osp.join(osp.dirname(out), meta['text_head'])
         # example image features of batch 1 for 2 expressions: the encode-once case
-        _export(_TextHeadGraph(model, single_map=len(feats) == 1),
-                tuple(f[:1] for f in feats) + (token_ids, ), path,
-                feat_names + ['token_ids'], ['logits'],
-                {name: batch for name in feat_names + ['token_ids', 'logits']}, opset,
-                dict(meta, graph='text_head'))
+        _export(
+            _TextHeadGraph(model, single_map=len(feats) == 1),
+            tuple(f[:1] for f in feats) + (token_ids,),
+            path,
+            feat_names + ['token_ids'],
+            ['logits'],
+            {name: batch for name in feat_names + ['token_ids', 'logits']},
+            opset,
+            dict(meta, graph='text_head'),
+        )
         written.append(path)
     return written
 
 
-def _export(module: nn.Module, args: tuple, path: str, input_names: List[str],
-            output_names: List[str], dynamic_axes: dict, opset: int,
-            meta: Dict[str, str]) -> None:
+def _export(
+    module: nn.Module,
+    args: tuple,
+    path: str,
+    input_names: List[str],
+    output_names: List[str],
+    dynamic_axes: dict,
+    opset: int,
+    meta: Dict[str, str],
+) -> None:
     import onnx
 
     module.eval()
@@ -227,8 +260,13 @@ def _export(module: nn.Module, args: tuple, path: str, input_names: List[str],
     onnx.helper.set_model_props(graph, {META_PREFIX + k: v for k, v in meta.items()})
     large = graph.ByteSize() > _EXTERNAL_DATA_BYTES if _fits_protobuf(graph) else True
     if large:
-        onnx.save(graph, tmp, save_as_external_data=True, all_tensors_to_one_file=True,
-                  location=osp.basename(path) + '.data')
+        onnx.save(
+            graph,
+            tmp,
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=osp.basename(path) + '.data',
+        )
     else:
         onnx.save(graph, tmp)
     os.replace(tmp, path)  # atomic: a reader never sees half a file
@@ -236,9 +274,16 @@ def _export(module: nn.Module, args: tuple, path: str, input_names: List[str],
 
 def _export_graph(module, args, path, input_names, output_names, dynamic_axes, opset):
     with torch.no_grad():
-        torch.onnx.export(module, args, path, input_names=input_names,
-                          output_names=output_names, dynamic_axes=dynamic_axes,
-                          opset_version=opset, dynamo=False)
+        torch.onnx.export(
+            module,
+            args,
+            path,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic_axes,
+            opset_version=opset,
+            dynamo=False,
+        )
 
 
 def _fits_protobuf(graph) -> bool:
@@ -260,20 +305,25 @@ def read_metadata(path: str) -> Dict[str, str]:
 
 
 def _check_metadata(path: str, props: Dict[str, str]) -> Dict[str, str]:
-    meta = {k[len(META_PREFIX):]: v for k, v in props.items() if k.startswith(META_PREFIX)}
-    missing = [k for k in ('config', 'graph', 'input_size', 'context_length', 'threshold',
-                           'head_upsample') if k not in meta]
+    meta = {k[len(META_PREFIX) :]: v for k, v in props.items() if k.startswith(META_PREFIX)}
+    missing = [
+        k
+        for k in ('config', 'graph', 'input_size', 'context_length', 'threshold', 'head_upsample')
+        if k not in meta
+    ]
     if missing:
-        raise ValueError(f'{path} is not a refseg export: its metadata lacks '
-                         f'{[META_PREFIX + k for k in missing]} (export it with '
-                         'tools/deployment/export_onnx.py)')
+        raise ValueError(
+            f'{path} is not a refseg export: its metadata lacks '
+            f'{[META_PREFIX + k for k in missing]} (export it with '
+            'tools/deployment/export_onnx.py)'
+        )
     return meta
 
 
 def _session(path: str, options):
     import onnxruntime as ort
-    return ort.InferenceSession(path, sess_options=options,
-                                providers=['CPUExecutionProvider'])
+
+    return ort.InferenceSession(path, sess_options=options, providers=['CPUExecutionProvider'])
 
 
 # ------------------------------------------------------------------------- serve
@@ -288,13 +338,14 @@ def session_options(threads: Optional[int] = None, optimization: str = 'all'):
     """
     import onnxruntime as ort
 
-    levels = dict(disable=ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-                  basic=ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-                  extended=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-                  all=ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+    levels = dict(
+        disable=ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        basic=ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        extended=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        all=ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    )
     if optimization not in levels:
-        raise ValueError(f'optimization must be one of {sorted(levels)}, got '
-                         f'{optimization!r}')
+        raise ValueError(f'optimization must be one of {sorted(levels)}, got {optimization!r}')
     options = ort.SessionOptions()
     options.graph_optimization_level = levels[optimization]
     options.intra_op_num_threads = threads or torch.get_num_threads()
@@ -319,16 +370,17 @@ class ONNXSegmentor(nn.Module):
         optimization (str): Graph optimisation level. Defaults to ``'all'``.
     """
 
-    def __init__(self, path: str, threads: Optional[int] = None,
-                 optimization: str = 'all') -> None:
+    def __init__(self, path: str, threads: Optional[int] = None, optimization: str = 'all') -> None:
         super().__init__()
         from refseg.apis.inference import REFSEG_DATASET_META, build_inference_pipeline
 
         meta = read_metadata(path)
         if meta['graph'] != 'whole':
-            raise ValueError(f'{path} holds the {meta["graph"]} graph of a split export; '
-                             'load the whole graph (the file named without '
-                             '".image_encoder"/".text_head")')
+            raise ValueError(
+                f'{path} holds the {meta["graph"]} graph of a split export; '
+                'load the whole graph (the file named without '
+                '".image_encoder"/".text_head")'
+            )
         self.path = path
         self.meta = meta
         self.cfg = Config.fromstring(meta['config'], '.py')
@@ -353,11 +405,16 @@ class ONNXSegmentor(nn.Module):
 
     def _run(self, graph: str, feeds: Dict[str, np.ndarray]) -> List[np.ndarray]:
         if graph not in self._sessions:
-            path = self.path if graph == 'whole' else osp.join(
-                osp.dirname(self.path), self.meta[graph])
+            path = (
+                self.path
+                if graph == 'whole'
+                else osp.join(osp.dirname(self.path), self.meta[graph])
+            )
             if not osp.isfile(path):
-                raise FileNotFoundError(f'{self.path} names its {graph} graph {path}, '
-                                        'which is missing: keep the split files together')
+                raise FileNotFoundError(
+                    f'{self.path} names its {graph} graph {path}, '
+                    'which is missing: keep the split files together'
+                )
             self._sessions[graph] = _session(path, self._options)
         return self._sessions[graph].run(None, feeds)
 
@@ -365,13 +422,15 @@ class ONNXSegmentor(nn.Module):
     def tokenize(self, texts: List[str]) -> Tensor:
         """(B, L) CLIP token ids."""
         from refseg.models.utils.tokenizer import tokenize_expressions
+
         return tokenize_expressions(texts, self.context_length)
 
     def forward_tokens(self, inputs: Tensor, token_ids: Tensor) -> Tensor:
         """(B, 3, H, W) + (B, L) -> (B, 1, h, w) logits, on ONNX Runtime."""
         self._check_size(inputs)
-        logits, = self._run('whole', dict(image=_numpy(inputs, np.float32),
-                                          token_ids=_numpy(token_ids, np.int64)))
+        (logits,) = self._run(
+            'whole', dict(image=_numpy(inputs, np.float32), token_ids=_numpy(token_ids, np.int64))
+        )
         return torch.from_numpy(logits)
 
     def forward_shared_image(self, inputs: Tensor, token_ids: Tensor) -> Tensor:
@@ -383,32 +442,35 @@ class ONNXSegmentor(nn.Module):
         feats = self._run('image_encoder', dict(image=_numpy(inputs, np.float32)))
         feeds = {f'img_feat{i}': feat for i, feat in enumerate(feats)}
         feeds['token_ids'] = _numpy(token_ids, np.int64)
-        logits, = self._run('text_head', feeds)
+        (logits,) = self._run('text_head', feeds)
         return torch.from_numpy(logits)
 
     def _check_size(self, inputs: Tensor) -> None:
         if tuple(inputs.shape[-2:]) != self.input_size:
-            raise ValueError(f'{self.path} was exported for {self.input_size} inputs, got '
-                             f'{tuple(inputs.shape[-2:])}')
+            raise ValueError(
+                f'{self.path} was exported for {self.input_size} inputs, got '
+                f'{tuple(inputs.shape[-2:])}'
+            )
 
     # ------------------------------------------------------------ prediction
     @property
     def threshold(self) -> float:
         return self._threshold
 
-    def predict(self, inputs: Tensor, data_samples: Sequence[SegDataSample]
-                ) -> List[SegDataSample]:
+    def predict(self, inputs: Tensor, data_samples: Sequence[SegDataSample]) -> List[SegDataSample]:
         """As :meth:`RefSegmentor.predict`: fills ``seg_logits`` and ``pred_sem_seg``
         at each original image size."""
         if data_samples is None:
-            raise ValueError('ONNXSegmentor.predict needs data samples carrying the '
-                             'expressions ("text" in metainfo)')
+            raise ValueError(
+                'ONNXSegmentor.predict needs data samples carrying the '
+                'expressions ("text" in metainfo)'
+            )
         token_ids = self.tokenize(self.expressions(data_samples))
-        return self._postprocess(self.forward_tokens(inputs, token_ids), inputs,
-                                 data_samples)
+        return self._postprocess(self.forward_tokens(inputs, token_ids), inputs, data_samples)
 
-    def predict_texts(self, inputs: Tensor, data_sample: SegDataSample,
-                      texts: Sequence[str]) -> List[SegDataSample]:
+    def predict_texts(
+        self, inputs: Tensor, data_sample: SegDataSample, texts: Sequence[str]
+    ) -> List[SegDataSample]:
         """K expressions on one image, the image encoded once when the split graphs
         exist (else the image is repeated K times through the whole graph).
 
@@ -433,11 +495,13 @@ class ONNXSegmentor(nn.Module):
             logits = self.forward_tokens(inputs.expand(len(texts), -1, -1, -1), token_ids)
         return self._postprocess(logits, inputs, samples)
 
-    def _postprocess(self, logits: Tensor, inputs: Tensor,
-                     samples: Sequence[SegDataSample]) -> List[SegDataSample]:
+    def _postprocess(
+        self, logits: Tensor, inputs: Tensor, samples: Sequence[SegDataSample]
+    ) -> List[SegDataSample]:
         if self.meta['head_upsample'] == 'bilinear':
-            logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
-                                   align_corners=False)
+            logits = F.interpolate(
+                logits, size=inputs.shape[-2:], mode='bilinear', align_corners=False
+            )
         probs = self._resize_to_input(logits.float().sigmoid(), inputs.shape[-2:])
         return self.postprocess_probs(probs, list(samples))
 

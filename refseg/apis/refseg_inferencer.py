@@ -9,6 +9,7 @@ Typical use::
                         out_dir='out/')
     result['predictions'][0][1]['mask']   # image 0, expression 1: (h, w) bool
 """
+
 import ast
 import json
 import os
@@ -30,8 +31,16 @@ from torch import nn
 
 from refseg.registry import INFERENCERS
 from refseg.utils.checkpoint import load_from_local_weights_only
-from .inference import (ImageType, build_inference_pipeline, check_expressions, collate,
-                        init_model, load_image, pipeline_inputs)
+
+from .inference import (
+    ImageType,
+    build_inference_pipeline,
+    check_expressions,
+    collate,
+    init_model,
+    load_image,
+    pipeline_inputs,
+)
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 TextsType = Union[str, Sequence[str], Sequence[Sequence[str]]]
@@ -40,6 +49,7 @@ TextsType = Union[str, Sequence[str], Sequence[Sequence[str]]]
 @dataclass
 class _Item:
     """One image to segment: what the caller gave, its expressions, its output stem."""
+
     source: Any
     index: int
     texts: List[str]
@@ -74,19 +84,23 @@ class RefSegInferencer(BaseInferencer):
     visualize_kwargs: set = {'out_dir', 'show', 'wait_time'}
     postprocess_kwargs: set = {'threshold'}
 
-    def __init__(self,
-                 model: Union[str, Path, Config, dict],
-                 weights: Optional[str] = None,
-                 device: Optional[str] = None,
-                 scope: str = 'refseg',
-                 show_progress: bool = True) -> None:
+    def __init__(
+        self,
+        model: Union[str, Path, Config, dict],
+        weights: Optional[str] = None,
+        device: Optional[str] = None,
+        scope: str = 'refseg',
+        show_progress: bool = True,
+    ) -> None:
         self._prebuilt: Optional[nn.Module] = None
         if isinstance(model, Path):
             model = str(model)
         if isinstance(model, str):
             if not osp.isfile(model):
-                raise FileNotFoundError(f'model file not found: {model} (expected a '
-                                        'config .py, a checkpoint .pth or an .onnx file)')
+                raise FileNotFoundError(
+                    f'model file not found: {model} (expected a '
+                    'config .py, a checkpoint .pth or an .onnx file)'
+                )
             if model.endswith('.onnx'):
                 self._prebuilt = init_model(model, device=device or 'cpu')
                 model = self._prebuilt.cfg
@@ -95,16 +109,18 @@ class RefSegInferencer(BaseInferencer):
                 model = config_from_checkpoint(model)
         elif isinstance(model, dict) and not isinstance(model, Config):
             model = Config(model)
-        super().__init__(model=model, weights=weights, device=device, scope=scope,
-                         show_progress=show_progress)
+        super().__init__(
+            model=model, weights=weights, device=device, scope=scope, show_progress=show_progress
+        )
 
     # -------------------------------------------------------------- building
     def _init_model(self, cfg: Config, weights: Optional[str], device: str) -> nn.Module:
         if self._prebuilt is not None:
             return self._prebuilt
         if weights is None:
-            warnings.warn('RefSegInferencer: no weights given, the model keeps its '
-                          'random initialisation')
+            warnings.warn(
+                'RefSegInferencer: no weights given, the model keeps its random initialisation'
+            )
         return init_model(cfg, weights, device=device)
 
     def _init_pipeline(self, cfg: Config):
@@ -116,18 +132,21 @@ class RefSegInferencer(BaseInferencer):
 
     def _init_visualizer(self, cfg: Config):
         from refseg.visualization import RefSegLocalVisualizer
+
         return RefSegLocalVisualizer(name=f'refseg_inferencer_{id(self)}')
 
     # ------------------------------------------------------------------ call
-    def __call__(self,
-                 images: Union[ImageType, Sequence[ImageType]],
-                 texts: TextsType,
-                 out_dir: Optional[str] = None,
-                 show: bool = False,
-                 batch_size: int = 1,
-                 threshold: Optional[float] = None,
-                 return_vis: bool = False,
-                 wait_time: float = 0) -> Dict[str, list]:
+    def __call__(
+        self,
+        images: Union[ImageType, Sequence[ImageType]],
+        texts: TextsType,
+        out_dir: Optional[str] = None,
+        show: bool = False,
+        batch_size: int = 1,
+        threshold: Optional[float] = None,
+        return_vis: bool = False,
+        wait_time: float = 0,
+    ) -> Dict[str, list]:
         """Segment every expression of every image.
 
         Args:
@@ -166,11 +185,14 @@ class RefSegInferencer(BaseInferencer):
             result['visualization'] = []
         if out_dir is not None:
             os.makedirs(out_dir, exist_ok=True)
-        self._threshold = threshold if threshold is not None else \
-            getattr(self.model, 'threshold', None)
-        progress = ProgressBar(len(items), file=sys.stdout) \
-            if self.show_progress and (from_folder or len(items) > 1) and sys.stdout.isatty() \
+        self._threshold = (
+            threshold if threshold is not None else getattr(self.model, 'threshold', None)
+        )
+        progress = (
+            ProgressBar(len(items), file=sys.stdout)
+            if self.show_progress and (from_folder or len(items) > 1) and sys.stdout.isatty()
             else None
+        )
         summary = []
         draw = out_dir is not None or show or return_vis
         for chunk, loaded, data in self.preprocess(items, batch_size, result['failures']):
@@ -178,16 +200,17 @@ class RefSegInferencer(BaseInferencer):
                 groups = self.forward(data, [item.texts for item, _ in loaded])
                 for (item, img), samples in zip(loaded, groups):
                     preds = self.postprocess(samples, threshold)
-                    drawings = self.visualize(img, item, preds, out_dir, show,
-                                              wait_time) if draw else None
-                    result['inputs'].append(item.source if isinstance(item.source, str)
-                                            else item.index)
+                    drawings = (
+                        self.visualize(img, item, preds, out_dir, show, wait_time) if draw else None
+                    )
+                    result['inputs'].append(
+                        item.source if isinstance(item.source, str) else item.index
+                    )
                     result['predictions'].append(preds)
                     if return_vis:
                         result['visualization'].append(drawings)
                     if out_dir is not None:
-                        summary.append(
-                            self._write_files(img, item, preds, drawings, out_dir))
+                        summary.append(self._write_files(img, item, preds, drawings, out_dir))
             if progress is not None:
                 for _ in chunk:
                     progress.update()
@@ -197,8 +220,9 @@ class RefSegInferencer(BaseInferencer):
             self._write_summary(out_dir, summary, result['failures'])
         if result['failures']:
             warnings.warn(
-                f'{len(result["failures"])} of {len(items)} images skipped: ' + '; '.join(
-                    f'{f["input"]}: {f["error"]}' for f in result['failures']))
+                f'{len(result["failures"])} of {len(items)} images skipped: '
+                + '; '.join(f'{f["input"]}: {f["error"]}' for f in result['failures'])
+            )
         return result
 
     def _inputs_to_items(self, images, texts: TextsType) -> Tuple[List[_Item], bool]:
@@ -206,8 +230,9 @@ class RefSegInferencer(BaseInferencer):
         if from_folder:
             sources = list_images(str(images))
             if not sources:
-                raise FileNotFoundError(f'no image files ({", ".join(IMAGE_EXTENSIONS)}) '
-                                        f'in folder {images}')
+                raise FileNotFoundError(
+                    f'no image files ({", ".join(IMAGE_EXTENSIONS)}) in folder {images}'
+                )
         elif isinstance(images, (list, tuple)):
             sources = [str(s) if isinstance(s, Path) else s for s in images]
             if not sources:
@@ -217,16 +242,20 @@ class RefSegInferencer(BaseInferencer):
         per_image = split_texts(texts, len(sources))
         stems = UniqueStems()
         items = [
-            _Item(source, index, image_texts,
-                  stems(source if isinstance(source, str) else f'image_{index:04d}'),
-                  from_folder)
+            _Item(
+                source,
+                index,
+                image_texts,
+                stems(source if isinstance(source, str) else f'image_{index:04d}'),
+                from_folder,
+            )
             for index, (source, image_texts) in enumerate(zip(sources, per_image))
         ]
         return items, from_folder
 
-    def preprocess(self, inputs: List[_Item], batch_size: int = 1,
-                   failures: Optional[list] = None, **kwargs
-                   ) -> Iterator[Tuple[list, list, Optional[dict]]]:
+    def preprocess(
+        self, inputs: List[_Item], batch_size: int = 1, failures: Optional[list] = None, **kwargs
+    ) -> Iterator[Tuple[list, list, Optional[dict]]]:
         """Read, transform and normalise ``batch_size`` images at a time.
 
         Yields:
@@ -241,13 +270,11 @@ class RefSegInferencer(BaseInferencer):
                 except (OSError, ValueError) as err:
                     if not item.from_folder or failures is None:
                         raise
-                    failures.append(dict(input=item.source,
-                                         error=f'{type(err).__name__}: {err}'))
+                    failures.append(dict(input=item.source, error=f'{type(err).__name__}: {err}'))
                     continue
                 loaded.append((item, img))
                 packed.append(pipeline_inputs(self.pipeline, img, path))
-            data = self.model.data_preprocessor(self.collate_fn(packed), False) \
-                if packed else None
+            data = self.model.data_preprocessor(self.collate_fn(packed), False) if packed else None
             yield chunk, loaded, data
 
     @torch.no_grad()
@@ -256,56 +283,90 @@ class RefSegInferencer(BaseInferencer):
         images, samples = inputs['inputs'], inputs['data_samples']
         if hasattr(self.model, 'predict_batch_texts'):
             return self.model.predict_batch_texts(images, samples, texts)
-        return [self.model.predict_texts(images[i:i + 1], samples[i], texts[i])
-                for i in range(len(samples))]
+        return [
+            self.model.predict_texts(images[i : i + 1], samples[i], texts[i])
+            for i in range(len(samples))
+        ]
 
-    def postprocess(self, preds: list, threshold: Optional[float] = None,
-                    **kwargs) -> List[dict]:
+    def postprocess(self, preds: list, threshold: Optional[float] = None, **kwargs) -> List[dict]:
         """SegDataSamples of one image -> ``text``/``mask``/``prob``/``score`` dicts."""
         entries = []
         for sample in preds:
             prob = sample.seg_logits.data[0].float().sigmoid().cpu().numpy()
-            mask = prob > threshold if threshold is not None else \
-                sample.pred_sem_seg.data[0].cpu().numpy().astype(bool)
-            entries.append(dict(text=sample.metainfo['text'], mask=mask, prob=prob,
-                                score=float(prob.max())))
+            mask = (
+                prob > threshold
+                if threshold is not None
+                else sample.pred_sem_seg.data[0].cpu().numpy().astype(bool)
+            )
+            entries.append(
+                dict(text=sample.metainfo['text'], mask=mask, prob=prob, score=float(prob.max()))
+            )
         return entries
 
-    def visualize(self, img: np.ndarray, item: _Item, preds: List[dict],
-                  out_dir: Optional[str] = None, show: bool = False,
-                  wait_time: float = 0, **kwargs) -> List[np.ndarray]:
+    def visualize(
+        self,
+        img: np.ndarray,
+        item: _Item,
+        preds: List[dict],
+        out_dir: Optional[str] = None,
+        show: bool = False,
+        wait_time: float = 0,
+        **kwargs,
+    ) -> List[np.ndarray]:
         """One drawing per expression (only when drawings are shown or written)."""
         img_rgb = mmcv.bgr2rgb(img)
-        drawings = [self.visualizer.draw_panel(img_rgb, pred['mask'], pred['text'],
-                                               kind='pred', score=pred['score'])
-                    for pred in preds]
+        drawings = [
+            self.visualizer.draw_panel(
+                img_rgb, pred['mask'], pred['text'], kind='pred', score=pred['score']
+            )
+            for pred in preds
+        ]
         if show:
             for pred, drawing in zip(preds, drawings):
-                self.visualizer.show(drawing, win_name=f'{item.stem}: {pred["text"]}',
-                                     wait_time=wait_time)
+                self.visualizer.show(
+                    drawing, win_name=f'{item.stem}: {pred["text"]}', wait_time=wait_time
+                )
         return drawings
 
-    def _write_files(self, img: np.ndarray, item: _Item, preds: List[dict],
-                     drawings: List[np.ndarray], out_dir: str) -> dict:
+    def _write_files(
+        self,
+        img: np.ndarray,
+        item: _Item,
+        preds: List[dict],
+        drawings: List[np.ndarray],
+        out_dir: str,
+    ) -> dict:
         entries = []
         for index, (pred, drawing) in enumerate(zip(preds, drawings)):
             name = f'{item.stem}_{index:02d}_{slugify(pred["text"])}'
             _write(mmcv.rgb2bgr(drawing), osp.join(out_dir, f'{name}.png'))
-            _write(pred['mask'].astype(np.uint8) * 255,
-                   osp.join(out_dir, f'{name}_mask.png'))
-            entries.append(dict(index=index, text=pred['text'],
-                                score=round(pred['score'], 6),
-                                mask_area=int(pred['mask'].sum()),
-                                mask_fraction=round(float(pred['mask'].mean()), 6),
-                                overlay=f'{name}.png', mask=f'{name}_mask.png'))
+            _write(pred['mask'].astype(np.uint8) * 255, osp.join(out_dir, f'{name}_mask.png'))
+            entries.append(
+                dict(
+                    index=index,
+                    text=pred['text'],
+                    score=round(pred['score'], 6),
+                    mask_area=int(pred['mask'].sum()),
+                    mask_fraction=round(float(pred['mask'].mean()), 6),
+                    overlay=f'{name}.png',
+                    mask=f'{name}_mask.png',
+                )
+            )
         source = item.source if isinstance(item.source, str) else item.stem
-        return dict(image=source, height=int(img.shape[0]), width=int(img.shape[1]),
-                    threshold=self._threshold, expressions=entries)
+        return dict(
+            image=source,
+            height=int(img.shape[0]),
+            width=int(img.shape[1]),
+            threshold=self._threshold,
+            expressions=entries,
+        )
 
     def _write_summary(self, out_dir: str, results: list, failures: list) -> None:
-        summary = dict(model=getattr(self.cfg, 'filename', None), results=results,
-                       failures=[dict(image=f['input'], error=f['error'])
-                                 for f in failures])
+        summary = dict(
+            model=getattr(self.cfg, 'filename', None),
+            results=results,
+            failures=[dict(image=f['input'], error=f['error']) for f in failures],
+        )
         path = osp.join(out_dir, 'summary.json')
         tmp = f'{path}.tmp'
         with open(tmp, 'w', encoding='utf-8') as f:
@@ -324,21 +385,27 @@ def split_texts(texts: TextsType, num_images: int) -> List[List[str]]:
     texts = list(texts)
     if texts and all(isinstance(t, (list, tuple)) for t in texts):
         if len(texts) != num_images:
-            raise ValueError(f'texts has {len(texts)} lists of expressions for '
-                             f'{num_images} images: give one list per image, or one '
-                             'flat list for all')
+            raise ValueError(
+                f'texts has {len(texts)} lists of expressions for '
+                f'{num_images} images: give one list per image, or one '
+                'flat list for all'
+            )
         return [check_expressions(t) for t in texts]
     if any(isinstance(t, (list, tuple)) for t in texts):
-        raise TypeError('texts mixes strings and lists: give one flat list of '
-                        'expressions for every image, or one list per image')
+        raise TypeError(
+            'texts mixes strings and lists: give one flat list of '
+            'expressions for every image, or one list per image'
+        )
     return [check_expressions(texts)] * num_images
 
 
 def list_images(folder: str) -> List[str]:
     """The image files of a folder, sorted (not recursive)."""
     return sorted(
-        osp.join(folder, name) for name in os.listdir(folder)
-        if name.lower().endswith(IMAGE_EXTENSIONS) and osp.isfile(osp.join(folder, name)))
+        osp.join(folder, name)
+        for name in os.listdir(folder)
+        if name.lower().endswith(IMAGE_EXTENSIONS) and osp.isfile(osp.join(folder, name))
+    )
 
 
 def slugify(text: str, max_len: int = 40) -> str:
@@ -384,8 +451,10 @@ def config_from_checkpoint(path: str) -> Config:
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
     text = meta.get('cfg') if isinstance(meta, dict) else None
     if not isinstance(text, str):
-        raise ValueError(f'checkpoint {path} stores no config (meta["cfg"]): pass the '
-                         'config file as model= and the checkpoint as weights=')
+        raise ValueError(
+            f'checkpoint {path} stores no config (meta["cfg"]): pass the '
+            'config file as model= and the checkpoint as weights='
+        )
     return Config(parse_config_text(text, path), cfg_text=text, filename=path)
 
 
@@ -397,10 +466,15 @@ def parse_config_text(text: str, source: str = '<config>') -> dict:
         raise ValueError(f'{source}: stored config is not valid Python: {err}') from err
     cfg = {}
     for node in tree.body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)):
-            raise ValueError(f'{source}: stored config line {node.lineno} is not a plain '
-                             '"name = value" assignment; refusing to run it')
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            raise ValueError(
+                f'{source}: stored config line {node.lineno} is not a plain '
+                '"name = value" assignment; refusing to run it'
+            )
         cfg[node.targets[0].id] = _literal(node.value, source)
     return cfg
 
@@ -412,15 +486,20 @@ def _literal(node: ast.AST, source: str):
         values = [_literal(v, source) for v in node.elts]
         return {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](values)
     if isinstance(node, ast.Dict) and None not in node.keys:
-        return {_literal(k, source): _literal(v, source)
-                for k, v in zip(node.keys, node.values)}
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == 'dict' and not node.args
-            and all(k.arg is not None for k in node.keywords)):
+        return {_literal(k, source): _literal(v, source) for k, v in zip(node.keys, node.values)}
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == 'dict'
+        and not node.args
+        and all(k.arg is not None for k in node.keywords)
+    ):
         return ConfigDict({k.arg: _literal(k.value, source) for k in node.keywords})
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         value = _literal(node.operand, source)
         if isinstance(value, (int, float)):
             return -value if isinstance(node.op, ast.USub) else value
-    raise ValueError(f'{source}: stored config line {node.lineno} holds '
-                     f'{ast.dump(node)[:60]}..., not plain data; refusing to run it')
+    raise ValueError(
+        f'{source}: stored config line {node.lineno} holds '
+        f'{ast.dump(node)[:60]}..., not plain data; refusing to run it'
+    )

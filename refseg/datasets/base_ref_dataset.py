@@ -1,4 +1,5 @@
 """What every referring dataset shares: how a referent's sentences become samples."""
+
 import os.path as osp
 from typing import List, Optional, Sequence
 
@@ -45,29 +46,36 @@ class BaseRefDataset(BaseDataset):
         **kwargs: ``mmengine.dataset.BaseDataset`` arguments.
     """
 
-    def __init__(self,
-                 *,
-                 sentence_mode: Optional[str] = None,
-                 sentence_weights: Optional[Sequence[float]] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        sentence_mode: Optional[str] = None,
+        sentence_weights: Optional[Sequence[float]] = None,
+        **kwargs,
+    ) -> None:
         if sentence_mode is None:
             sentence_mode = 'all' if kwargs.get('test_mode', False) else 'random'
         if sentence_mode not in SENTENCE_MODES:
-            raise ValueError(f'{type(self).__name__}: sentence_mode must be one of '
-                             f'{SENTENCE_MODES}, got {sentence_mode!r}')
+            raise ValueError(
+                f'{type(self).__name__}: sentence_mode must be one of '
+                f'{SENTENCE_MODES}, got {sentence_mode!r}'
+            )
         self.sentence_mode = sentence_mode
         self.sentence_weights = None
         if sentence_weights is not None:
             weights = np.asarray(sentence_weights, dtype=np.float64)
             if weights.ndim != 1 or (weights < 0).any() or weights.sum() <= 0:
-                raise ValueError(f'{type(self).__name__}: sentence_weights must be '
-                                 'non-negative numbers with a positive sum, got '
-                                 f'{list(sentence_weights)}')
+                raise ValueError(
+                    f'{type(self).__name__}: sentence_weights must be '
+                    'non-negative numbers with a positive sum, got '
+                    f'{list(sentence_weights)}'
+                )
             self.sentence_weights = weights
         super().__init__(**kwargs)
 
-    def expand_sentences(self, record: dict, sentences: Sequence[str],
-                         sent_ids: Sequence[int]) -> List[dict]:
+    def expand_sentences(
+        self, record: dict, sentences: Sequence[str], sent_ids: Sequence[int]
+    ) -> List[dict]:
         """The items of one referent under ``sentence_mode``.
 
         Args:
@@ -101,9 +109,11 @@ class BaseRefDataset(BaseDataset):
             return int(np.random.randint(num))
         weights = self.sentence_weights[:num]
         if weights.sum() <= 0:
-            raise ValueError(f'{type(self).__name__}: sentence_weights '
-                             f'{self.sentence_weights.tolist()} give no weight to the '
-                             f'first {num} sentences of this item')
+            raise ValueError(
+                f'{type(self).__name__}: sentence_weights '
+                f'{self.sentence_weights.tolist()} give no weight to the '
+                f'first {num} sentences of this item'
+            )
         return int(np.random.choice(num, p=weights / weights.sum()))
 
     def prepare_data(self, idx: int):
@@ -116,4 +126,5 @@ class BaseRefDataset(BaseDataset):
             raise DataItemError(
                 f'{type(self).__name__} item {idx} (ref_id={info.get("ref_id")}, '
                 f'sent_id={info.get("sent_id")}): cannot prepare image {path}'
-                f'{describe_file_problem(path)}: {type(error).__name__}: {error}') from error
+                f'{describe_file_problem(path)}: {type(error).__name__}: {error}'
+            ) from error

@@ -1,4 +1,5 @@
 """gRefCOCO (GRES, CVPR 2023): expressions with one target, several, or none."""
+
 from collections import Counter
 from typing import Dict, List, Optional, Tuple
 
@@ -6,9 +7,10 @@ import pycocotools.mask as mask_utils
 from mmengine.fileio import join_path, load
 
 from refseg.registry import DATASETS
+from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem, mask_ann_to_rle
+
 from .refcoco import RefCOCODataset
 from .synthetic import SyntheticRefDataset
-from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem, mask_ann_to_rle
 
 NO_TARGET_IDS = [-1]
 NO_SENTENCES = 'the ref has no sentences (dropped, as the gRefCOCO authors advise)'
@@ -25,17 +27,26 @@ def target_ann_ids(ref: dict, split_file: str) -> List[int]:
     """
     ann_id, ref_id = ref['ann_id'], ref['ref_id']
     ann_ids = [ann_id] if isinstance(ann_id, int) else ann_id
-    if (not isinstance(ann_ids, list) or not ann_ids
-            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ann_ids)):
-        raise ValueError(f'ref_id={ref_id} in {split_file}: ann_id={ann_id!r}; expected an '
-                         'int, a non-empty list of ints, or [-1] (no target)')
+    if (
+        not isinstance(ann_ids, list)
+        or not ann_ids
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ann_ids)
+    ):
+        raise ValueError(
+            f'ref_id={ref_id} in {split_file}: ann_id={ann_id!r}; expected an '
+            'int, a non-empty list of ints, or [-1] (no target)'
+        )
     no_target = ann_ids == NO_TARGET_IDS
     if not no_target and (any(i < 0 for i in ann_ids) or len(set(ann_ids)) != len(ann_ids)):
-        raise ValueError(f'ref_id={ref_id} in {split_file}: ann_id={ann_id!r} mixes -1 '
-                         'with objects or repeats an id; [-1] alone marks no target')
+        raise ValueError(
+            f'ref_id={ref_id} in {split_file}: ann_id={ann_id!r} mixes -1 '
+            'with objects or repeats an id; [-1] alone marks no target'
+        )
     if 'no_target' in ref and bool(ref['no_target']) != no_target:
-        raise ValueError(f'ref_id={ref_id} in {split_file}: no_target={ref["no_target"]!r} '
-                         f'contradicts ann_id={ann_id!r}')
+        raise ValueError(
+            f'ref_id={ref_id} in {split_file}: no_target={ref["no_target"]!r} '
+            f'contradicts ann_id={ann_id!r}'
+        )
     return [] if no_target else ann_ids
 
 
@@ -68,33 +79,44 @@ class GRefCOCODataset(RefCOCODataset):
             ``sentence_mode``, ``text_field``, ``skip_invalid``, ``test_mode``, ...).
     """
 
-    def __init__(self,
-                 data_root: str,
-                 ann_file: str = 'grefcoco/instances.json',
-                 split_file: str = 'grefcoco/grefs(unc).json',
-                 data_prefix: dict = dict(img_path='images/train2014/'),
-                 include_crowd: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        ann_file: str = 'grefcoco/instances.json',
+        split_file: str = 'grefcoco/grefs(unc).json',
+        data_prefix: dict = dict(img_path='images/train2014/'),
+        include_crowd: bool = False,
+        **kwargs,
+    ) -> None:
         self.include_crowd = include_crowd
-        super().__init__(data_root=data_root, ann_file=ann_file, split_file=split_file,
-                         data_prefix=data_prefix, **kwargs)
+        super().__init__(
+            data_root=data_root,
+            ann_file=ann_file,
+            split_file=split_file,
+            data_prefix=data_prefix,
+            **kwargs,
+        )
 
     def load_split_file(self) -> List[dict]:
         """All refs of ``split_file`` (a JSON list)."""
         refs = load(self.split_file, file_format='json')
         if not isinstance(refs, list):
-            raise TypeError(f'{self.split_file} holds a {type(refs).__name__}; expected a '
-                            'JSON list of gRefCOCO refs')
+            raise TypeError(
+                f'{self.split_file} holds a {type(refs).__name__}; expected a '
+                'JSON list of gRefCOCO refs'
+            )
         return refs
 
-    def _parse_ref(self, ref: dict, images: Dict[int, dict], annotations: Dict[int, dict],
-                   problems: Counter) -> Optional[dict]:
+    def _parse_ref(
+        self, ref: dict, images: Dict[int, dict], annotations: Dict[int, dict], problems: Counter
+    ) -> Optional[dict]:
         """One compact record for a ref, or None when it is dropped."""
         ref_id = ref['ref_id']
         ann_ids = target_ann_ids(ref, self.split_file)
         if ref['image_id'] not in images:
-            raise KeyError(f'ref_id={ref_id}: image_id={ref["image_id"]} is not an image of '
-                           f'{self.ann_file}')
+            raise KeyError(
+                f'ref_id={ref_id}: image_id={ref["image_id"]} is not an image of {self.ann_file}'
+            )
         image = images[ref['image_id']]
         if not ref['sentences']:
             problems[NO_SENTENCES] += 1
@@ -102,15 +124,19 @@ class GRefCOCODataset(RefCOCODataset):
         mask_ann, problem = self._target(ref, ann_ids, image, annotations)
         if problem is not None:
             if not self.skip_invalid:
-                raise ValueError(f'ref_id={ref_id} in {self.split_file}: {problem} (set '
-                                 'skip_invalid=True to drop such refs)')
+                raise ValueError(
+                    f'ref_id={ref_id} in {self.split_file}: {problem} (set '
+                    'skip_invalid=True to drop such refs)'
+                )
             problems[problem.split(': ', 1)[-1]] += 1
             return None
         sentences = []
         for sentence in ref['sentences']:
             if self.text_field not in sentence:
-                raise KeyError(f'ref_id={ref_id}: sentence {sentence.get("sent_id")} has no '
-                               f'{self.text_field!r} field (text_field)')
+                raise KeyError(
+                    f'ref_id={ref_id}: sentence {sentence.get("sent_id")} has no '
+                    f'{self.text_field!r} field (text_field)'
+                )
             sentences.append(sentence[self.text_field].strip())
         return dict(
             img_path=join_path(self.data_prefix['img_path'], image['file_name']),
@@ -126,10 +152,12 @@ class GRefCOCODataset(RefCOCODataset):
             sentences=sentences,
             sent_ids=[sentence['sent_id'] for sentence in ref['sentences']],
             seg_fields=[],
-            reduce_zero_label=False)
+            reduce_zero_label=False,
+        )
 
-    def _target(self, ref: dict, ann_ids: List[int], image: dict,
-                annotations: Dict[int, dict]) -> Tuple[Optional[object], Optional[str]]:
+    def _target(
+        self, ref: dict, ann_ids: List[int], image: dict, annotations: Dict[int, dict]
+    ) -> Tuple[Optional[object], Optional[str]]:
         """The target's segmentation (None: no target) and a problem, if any."""
         if not ann_ids:
             return None, None
@@ -138,12 +166,16 @@ class GRefCOCODataset(RefCOCODataset):
         for ann_id in ann_ids:
             ann = annotations.get(ann_id)
             if ann is None:
-                raise KeyError(f'ref_id={ref["ref_id"]}: ann_id={ann_id} is not an '
-                               f'annotation of {self.ann_file}')
+                raise KeyError(
+                    f'ref_id={ref["ref_id"]}: ann_id={ann_id} is not an '
+                    f'annotation of {self.ann_file}'
+                )
             if ann['image_id'] != image['id']:
-                raise ValueError(f'ref_id={ref["ref_id"]}: ann_id={ann_id} belongs to '
-                                 f'image_id={ann["image_id"]}, but the ref says '
-                                 f'image_id={image["id"]}')
+                raise ValueError(
+                    f'ref_id={ref["ref_id"]}: ann_id={ann_id} belongs to '
+                    f'image_id={ann["image_id"]}, but the ref says '
+                    f'image_id={image["id"]}'
+                )
             if ann.get('iscrowd') and not self.include_crowd:
                 continue
             segmentation = ann.get('segmentation', [])
@@ -156,7 +188,8 @@ class GRefCOCODataset(RefCOCODataset):
         if len(segmentations) == 1:
             return compact_mask_ann(segmentations[0], height, width), None
         union = mask_utils.merge(
-            [mask_ann_to_rle(s, height, width) for s in segmentations], intersect=False)
+            [mask_ann_to_rle(s, height, width) for s in segmentations], intersect=False
+        )
         return union, None
 
 
@@ -173,9 +206,20 @@ class SyntheticGRefDataset(SyntheticRefDataset, GRefCOCODataset):
             generated layout.
     """
 
-    def __init__(self, data_root: str, generate_cfg: Optional[dict] = None,
-                 ann_file: str = 'refcoco/instances.json',
-                 split_file: str = 'refcoco/grefs(unc).json',
-                 data_prefix: dict = dict(img_path='train2014/'), **kwargs) -> None:
-        super().__init__(data_root=data_root, generate_cfg=generate_cfg, ann_file=ann_file,
-                         split_file=split_file, data_prefix=data_prefix, **kwargs)
+    def __init__(
+        self,
+        data_root: str,
+        generate_cfg: Optional[dict] = None,
+        ann_file: str = 'refcoco/instances.json',
+        split_file: str = 'refcoco/grefs(unc).json',
+        data_prefix: dict = dict(img_path='train2014/'),
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            data_root=data_root,
+            generate_cfg=generate_cfg,
+            ann_file=ann_file,
+            split_file=split_file,
+            data_prefix=data_prefix,
+            **kwargs,
+        )

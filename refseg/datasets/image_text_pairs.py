@@ -1,4 +1,5 @@
 """Image-text pairs (``pairs_{split}.json``) for contrastive (CLIP) pretraining."""
+
 import json
 import os.path as osp
 from collections import OrderedDict
@@ -18,17 +19,22 @@ def _check_pair(pair: dict, index: int, path: str) -> None:
         raise ValueError(f'{where} must be an object, got {type(pair).__name__}')
     for key in ('image', 'caption', 'kind'):
         if not isinstance(pair.get(key), str) or not pair[key]:
-            raise ValueError(f'{where}.{key} must be a non-empty string, got '
-                             f'{pair.get(key)!r}')
+            raise ValueError(f'{where}.{key} must be a non-empty string, got {pair.get(key)!r}')
     if pair['kind'] not in PAIR_KINDS:
         raise ValueError(f'{where}.kind must be one of {PAIR_KINDS}, got {pair["kind"]!r}')
     bbox = pair.get('bbox')
     if pair['kind'] == 'object':
-        if (not isinstance(bbox, (list, tuple)) or len(bbox) != 4
-                or not all(isinstance(v, (int, float)) for v in bbox)
-                or bbox[2] <= 0 or bbox[3] <= 0):
-            raise ValueError(f'{where}.bbox must be [x, y, w, h] with w, h > 0 for an '
-                             f'object caption, got {bbox!r}')
+        if (
+            not isinstance(bbox, (list, tuple))
+            or len(bbox) != 4
+            or not all(isinstance(v, (int, float)) for v in bbox)
+            or bbox[2] <= 0
+            or bbox[3] <= 0
+        ):
+            raise ValueError(
+                f'{where}.bbox must be [x, y, w, h] with w, h > 0 for an '
+                f'object caption, got {bbox!r}'
+            )
 
 
 def load_pairs(path: str) -> List[dict]:
@@ -79,18 +85,20 @@ class ImageTextPairDataset(BaseDataset):
         test_mode (bool): Evaluation mode (all pairs).
     """
 
-    METAINFO = dict(classes=('image', ))
+    METAINFO = dict(classes=('image',))
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 kinds: Sequence[str] = PAIR_KINDS,
-                 object_view: str = 'image',
-                 crop_context: float = 0.5,
-                 generate_cfg: Optional[dict] = None,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 test_mode: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        split: str = 'train',
+        kinds: Sequence[str] = PAIR_KINDS,
+        object_view: str = 'image',
+        crop_context: float = 0.5,
+        generate_cfg: Optional[dict] = None,
+        pipeline: Sequence[Union[dict, Callable]] = (),
+        test_mode: bool = False,
+        **kwargs,
+    ) -> None:
         bad = [kind for kind in kinds if kind not in PAIR_KINDS]
         if bad or not kinds:
             raise ValueError(f'kinds must be a non-empty subset of {PAIR_KINDS}, got {kinds}')
@@ -100,13 +108,15 @@ class ImageTextPairDataset(BaseDataset):
             raise ValueError(f'crop_context must be >= 0, got {crop_context}')
         if generate_cfg is not None:
             from refseg.synthetic import ensure_synthetic_refer
+
             ensure_synthetic_refer(data_root, **generate_cfg)
         self.split = split
         self.kinds = tuple(kinds)
         self.object_view = object_view
         self.crop_context = crop_context
         super().__init__(
-            data_root=data_root, pipeline=list(pipeline), test_mode=test_mode, **kwargs)
+            data_root=data_root, pipeline=list(pipeline), test_mode=test_mode, **kwargs
+        )
 
     def _view(self, pair: dict) -> Optional[List[float]]:
         """The crop box of a pair's image view, or None for the whole image."""
@@ -125,15 +135,24 @@ class ImageTextPairDataset(BaseDataset):
         for pair in pairs:
             crop = self._view(pair)
             key = (pair['image'], None if crop is None else tuple(crop))
-            view = views.setdefault(key, dict(
-                img_path=osp.join(self.data_root, pair['image']),
-                crop_bbox=crop, image_key=f'{pair["image"]}@{crop}', captions=[]))
+            view = views.setdefault(
+                key,
+                dict(
+                    img_path=osp.join(self.data_root, pair['image']),
+                    crop_bbox=crop,
+                    image_key=f'{pair["image"]}@{crop}',
+                    captions=[],
+                ),
+            )
             if pair['caption'] not in view['captions']:
                 view['captions'].append(pair['caption'])
         if not self.test_mode:
             return list(views.values())
-        return [dict(view, captions=[caption]) for view in views.values()
-                for caption in view['captions']]
+        return [
+            dict(view, captions=[caption])
+            for view in views.values()
+            for caption in view['captions']
+        ]
 
     def prepare_data(self, idx: int) -> dict:
         info = self.get_data_info(idx)

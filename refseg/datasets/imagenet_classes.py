@@ -19,6 +19,7 @@ Provenance, to be read before trusting the table:
 synonym or a disambiguating phrase, because the name becomes part of the referring
 expression.
 """
+
 import os.path as osp
 import re
 from typing import Dict, Tuple
@@ -228,8 +229,9 @@ def load_synset_mapping(path: str) -> Dict[str, str]:
         dict[str, str]: The first synonym of every wnid in the file.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'synset mapping file not found: {path!r} (expected '
-                                'ImageNet\'s LOC_synset_mapping.txt)')
+        raise FileNotFoundError(
+            f"synset mapping file not found: {path!r} (expected ImageNet's LOC_synset_mapping.txt)"
+        )
     names = {}
     with open(path, encoding='utf-8') as f:
         for line_no, line in enumerate(f, 1):
@@ -239,7 +241,6 @@ def load_synset_mapping(path: str) -> Dict[str, str]:
             wnid, _, synonyms = line.partition(' ')
             first = synonyms.split(',')[0].strip()
             if not is_wnid(wnid) or not first:
-                raise ValueError(f'{path}:{line_no}: expected "<wnid> <name>, ...", '
-                                 f'got {line!r}')
+                raise ValueError(f'{path}:{line_no}: expected "<wnid> <name>, ...", got {line!r}')
             names[wnid] = first
     return names

@@ -4,6 +4,7 @@ One sample per (image, part category present in it). Its target is the union of 
 category's annotations in the image (both tires of a car, all feet of a dog), and its
 expression is rendered from a template such as ``"the {part} of the {object}"``.
 """
+
 import json
 import logging
 import os
@@ -19,40 +20,75 @@ from pycocotools import mask as mask_utils
 from refseg.registry import DATASETS
 from refseg.structures.coco_mask import mask_ann_to_rle
 from refseg.utils.safe_pickle import load_data_file
+
 from .base_ref_dataset import BaseRefDataset
-from .imagenet_classes import (OBJECT_NAME_OVERRIDES, PARTIMAGENET_OBJECT_CLASSES,
-                               is_wnid, load_synset_mapping)
+from .imagenet_classes import (
+    OBJECT_NAME_OVERRIDES,
+    PARTIMAGENET_OBJECT_CLASSES,
+    is_wnid,
+    load_synset_mapping,
+)
 
 # The 40 part categories of the official annotation files: (id, name, supercategory).
 # Id 0 is a real part. "Tier" is the official spelling of "tire".
 PARTIMAGENET_CATEGORIES: Tuple[Tuple[int, str, str], ...] = (
-    (0, 'Quadruped Head', 'Quadruped'), (1, 'Quadruped Body', 'Quadruped'),
-    (2, 'Quadruped Foot', 'Quadruped'), (3, 'Quadruped Tail', 'Quadruped'),
-    (4, 'Biped Head', 'Biped'), (5, 'Biped Body', 'Biped'), (6, 'Biped Hand', 'Biped'),
-    (7, 'Biped Foot', 'Biped'), (8, 'Biped Tail', 'Biped'),
-    (9, 'Fish Head', 'Fish'), (10, 'Fish Body', 'Fish'), (11, 'Fish Fin', 'Fish'),
+    (0, 'Quadruped Head', 'Quadruped'),
+    (1, 'Quadruped Body', 'Quadruped'),
+    (2, 'Quadruped Foot', 'Quadruped'),
+    (3, 'Quadruped Tail', 'Quadruped'),
+    (4, 'Biped Head', 'Biped'),
+    (5, 'Biped Body', 'Biped'),
+    (6, 'Biped Hand', 'Biped'),
+    (7, 'Biped Foot', 'Biped'),
+    (8, 'Biped Tail', 'Biped'),
+    (9, 'Fish Head', 'Fish'),
+    (10, 'Fish Body', 'Fish'),
+    (11, 'Fish Fin', 'Fish'),
     (12, 'Fish Tail', 'Fish'),
-    (13, 'Bird Head', 'Bird'), (14, 'Bird Body', 'Bird'), (15, 'Bird Wing', 'Bird'),
-    (16, 'Bird Foot', 'Bird'), (17, 'Bird Tail', 'Bird'),
-    (18, 'Snake Head', 'Snake'), (19, 'Snake Body', 'Snake'),
-    (20, 'Reptile Head', 'Reptile'), (21, 'Reptile Body', 'Reptile'),
-    (22, 'Reptile Foot', 'Reptile'), (23, 'Reptile Tail', 'Reptile'),
-    (24, 'Car Body', 'Car'), (25, 'Car Tier', 'Car'), (26, 'Car Side Mirror', 'Car'),
-    (27, 'Bicycle Body', 'Bicycle'), (28, 'Bicycle Head', 'Bicycle'),
-    (29, 'Bicycle Seat', 'Bicycle'), (30, 'Bicycle Tier', 'Bicycle'),
-    (31, 'Boat Body', 'Boat'), (32, 'Boat Sail', 'Boat'),
-    (33, 'Aeroplane Head', 'Aeroplane'), (34, 'Aeroplane Body', 'Aeroplane'),
-    (35, 'Aeroplane Engine', 'Aeroplane'), (36, 'Aeroplane Wing', 'Aeroplane'),
+    (13, 'Bird Head', 'Bird'),
+    (14, 'Bird Body', 'Bird'),
+    (15, 'Bird Wing', 'Bird'),
+    (16, 'Bird Foot', 'Bird'),
+    (17, 'Bird Tail', 'Bird'),
+    (18, 'Snake Head', 'Snake'),
+    (19, 'Snake Body', 'Snake'),
+    (20, 'Reptile Head', 'Reptile'),
+    (21, 'Reptile Body', 'Reptile'),
+    (22, 'Reptile Foot', 'Reptile'),
+    (23, 'Reptile Tail', 'Reptile'),
+    (24, 'Car Body', 'Car'),
+    (25, 'Car Tier', 'Car'),
+    (26, 'Car Side Mirror', 'Car'),
+    (27, 'Bicycle Body', 'Bicycle'),
+    (28, 'Bicycle Head', 'Bicycle'),
+    (29, 'Bicycle Seat', 'Bicycle'),
+    (30, 'Bicycle Tier', 'Bicycle'),
+    (31, 'Boat Body', 'Boat'),
+    (32, 'Boat Sail', 'Boat'),
+    (33, 'Aeroplane Head', 'Aeroplane'),
+    (34, 'Aeroplane Body', 'Aeroplane'),
+    (35, 'Aeroplane Engine', 'Aeroplane'),
+    (36, 'Aeroplane Wing', 'Aeroplane'),
     (37, 'Aeroplane Tail', 'Aeroplane'),
-    (38, 'Bottle Mouth', 'Bottle'), (39, 'Bottle Body', 'Bottle'),
+    (38, 'Bottle Mouth', 'Bottle'),
+    (39, 'Bottle Body', 'Bottle'),
 )
 
 # Nouns for the "{superclass}" slot: the official words (quadruped, biped, reptile) are poor
 # text for CLIP.
 SUPERCLASS_NOUNS: Dict[str, str] = dict(
-    Quadruped='animal', Biped='monkey', Fish='fish', Bird='bird', Snake='snake',
-    Reptile='reptile', Car='vehicle', Bicycle='bike', Boat='boat', Aeroplane='airplane',
-    Bottle='bottle')
+    Quadruped='animal',
+    Biped='monkey',
+    Fish='fish',
+    Bird='bird',
+    Snake='snake',
+    Reptile='reptile',
+    Car='vehicle',
+    Bicycle='bike',
+    Boat='boat',
+    Aeroplane='airplane',
+    Bottle='bottle',
+)
 
 # Named expression templates; configs may also give raw format strings.
 TEMPLATES: Dict[str, str] = dict(
@@ -74,23 +110,25 @@ def part_word(category_name: str, supercategory: str) -> str:
     """
     prefix = supercategory + ' '
     if not category_name.startswith(prefix):
-        raise ValueError(f'part category {category_name!r} does not start with its '
-                         f'supercategory {supercategory!r}; expected "<Superclass> <Part>"')
-    words = category_name[len(prefix):].lower().split()
+        raise ValueError(
+            f'part category {category_name!r} does not start with its '
+            f'supercategory {supercategory!r}; expected "<Superclass> <Part>"'
+        )
+    words = category_name[len(prefix) :].lower().split()
     return ' '.join('tire' if word == 'tier' else word for word in words)
 
 
 def resolve_template(template: str) -> str:
     """A named template (see ``TEMPLATES``) or a format string, checked for its fields."""
     text = TEMPLATES.get(template, template)
-    fields = {field for _, field, _, _ in string.Formatter().parse(text)
-              if field is not None}
+    fields = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
     unknown = fields - _TEMPLATE_FIELDS
     if unknown or 'part' not in fields:
         raise ValueError(
             f'expression template {template!r} must be one of {sorted(TEMPLATES)} or a '
             f'format string using {{part}} and optionally {{object}}, {{superclass}}; '
-            f'got fields {sorted(fields)}')
+            f'got fields {sorted(fields)}'
+        )
     return text
 
 
@@ -101,13 +139,13 @@ def valid_polygons(segmentation: List[list]) -> Tuple[List[List[float]], int]:
     Returns:
         tuple[list, int]: The kept polygons and how many were dropped.
     """
-    kept = [list(map(float, poly)) for poly in segmentation
-            if len(poly) >= 6 and len(poly) % 2 == 0]
+    kept = [
+        list(map(float, poly)) for poly in segmentation if len(poly) >= 6 and len(poly) % 2 == 0
+    ]
     return kept, len(segmentation) - len(kept)
 
 
-def sanitize_for_mmdet(ann_file: str, out_file: str,
-                       wnid_folders: bool = False) -> Dict[str, int]:
+def sanitize_for_mmdet(ann_file: str, out_file: str, wnid_folders: bool = False) -> Dict[str, int]:
     """Write a copy of a COCO file that mmdet's ``CocoMetric`` can read.
 
     pycocotools reads a polygon list whose first polygon has 4 numbers as boxes and
@@ -130,8 +168,10 @@ def sanitize_for_mmdet(ann_file: str, out_file: str,
     coco = load(ann_file)
     if 'annotations' not in coco:
         raise KeyError(f'{ann_file}: no "annotations" list; expected a COCO-style file')
-    kept, stats = [], dict(annotations=len(coco['annotations']), dropped_polygons=0,
-                           dropped_annotations=0)
+    kept, stats = (
+        [],
+        dict(annotations=len(coco['annotations']), dropped_polygons=0, dropped_annotations=0),
+    )
     for ann in coco['annotations']:
         segmentation = ann.get('segmentation')
         if isinstance(segmentation, list):
@@ -145,24 +185,31 @@ def sanitize_for_mmdet(ann_file: str, out_file: str,
     coco['annotations'] = kept
     if wnid_folders:
         coco['images'] = [
-            dict(image, file_name=osp.join(osp.basename(image['file_name'])[:9],
-                                           image['file_name']))
-            if '/' not in image['file_name'] else image for image in coco['images']]
+            dict(
+                image, file_name=osp.join(osp.basename(image['file_name'])[:9], image['file_name'])
+            )
+            if '/' not in image['file_name']
+            else image
+            for image in coco['images']
+        ]
     out_dir = osp.dirname(osp.abspath(out_file))
     os.makedirs(out_dir, exist_ok=True)
-    with tempfile.NamedTemporaryFile('w', dir=out_dir, suffix='.json',
-                                     delete=False) as tmp:
+    with tempfile.NamedTemporaryFile('w', dir=out_dir, suffix='.json', delete=False) as tmp:
         json.dump(coco, tmp)
     os.replace(tmp.name, out_file)
-    print_log(f'{ann_file} -> {out_file}: dropped {stats["dropped_polygons"]} degenerate '
-              f'polygons (< 6 or an odd number of coordinates) and '
-              f'{stats["dropped_annotations"]} annotations left without a polygon, of '
-              f'{stats["annotations"]} annotations', logger='current')
+    print_log(
+        f'{ann_file} -> {out_file}: dropped {stats["dropped_polygons"]} degenerate '
+        f'polygons (< 6 or an odd number of coordinates) and '
+        f'{stats["dropped_annotations"]} annotations left without a polygon, of '
+        f'{stats["annotations"]} annotations',
+        logger='current',
+    )
     return stats
 
 
-def union_segmentation(segmentations: Sequence[Segmentation], height: int,
-                       width: int) -> Segmentation:
+def union_segmentation(
+    segmentations: Sequence[Segmentation], height: int, width: int
+) -> Segmentation:
     """The union of several COCO segmentations, kept compact.
 
     Polygon lists are concatenated (a COCO polygon list already means the union of its
@@ -174,8 +221,10 @@ def union_segmentation(segmentations: Sequence[Segmentation], height: int,
     rles = [mask_ann_to_rle(segm, height, width) for segm in segmentations]
     rle = mask_utils.merge(rles)
     counts = rle['counts']
-    return dict(size=[int(s) for s in rle['size']],
-                counts=counts.decode('ascii') if isinstance(counts, bytes) else counts)
+    return dict(
+        size=[int(s) for s in rle['size']],
+        counts=counts.decode('ascii') if isinstance(counts, bytes) else counts,
+    )
 
 
 def load_part_annotations(ann_file: str) -> dict:
@@ -197,7 +246,8 @@ def load_part_annotations(ann_file: str) -> dict:
     if not osp.isfile(ann_file):
         raise FileNotFoundError(
             f'PartImageNet annotation file not found: {ann_file!r} (docs/partimagenet.md; '
-            'a synthetic stand-in: tools/dataset_converters/generate_partimagenet.py)')
+            'a synthetic stand-in: tools/dataset_converters/generate_partimagenet.py)'
+        )
     coco = load_data_file(ann_file)
     for key in ('images', 'annotations', 'categories'):
         if key not in coco:
@@ -209,19 +259,29 @@ def load_part_annotations(ann_file: str) -> dict:
     category_ids = {cat['id'] for cat in categories}
     images = {img['id']: img for img in coco['images']}
 
-    stats = dict(images=len(images), annotations=len(coco['annotations']),
-                 dropped_polygons=0, dropped_zero_area=0, dropped_no_polygon=0,
-                 dropped_empty_masks=0, multi_annotation_samples=0)
+    stats = dict(
+        images=len(images),
+        annotations=len(coco['annotations']),
+        dropped_polygons=0,
+        dropped_zero_area=0,
+        dropped_no_polygon=0,
+        dropped_empty_masks=0,
+        multi_annotation_samples=0,
+    )
     groups: Dict[Tuple[int, int], list] = {}
     for ann in coco['annotations']:
         image_id, category_id = ann['image_id'], ann['category_id']
         if category_id not in category_ids:
-            raise ValueError(f'{ann_file}: annotation {ann["id"]} has category_id '
-                             f'{category_id}, not among the categories '
-                             f'{sorted(category_ids)}')
+            raise ValueError(
+                f'{ann_file}: annotation {ann["id"]} has category_id '
+                f'{category_id}, not among the categories '
+                f'{sorted(category_ids)}'
+            )
         if image_id not in images:
-            raise ValueError(f'{ann_file}: annotation {ann["id"]} refers to image_id '
-                             f'{image_id}, which is not in "images"')
+            raise ValueError(
+                f'{ann_file}: annotation {ann["id"]} refers to image_id '
+                f'{image_id}, which is not in "images"'
+            )
         if ann.get('area', 1) == 0:
             stats['dropped_zero_area'] += 1
             continue
@@ -237,20 +297,31 @@ def load_part_annotations(ann_file: str) -> dict:
     samples = []
     for (image_id, category_id), anns in sorted(groups.items()):
         image = images[image_id]
-        segmentation = union_segmentation([segm for _, segm in anns], image['height'],
-                                          image['width'])
+        segmentation = union_segmentation(
+            [segm for _, segm in anns], image['height'], image['width']
+        )
         rle = mask_ann_to_rle(segmentation, image['height'], image['width'])
         if mask_utils.area(rle) == 0:
             stats['dropped_empty_masks'] += 1
             continue
         stats['multi_annotation_samples'] += len(anns) > 1
-        samples.append(dict(image_id=image_id, category_id=category_id,
-                            ann_ids=[ann_id for ann_id, _ in anns],
-                            segmentation=segmentation))
+        samples.append(
+            dict(
+                image_id=image_id,
+                category_id=category_id,
+                ann_ids=[ann_id for ann_id, _ in anns],
+                segmentation=segmentation,
+            )
+        )
     stats['samples'] = len(samples)
     stats['images_with_samples'] = len({sample['image_id'] for sample in samples})
-    return dict(images=images, categories=categories, file_categories=coco['categories'],
-                samples=samples, stats=stats)
+    return dict(
+        images=images,
+        categories=categories,
+        file_categories=coco['categories'],
+        samples=samples,
+        stats=stats,
+    )
 
 
 # -------------------------------------------------------------------- dataset
@@ -309,17 +380,19 @@ class PartImageNetRefDataset(BaseRefDataset):
             ``data_prefix``, ``pipeline``, ``test_mode``, ``serialize_data`` ...).
     """
 
-    def __init__(self,
-                 ann_file: str,
-                 templates: Union[str, Sequence[str]] = 'part_of_object',
-                 template_weights: Optional[Sequence[float]] = None,
-                 sentence_mode: Optional[str] = None,
-                 layout: str = 'seg',
-                 synset_mapping_file: Optional[str] = None,
-                 object_names: Optional[Dict[str, str]] = None,
-                 superclass_nouns: Optional[Dict[str, str]] = None,
-                 strict: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str,
+        templates: Union[str, Sequence[str]] = 'part_of_object',
+        template_weights: Optional[Sequence[float]] = None,
+        sentence_mode: Optional[str] = None,
+        layout: str = 'seg',
+        synset_mapping_file: Optional[str] = None,
+        object_names: Optional[Dict[str, str]] = None,
+        superclass_nouns: Optional[Dict[str, str]] = None,
+        strict: bool = False,
+        **kwargs,
+    ) -> None:
         if layout not in ('seg', 'ood'):
             raise ValueError(f"layout must be 'seg' or 'ood', got {layout!r}")
         templates = [templates] if isinstance(templates, str) else list(templates)
@@ -334,8 +407,12 @@ class PartImageNetRefDataset(BaseRefDataset):
         self.strict = strict
         self.filter_stats: Dict[str, int] = {}
         self.unknown_wnids: List[str] = []
-        super().__init__(ann_file=ann_file, sentence_mode=sentence_mode,
-                         sentence_weights=self.template_weights, **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            sentence_mode=sentence_mode,
+            sentence_weights=self.template_weights,
+            **kwargs,
+        )
 
     @staticmethod
     def _check_weights(weights: Optional[Sequence[float]], num: int) -> List[float]:
@@ -343,21 +420,26 @@ class PartImageNetRefDataset(BaseRefDataset):
             return [1.0] * num
         weights = [float(w) for w in weights]
         if len(weights) != num or min(weights) < 0 or sum(weights) <= 0:
-            raise ValueError(f'template_weights must be {num} non-negative numbers with a '
-                             f'positive sum (one per template), got {weights}')
+            raise ValueError(
+                f'template_weights must be {num} non-negative numbers with a '
+                f'positive sum (one per template), got {weights}'
+            )
         return weights
 
     # ------------------------------------------------------------- loading
     def load_data_list(self) -> List[dict]:
         parts = load_part_annotations(self.ann_file)
         categories = {cat['id']: cat for cat in parts['categories']}
-        part_names = {cat_id: part_word(cat['name'], cat['supercategory'])
-                      for cat_id, cat in categories.items()}
+        part_names = {
+            cat_id: part_word(cat['name'], cat['supercategory'])
+            for cat_id, cat in categories.items()
+        }
         self._metainfo.update(
             part_category_ids=tuple(categories),
             part_classes=tuple(cat['name'] for cat in categories.values()),
             part_names=tuple(part_names.values()),
-            part_superclasses=tuple(cat['supercategory'] for cat in categories.values()))
+            part_superclasses=tuple(cat['supercategory'] for cat in categories.values()),
+        )
         object_names = self._object_name_table()
 
         data_list = []
@@ -369,7 +451,8 @@ class PartImageNetRefDataset(BaseRefDataset):
             file_name = image['file_name']
             wnid = self._wnid(file_name)
             superclass_noun = self.superclass_nouns.get(
-                category['supercategory'], category['supercategory'].lower())
+                category['supercategory'], category['supercategory'].lower()
+            )
             if wnid not in object_names:
                 if self.strict:
                     raise KeyError(
@@ -377,27 +460,42 @@ class PartImageNetRefDataset(BaseRefDataset):
                         f'{file_name!r}): it is not among the 158 PartImageNet classes '
                         'in refseg.datasets.imagenet_classes; pass synset_mapping_file='
                         '"<path>/LOC_synset_mapping.txt" or object_names={wnid: name}, '
-                        'or strict=False to use the superclass noun')
+                        'or strict=False to use the superclass noun'
+                    )
                 unknown_wnids.setdefault(wnid, file_name)
             known = PARTIMAGENET_OBJECT_CLASSES.get(wnid)
             if known is not None and known[1] != category['supercategory']:
                 superclass_mismatches.append((file_name, category['name'], known[1]))
-            fields = dict(part=part_names[category['id']],
-                          object=object_names.get(wnid, superclass_noun),
-                          superclass=superclass_noun)
+            fields = dict(
+                part=part_names[category['id']],
+                object=object_names.get(wnid, superclass_noun),
+                superclass=superclass_noun,
+            )
             sentences = [template.format(**fields) for template in self.templates]
             info = dict(
                 img_path=self._image_path(file_name, wnid),
-                height=int(image['height']), width=int(image['width']),
+                height=int(image['height']),
+                width=int(image['width']),
                 mask_ann=sample['segmentation'],
-                ref_id=ref_id, ann_id=sample['ann_ids'][0], ann_ids=sample['ann_ids'],
-                image_id=sample['image_id'], category_id=category['id'],
-                part_name=fields['part'], object_name=fields['object'],
-                supercategory=category['supercategory'], wnid=wnid,
-                seg_fields=[], reduce_zero_label=False)
-            data_list.extend(self.expand_sentences(
-                info, sentences, [ref_id * len(sentences) + index
-                                  for index in range(len(sentences))]))
+                ref_id=ref_id,
+                ann_id=sample['ann_ids'][0],
+                ann_ids=sample['ann_ids'],
+                image_id=sample['image_id'],
+                category_id=category['id'],
+                part_name=fields['part'],
+                object_name=fields['object'],
+                supercategory=category['supercategory'],
+                wnid=wnid,
+                seg_fields=[],
+                reduce_zero_label=False,
+            )
+            data_list.extend(
+                self.expand_sentences(
+                    info,
+                    sentences,
+                    [ref_id * len(sentences) + index for index in range(len(sentences))],
+                )
+            )
 
         self.filter_stats = parts['stats']
         self._log_stats(parts['stats'], superclass_mismatches)
@@ -406,7 +504,10 @@ class PartImageNetRefDataset(BaseRefDataset):
                 f'{self.ann_file}: {len(unknown_wnids)} wnids have no object name (not '
                 'among the 158 PartImageNet classes, no synset_mapping_file or object_names '
                 'entry); their {object} is the superclass noun. wnid: first image: '
-                f'{unknown_wnids}', logger='current', level=logging.WARNING)
+                f'{unknown_wnids}',
+                logger='current',
+                level=logging.WARNING,
+            )
         self.unknown_wnids = sorted(unknown_wnids)
         return data_list
 
@@ -422,9 +523,11 @@ class PartImageNetRefDataset(BaseRefDataset):
     def _wnid(self, file_name: str) -> str:
         wnid = osp.basename(file_name)[:9]
         if not is_wnid(wnid):
-            raise ValueError(f'{self.ann_file}: image file name {file_name!r} does not '
-                             'start with an ImageNet wnid (expected "<wnid>_<n>.JPEG", '
-                             'e.g. "n01440764_10029.JPEG")')
+            raise ValueError(
+                f'{self.ann_file}: image file name {file_name!r} does not '
+                'start with an ImageNet wnid (expected "<wnid>_<n>.JPEG", '
+                'e.g. "n01440764_10029.JPEG")'
+            )
         return wnid
 
     def _image_path(self, file_name: str, wnid: str) -> str:
@@ -441,10 +544,14 @@ class PartImageNetRefDataset(BaseRefDataset):
             f'dropped {stats["dropped_polygons"]} degenerate polygons, '
             f'{stats["dropped_zero_area"]} zero-area annotations, '
             f'{stats["dropped_no_polygon"]} annotations without a valid polygon, '
-            f'{stats["dropped_empty_masks"]} empty masks', logger='current')
+            f'{stats["dropped_empty_masks"]} empty masks',
+            logger='current',
+        )
         if superclass_mismatches:
             print_log(
                 f'{len(superclass_mismatches)} samples have a part superclass that differs '
                 'from the superclass of their wnid in refseg.datasets.imagenet_classes '
                 f'(file, part, table superclass), first ones: {superclass_mismatches[:5]}',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING,
+            )

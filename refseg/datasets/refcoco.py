@@ -1,6 +1,6 @@
 """RefCOCO, RefCOCO+ and RefCOCOg, read straight from the REFER files."""
+
 import logging
-import os.path as osp
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -11,6 +11,7 @@ from mmengine.utils import is_abs
 from refseg.registry import DATASETS
 from refseg.structures.coco_mask import compact_mask_ann, mask_ann_problem
 from refseg.utils.safe_pickle import restricted_loads
+
 from .base_ref_dataset import BaseRefDataset, DataItemError  # noqa: F401 (re-exported)
 
 TEXT_FIELDS = ('sent', 'raw')
@@ -86,26 +87,30 @@ class RefCOCODataset(BaseRefDataset):
 
     METAINFO = dict(classes=('background', 'object'), palette=[[0, 0, 0], [255, 0, 0]])
 
-    def __init__(self,
-                 data_root: str,
-                 ann_file: str = 'refcoco/instances.json',
-                 split_file: str = 'refcoco/refs(unc).p',
-                 split: str = 'train',
-                 data_prefix: dict = dict(img_path='train2014/'),
-                 sentence_mode: Optional[str] = None,
-                 text_field: str = 'sent',
-                 skip_invalid: bool = False,
-                 refuse_empty_text: bool = False,
-                 metainfo: Optional[dict] = None,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 pipeline: Sequence[Union[dict, Callable]] = (),
-                 serialize_data: bool = True,
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 max_refetch: int = 1000) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        ann_file: str = 'refcoco/instances.json',
+        split_file: str = 'refcoco/refs(unc).p',
+        split: str = 'train',
+        data_prefix: dict = dict(img_path='train2014/'),
+        sentence_mode: Optional[str] = None,
+        text_field: str = 'sent',
+        skip_invalid: bool = False,
+        refuse_empty_text: bool = False,
+        metainfo: Optional[dict] = None,
+        indices: Optional[Union[int, Sequence[int]]] = None,
+        pipeline: Sequence[Union[dict, Callable]] = (),
+        serialize_data: bool = True,
+        test_mode: bool = False,
+        lazy_init: bool = False,
+        max_refetch: int = 1000,
+    ) -> None:
         if text_field not in TEXT_FIELDS:
-            raise ValueError(f'{type(self).__name__}: text_field must be one of '
-                             f'{TEXT_FIELDS}, got {text_field!r}')
+            raise ValueError(
+                f'{type(self).__name__}: text_field must be one of '
+                f'{TEXT_FIELDS}, got {text_field!r}'
+            )
         self.split_file = split_file
         self.split = split
         self.text_field = text_field
@@ -124,7 +129,8 @@ class RefCOCODataset(BaseRefDataset):
             pipeline=list(pipeline),
             test_mode=test_mode,
             lazy_init=lazy_init,
-            max_refetch=max_refetch)
+            max_refetch=max_refetch,
+        )
 
     def load_data_list(self) -> List[dict]:
         """Read the instances and refs files and build one item per ref or sentence."""
@@ -132,77 +138,103 @@ class RefCOCODataset(BaseRefDataset):
         refs = [ref for ref in all_refs if split_matches(self.split, ref['split'])]
         if not refs:
             available = sorted({ref['split'] for ref in all_refs})
-            raise ValueError(f'{type(self).__name__}: split {self.split!r} selects no ref '
-                             f'of {self.split_file}; its splits are {available}')
+            raise ValueError(
+                f'{type(self).__name__}: split {self.split!r} selects no ref '
+                f'of {self.split_file}; its splits are {available}'
+            )
 
         data_list, problems = [], Counter()
         for ref in refs:
             item = self._parse_ref(ref, images, annotations, problems)
             if item is not None:
-                data_list.extend(self.expand_sentences(item, item.pop('sentences'),
-                                                       item.pop('sent_ids')))
+                data_list.extend(
+                    self.expand_sentences(item, item.pop('sentences'), item.pop('sent_ids'))
+                )
         self._check_empty_text(refs)
         self._log_summary(len(refs), data_list, problems)
         return data_list
 
     def _check_empty_text(self, refs: List[dict]) -> None:
         """Warn about (or refuse) sentences whose text is empty or whitespace."""
-        empty = [f'ref_id={ref["ref_id"]} sent_id={sentence.get("sent_id")}'
-                 for ref in refs for sentence in ref['sentences']
-                 if not str(sentence.get(self.text_field, '')).strip()]
+        empty = [
+            f'ref_id={ref["ref_id"]} sent_id={sentence.get("sent_id")}'
+            for ref in refs
+            for sentence in ref['sentences']
+            if not str(sentence.get(self.text_field, '')).strip()
+        ]
         if not empty:
             return
-        message = (f'{type(self).__name__}: {len(empty)} sentences of split {self.split!r} '
-                   f'in {self.split_file} have an empty {self.text_field!r} '
-                   f'({"; ".join(empty[:5])}{" ..." if len(empty) > 5 else ""})')
+        message = (
+            f'{type(self).__name__}: {len(empty)} sentences of split {self.split!r} '
+            f'in {self.split_file} have an empty {self.text_field!r} '
+            f'({"; ".join(empty[:5])}{" ..." if len(empty) > 5 else ""})'
+        )
         if self.refuse_empty_text:
             raise ValueError(message + ' (refuse_empty_text=True)')
-        print_log(message + '; they are kept and scored against an empty expression '
-                  '(refuse_empty_text=True refuses them)', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            message + '; they are kept and scored against an empty expression '
+            '(refuse_empty_text=True refuses them)',
+            logger='current',
+            level=logging.WARNING,
+        )
 
     def _read_files(self) -> Tuple[Dict[int, dict], Dict[int, dict], List[dict]]:
         """Images and annotations of ``ann_file`` by id, and all refs of ``split_file``."""
         for path in (self.ann_file, self.split_file):
             if not exists(path):
-                raise FileNotFoundError(f'{type(self).__name__}: annotation file {path} '
-                                        'does not exist (see docs/dataset_prepare.md)')
+                raise FileNotFoundError(
+                    f'{type(self).__name__}: annotation file {path} '
+                    'does not exist (see docs/dataset_prepare.md)'
+                )
         img_dir = self.data_prefix['img_path']
         if not isdir(img_dir):
-            raise FileNotFoundError(f'{type(self).__name__}: image folder {img_dir} '
-                                    'does not exist (data_prefix.img_path)')
+            raise FileNotFoundError(
+                f'{type(self).__name__}: image folder {img_dir} '
+                'does not exist (data_prefix.img_path)'
+            )
         instances = load(self.ann_file, file_format='json')
         for key in ('images', 'annotations'):
             if key not in instances:
-                raise KeyError(f'{self.ann_file} has no {key!r} list; expected a COCO-style '
-                               'instances file')
+                raise KeyError(
+                    f'{self.ann_file} has no {key!r} list; expected a COCO-style instances file'
+                )
         refs = self.load_split_file()
         for index, ref in enumerate(refs):
             missing = REF_KEYS - set(ref)
             if missing:
-                raise KeyError(f'ref {index} of {self.split_file} lacks {sorted(missing)}; '
-                               f'expected the REFER keys {sorted(REF_KEYS)}')
-        return ({image['id']: image for image in instances['images']},
-                {ann['id']: ann for ann in instances['annotations']}, refs)
+                raise KeyError(
+                    f'ref {index} of {self.split_file} lacks {sorted(missing)}; '
+                    f'expected the REFER keys {sorted(REF_KEYS)}'
+                )
+        return (
+            {image['id']: image for image in instances['images']},
+            {ann['id']: ann for ann in instances['annotations']},
+            refs,
+        )
 
     def load_split_file(self) -> List[dict]:
         """All refs of ``split_file`` (the REFER pickle)."""
         return load_refs(self.split_file)
 
-    def _parse_ref(self, ref: dict, images: Dict[int, dict], annotations: Dict[int, dict],
-                   problems: Counter) -> Optional[dict]:
+    def _parse_ref(
+        self, ref: dict, images: Dict[int, dict], annotations: Dict[int, dict], problems: Counter
+    ) -> Optional[dict]:
         """One compact record for a ref, or None when it is invalid and skipped."""
         ref_id = ref['ref_id']
         if ref['ann_id'] not in annotations:
-            raise KeyError(f'ref_id={ref_id}: ann_id={ref["ann_id"]} is not an annotation of '
-                           f'{self.ann_file}')
+            raise KeyError(
+                f'ref_id={ref_id}: ann_id={ref["ann_id"]} is not an annotation of {self.ann_file}'
+            )
         if ref['image_id'] not in images:
-            raise KeyError(f'ref_id={ref_id}: image_id={ref["image_id"]} is not an image of '
-                           f'{self.ann_file}')
+            raise KeyError(
+                f'ref_id={ref_id}: image_id={ref["image_id"]} is not an image of {self.ann_file}'
+            )
         ann, image = annotations[ref['ann_id']], images[ref['image_id']]
         if ann['image_id'] != ref['image_id']:
-            raise ValueError(f'ref_id={ref_id}: ann_id={ann["id"]} belongs to image_id='
-                             f'{ann["image_id"]}, but the ref says image_id={ref["image_id"]}')
+            raise ValueError(
+                f'ref_id={ref_id}: ann_id={ann["id"]} belongs to image_id='
+                f'{ann["image_id"]}, but the ref says image_id={ref["image_id"]}'
+            )
         height, width = image['height'], image['width']
 
         problem = mask_ann_problem(ann.get('segmentation', []), height, width)
@@ -210,16 +242,20 @@ class RefCOCODataset(BaseRefDataset):
             problem = 'the ref has no sentences'
         if problem is not None:
             if not self.skip_invalid:
-                raise ValueError(f'ref_id={ref_id}, ann_id={ann["id"]} in {self.ann_file}: '
-                                 f'{problem} (set skip_invalid=True to drop such refs)')
+                raise ValueError(
+                    f'ref_id={ref_id}, ann_id={ann["id"]} in {self.ann_file}: '
+                    f'{problem} (set skip_invalid=True to drop such refs)'
+                )
             problems[problem] += 1
             return None
 
         sentences = []
         for sentence in ref['sentences']:
             if self.text_field not in sentence:
-                raise KeyError(f'ref_id={ref_id}: sentence {sentence.get("sent_id")} has no '
-                               f'{self.text_field!r} field (text_field)')
+                raise KeyError(
+                    f'ref_id={ref_id}: sentence {sentence.get("sent_id")} has no '
+                    f'{self.text_field!r} field (text_field)'
+                )
             sentences.append(sentence[self.text_field].strip())
         return dict(
             img_path=join_path(self.data_prefix['img_path'], image['file_name']),
@@ -233,7 +269,8 @@ class RefCOCODataset(BaseRefDataset):
             sentences=sentences,
             sent_ids=[sentence['sent_id'] for sentence in ref['sentences']],
             seg_fields=[],
-            reduce_zero_label=False)
+            reduce_zero_label=False,
+        )
 
     def _log_summary(self, num_refs: int, data_list: List[dict], problems: Counter) -> None:
         name = type(self).__name__
@@ -242,10 +279,15 @@ class RefCOCODataset(BaseRefDataset):
             details = '; '.join(f'{count} x {reason}' for reason, count in common)
             if len(problems) > len(common):
                 details += f'; and {len(problems) - len(common)} other kinds'
-            print_log(f'{name}: skipped {sum(problems.values())} of {num_refs} refs of split '
-                      f'{self.split!r} with invalid annotations ({details})',
-                      logger='current', level=logging.WARNING)
-        print_log(f'{name}: split {self.split!r} of {self.split_file}: '
-                  f'{num_refs - sum(problems.values())} refs, {len(data_list)} items '
-                  f'(sentence_mode={self.sentence_mode!r}, text_field={self.text_field!r})',
-                  logger='current')
+            print_log(
+                f'{name}: skipped {sum(problems.values())} of {num_refs} refs of split '
+                f'{self.split!r} with invalid annotations ({details})',
+                logger='current',
+                level=logging.WARNING,
+            )
+        print_log(
+            f'{name}: split {self.split!r} of {self.split_file}: '
+            f'{num_refs - sum(problems.values())} refs, {len(data_list)} items '
+            f'(sentence_mode={self.sentence_mode!r}, text_field={self.text_field!r})',
+            logger='current',
+        )

@@ -2,12 +2,14 @@
 
 The world itself (objects, expressions, pairs, files) is written by :mod:`refseg.synthetic`.
 """
+
 from typing import Optional
 
 from mmengine.dist import barrier, get_dist_info
 
 from refseg.registry import DATASETS
 from refseg.synthetic import ensure_synthetic_refer
+
 from .refcoco import RefCOCODataset
 
 

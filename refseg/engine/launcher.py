@@ -5,6 +5,7 @@ default DDP wrapper pins ``device_ids=[LOCAL_RANK]``. :func:`setup_launcher` mak
 command lines work on a CPU-only torch build by starting a gloo process group itself (the
 runner then skips its own ``init_dist``) and wrapping the model in DDP without device ids.
 """
+
 import os
 import subprocess
 import warnings
@@ -20,8 +21,9 @@ from refseg.registry import RUNNERS
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 DEFAULT_MASTER_PORT = '29500'
 # How a job gets the environment each launcher reads, for error messages.
-_STARTERS = dict(pytorch='torchrun (tools/dist_train.sh)',
-                 slurm='srun (tools/slurm_train.sh)', mpi='mpirun')
+_STARTERS = dict(
+    pytorch='torchrun (tools/dist_train.sh)', slurm='srun (tools/slurm_train.sh)', mpi='mpirun'
+)
 
 
 def setup_launcher(cfg: Config, launcher: str) -> None:
@@ -37,8 +39,7 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
             (e.g. ``--launcher pytorch`` without torchrun).
     """
     if launcher not in LAUNCHERS:
-        raise ValueError(
-            f'launcher must be one of {LAUNCHERS}, got {launcher!r}.')
+        raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}.')
     cfg.launcher = launcher
     if launcher == 'none' or torch.cuda.is_available():
         return
@@ -50,15 +51,17 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
             type='MMDistributedDataParallel',
             device_ids=None,
             broadcast_buffers=False,
-            find_unused_parameters=cfg.get('find_unused_parameters', False))
+            find_unused_parameters=cfg.get('find_unused_parameters', False),
+        )
     elif cfg.model_wrapper_cfg.get('type', 'MMDistributedDataParallel') in (
-            'MMDistributedDataParallel', 'mmengine.MMDistributedDataParallel'):
+        'MMDistributedDataParallel',
+        'mmengine.MMDistributedDataParallel',
+    ):
         # The runner's default device_ids=[LOCAL_RANK] is refused for CPU modules.
         cfg.model_wrapper_cfg.setdefault('device_ids', None)
 
 
-def rank_env_from_launcher(launcher: str,
-                           environ: Mapping[str, str]) -> Dict[str, str]:
+def rank_env_from_launcher(launcher: str, environ: Mapping[str, str]) -> Dict[str, str]:
     """The ``torch.distributed`` ``env://`` variables a launcher's environment implies.
 
     ``pytorch`` (torchrun) already sets them; SLURM and Open MPI set their own, which are
@@ -78,19 +81,22 @@ def rank_env_from_launcher(launcher: str,
     if launcher == 'pytorch':
         names = dict(RANK='RANK', WORLD_SIZE='WORLD_SIZE')
     elif launcher == 'slurm':
-        names = dict(RANK='SLURM_PROCID', WORLD_SIZE='SLURM_NTASKS',
-                     LOCAL_RANK='SLURM_LOCALID')
+        names = dict(RANK='SLURM_PROCID', WORLD_SIZE='SLURM_NTASKS', LOCAL_RANK='SLURM_LOCALID')
     elif launcher == 'mpi':
-        names = dict(RANK='OMPI_COMM_WORLD_RANK',
-                     WORLD_SIZE='OMPI_COMM_WORLD_SIZE',
-                     LOCAL_RANK='OMPI_COMM_WORLD_LOCAL_RANK')
+        names = dict(
+            RANK='OMPI_COMM_WORLD_RANK',
+            WORLD_SIZE='OMPI_COMM_WORLD_SIZE',
+            LOCAL_RANK='OMPI_COMM_WORLD_LOCAL_RANK',
+        )
     else:
         raise ValueError(f'No distributed environment for launcher {launcher!r}.')
     missing = [source for source in names.values() if source not in environ]
     if missing:
-        raise KeyError(f'--launcher {launcher} expects the environment variables '
-                       f'{missing}, which are not set; start the job with '
-                       f'{_STARTERS[launcher]}.')
+        raise KeyError(
+            f'--launcher {launcher} expects the environment variables '
+            f'{missing}, which are not set; start the job with '
+            f'{_STARTERS[launcher]}.'
+        )
     env = {target: environ[source] for target, source in names.items()}
     env.setdefault('LOCAL_RANK', environ.get('LOCAL_RANK', '0'))
     env['MASTER_PORT'] = environ.get('MASTER_PORT', DEFAULT_MASTER_PORT)
@@ -104,8 +110,9 @@ def rank_env_from_launcher(launcher: str,
 
 
 def _first_slurm_host(node_list: str) -> str:
-    return subprocess.check_output(
-        ['scontrol', 'show', 'hostnames', node_list], text=True).split()[0]
+    return subprocess.check_output(['scontrol', 'show', 'hostnames', node_list], text=True).split()[
+        0
+    ]
 
 
 def enable_amp(cfg: Config) -> None:
@@ -123,8 +130,10 @@ def enable_amp(cfg: Config) -> None:
             ``AmpOptimWrapper``.
     """
     if not torch.cuda.is_available():
-        warnings.warn('--amp ignored: mixed precision needs CUDA, which is not '
-                      'available; training runs in float32.')
+        warnings.warn(
+            '--amp ignored: mixed precision needs CUDA, which is not '
+            'available; training runs in float32.'
+        )
         return
     wrapper_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
     wrapper_name = wrapper_type.split('.')[-1]
@@ -136,7 +145,8 @@ def enable_amp(cfg: Config) -> None:
     else:
         raise ValueError(
             '--amp expects optim_wrapper.type to be OptimWrapper or '
-            f'AmpOptimWrapper, got {wrapper_type!r}.')
+            f'AmpOptimWrapper, got {wrapper_type!r}.'
+        )
 
 
 def build_runner(cfg: Config) -> Runner:

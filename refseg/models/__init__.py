@@ -1,9 +1,11 @@
 # Modules are imported for their registrations.
-from . import backbones  # noqa: F401
-from . import necks  # noqa: F401
-from . import decode_heads  # noqa: F401
-from . import segmentors  # noqa: F401
-from . import adapters  # noqa: F401
-from . import losses  # noqa: F401
-from . import layers  # noqa: F401
-from . import pretrainers  # noqa: F401
+from . import (
+    adapters,  # noqa: F401
+    backbones,  # noqa: F401
+    decode_heads,  # noqa: F401
+    layers,  # noqa: F401
+    losses,  # noqa: F401
+    necks,  # noqa: F401
+    pretrainers,  # noqa: F401
+    segmentors,  # noqa: F401
+)

@@ -1,6 +1,7 @@
 """COCO mask annotations (polygons or RLE): validation, compaction and decoding.
 
 Shared by the datasets, the ``LoadRefMask`` transform, the metrics and the tools."""
+
 from typing import List, Optional, Union
 
 import numpy as np
@@ -25,7 +26,7 @@ def _compressed_counts(counts: Union[str, bytes]) -> Optional[List[int]]:
             if pos >= len(codes):
                 return None
             group = codes[pos] - 48
-            value |= (group & 0x1f) << shift
+            value |= (group & 0x1F) << shift
             more = bool(group & 0x20)
             pos += 1
             shift += 5
@@ -47,8 +48,10 @@ def _format_problem(mask_ann: MaskAnn, height: int, width: int) -> Optional[str]
                 return f'polygon {part} is a {type(polygon).__name__}, not a list of coordinates'
             # pycocotools needs at least a triangle given as x, y pairs.
             if len(polygon) < 6 or len(polygon) % 2:
-                return (f'polygon {part} has {len(polygon)} coordinates; expected an even '
-                        'number, at least 6 (3 points)')
+                return (
+                    f'polygon {part} has {len(polygon)} coordinates; expected an even '
+                    'number, at least 6 (3 points)'
+                )
         return None
     if isinstance(mask_ann, dict):
         if 'size' not in mask_ann or 'counts' not in mask_ann:
@@ -65,8 +68,10 @@ def _format_problem(mask_ann: MaskAnn, height: int, width: int) -> Optional[str]
         elif not isinstance(counts, list):
             return f'the RLE counts are a {type(counts).__name__}, expected str, bytes or list'
         if any(run < 0 for run in counts) or sum(counts) != height * width:
-            return (f'the RLE runs sum to {sum(counts)} (or a run is negative), expected '
-                    f'height * width = {height * width}')
+            return (
+                f'the RLE runs sum to {sum(counts)} (or a run is negative), expected '
+                f'height * width = {height * width}'
+            )
         return None
     return f'the segmentation is a {type(mask_ann).__name__}, expected a polygon list or RLE dict'
 
@@ -78,8 +83,9 @@ def mask_ann_to_rle(mask_ann: MaskAnn, height: int, width: int) -> dict:
     counts = mask_ann['counts']
     if isinstance(counts, list):
         return mask_utils.frPyObjects(mask_ann, height, width)
-    return dict(size=[height, width],
-                counts=counts.encode('ascii') if isinstance(counts, str) else counts)
+    return dict(
+        size=[height, width], counts=counts.encode('ascii') if isinstance(counts, str) else counts
+    )
 
 
 def mask_ann_problem(mask_ann: MaskAnn, height: int, width: int) -> Optional[str]:

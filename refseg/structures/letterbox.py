@@ -4,6 +4,7 @@ The matrix maps original pixel indices to network pixel indices (the ``cv2.warpA
 convention, index 0 -> offset). Predictions are sampled at the original pixels through the
 same matrix, so the metric scores at the original pixels.
 """
+
 from typing import Tuple
 
 import numpy as np
@@ -25,14 +26,14 @@ def letterbox_matrix(height: int, width: int, size: int) -> np.ndarray:
     if height <= 0 or width <= 0:
         raise ValueError(f'letterbox needs a positive image size, got {height}x{width}')
     scale = min(size / height, size / width)
-    off_x = (size - scale * width) / 2.
-    off_y = (size - scale * height) / 2.
-    return np.array([[scale, 0., off_x], [0., scale, off_y]], dtype=np.float64)
+    off_x = (size - scale * width) / 2.0
+    off_y = (size - scale * height) / 2.0
+    return np.array([[scale, 0.0, off_x], [0.0, scale, off_y]], dtype=np.float64)
 
 
-def warp_to_original(maps: torch.Tensor, matrix: np.ndarray,
-                     ori_shape: Tuple[int, int],
-                     mode: str = 'bicubic') -> torch.Tensor:
+def warp_to_original(
+    maps: torch.Tensor, matrix: np.ndarray, ori_shape: Tuple[int, int], mode: str = 'bicubic'
+) -> torch.Tensor:
     """Sample network-space maps at the original image's pixels.
 
     The same mapping as ``cv2.warpAffine(maps, inverse, (w, h), flags=mode)`` with a zero
@@ -63,6 +64,7 @@ def warp_to_original(maps: torch.Tensor, matrix: np.ndarray,
     grid_x = src_x / max(size_x - 1, 1) * 2 - 1
     grid_y = src_y / max(size_y - 1, 1) * 2 - 1
     grid = torch.stack(torch.meshgrid(grid_y, grid_x, indexing='ij')[::-1], dim=-1)
-    out = F.grid_sample(maps[None].float(), grid[None], mode=mode,
-                        padding_mode='zeros', align_corners=True)
+    out = F.grid_sample(
+        maps[None].float(), grid[None], mode=mode, padding_mode='zeros', align_corners=True
+    )
     return out[0].to(maps.dtype)

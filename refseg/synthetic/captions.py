@@ -3,6 +3,7 @@
 Scene captions describe a whole image (what is there, how it is arranged); object captions
 describe one object by all its attributes ("a small red star").
 """
+
 from collections import Counter
 from typing import List, Sequence
 
@@ -54,22 +55,41 @@ def relation_caption(scene: Scene, rng: np.random.Generator) -> str:
         delta = (b.x - a.x) if axis == 'x' else (b.y - a.y)
         if abs(delta) < scene.margin:
             continue
-        word = {('x', True): 'left of', ('x', False): 'right of', ('y', True): 'above',
-                ('y', False): 'below'}[(axis, delta > 0)]
-        return (f'{with_article(f"{a.colour} {a.shape}")} {word} '
-                f'{with_article(f"{b.colour} {b.shape}")}')
+        word = {
+            ('x', True): 'left of',
+            ('x', False): 'right of',
+            ('y', True): 'above',
+            ('y', False): 'below',
+        }[(axis, delta > 0)]
+        return (
+            f'{with_article(f"{a.colour} {a.shape}")} {word} '
+            f'{with_article(f"{b.colour} {b.shape}")}'
+        )
     return inventory_caption(scene, rng)
 
 
-def image_pairs(scene: Scene, annotations: Sequence[dict], image_path: str,
-                rng: np.random.Generator) -> List[dict]:
+def image_pairs(
+    scene: Scene, annotations: Sequence[dict], image_path: str, rng: np.random.Generator
+) -> List[dict]:
     """The pairs of one image: 5 scene captions, then one caption per object."""
-    captions = [inventory_caption(scene, rng), colour_caption(scene, rng),
-                listing_caption(scene, rng)]
+    captions = [
+        inventory_caption(scene, rng),
+        colour_caption(scene, rng),
+        listing_caption(scene, rng),
+    ]
     captions += [relation_caption(scene, rng) for _ in range(NUM_RELATION_CAPTIONS)]
-    pairs = [dict(image=image_path, caption=caption, kind='scene', bbox=None, ann_id=None)
-             for caption in captions]
+    pairs = [
+        dict(image=image_path, caption=caption, kind='scene', bbox=None, ann_id=None)
+        for caption in captions
+    ]
     for obj, ann in zip(scene.objects, annotations):
-        pairs.append(dict(image=image_path, caption=object_phrase(obj), kind='object',
-                          bbox=list(ann['bbox']), ann_id=ann['id']))
+        pairs.append(
+            dict(
+                image=image_path,
+                caption=object_phrase(obj),
+                kind='object',
+                bbox=list(ann['bbox']),
+                ann_id=ann['id'],
+            )
+        )
     return pairs

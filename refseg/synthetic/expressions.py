@@ -16,6 +16,7 @@ Selectors apply to groups of two or more (three for ordinals) so that the word c
 information, and only where the answer is clear by a margin (:data:`MARGIN` pixels at a
 192-px side, :data:`AREA_RATIO` for sizes, :data:`DISTANCE_RATIO` for distances).
 """
+
 import functools
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence
@@ -24,7 +25,7 @@ import numpy as np
 
 from .world import ATTR_KEYS, Attrs, SceneObject, members, scale_of
 
-MARGIN = 8.  # px at a 192-px side
+MARGIN = 8.0  # px at a 192-px side
 AREA_RATIO = 1.3
 DISTANCE_RATIO = 1.4
 # Region selector signs: the halves, then the quarters.
@@ -34,6 +35,7 @@ REGIONS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1))
 @dataclass(frozen=True)
 class Expression:
     """A referring expression before wording: attribute filter and optional selector."""
+
     attrs: Attrs
     selector: Optional[tuple] = None
 
@@ -124,8 +126,7 @@ def resolve(expr: Expression, scene: Scene) -> Optional[int]:
             return _clear_nearest({i: scene.distance(i, lx, ly) for i in group}, scene.margin)
         _, axis, sign, _ = selector
         ref = lx if axis == 'x' else ly
-        return _clear_single({i: sign * (scene.coord(i, axis) - ref) for i in group},
-                             scene.margin)
+        return _clear_single({i: sign * (scene.coord(i, axis) - ref) for i in group}, scene.margin)
     if len(group) < 2:
         return None
     if kind == 'extreme':
@@ -139,8 +140,9 @@ def resolve(expr: Expression, scene: Scene) -> Optional[int]:
         big, small = sorted((scene.area(first), scene.area(second)), reverse=True)
         return first if big >= AREA_RATIO * small else None
     if kind == 'region':
-        return _clear_single({i: region_offset(scene, i, *selector[1:]) for i in group},
-                             scene.margin)
+        return _clear_single(
+            {i: region_offset(scene, i, *selector[1:]) for i in group}, scene.margin
+        )
     if kind == 'centre':
         cx, cy = scene.width / 2, scene.height / 2
         return _clear_nearest({i: scene.distance(i, cx, cy) for i in group}, scene.margin)
@@ -149,8 +151,10 @@ def resolve(expr: Expression, scene: Scene) -> Optional[int]:
 
 def attr_subsets(obj: SceneObject, keys: Sequence[str] = ATTR_KEYS) -> Iterator[Attrs]:
     """Every subset of an object's attribute values, smallest first."""
-    subsets = [tuple((k, obj.attr(k)) for bit, k in enumerate(keys) if mask >> bit & 1)
-               for mask in range(1 << len(keys))]
+    subsets = [
+        tuple((k, obj.attr(k)) for bit, k in enumerate(keys) if mask >> bit & 1)
+        for mask in range(1 << len(keys))
+    ]
     return iter(sorted(subsets, key=len))
 
 
@@ -181,8 +185,9 @@ def _selectors(attrs: Attrs, landmarks: Sequence[Attrs]) -> Iterator[tuple]:
         yield 'nearest', ('nearest', landmark)
 
 
-def candidate_expressions(scene: Scene, target: int, rng: np.random.Generator,
-                          max_landmarks: int = 3) -> Dict[str, List[Expression]]:
+def candidate_expressions(
+    scene: Scene, target: int, rng: np.random.Generator, max_landmarks: int = 3
+) -> Dict[str, List[Expression]]:
     """Expressions that select exactly ``target``, keyed by kind.
 
     Up to ``max_landmarks`` other objects (drawn at random among those with a unique

@@ -1,7 +1,8 @@
 """Generating a synthetic world: REFER files, image-text pairs and the marker."""
+
 import os
-import sys
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -35,11 +36,14 @@ def _raw_form(text: str, rng: np.random.Generator) -> str:
     return text[:1].upper() + text[1:] if rng.random() < 0.5 else text
 
 
-def sentence_records(texts: Sequence[str], rng: np.random.Generator,
-                     first_sent_id: int) -> List[dict]:
+def sentence_records(
+    texts: Sequence[str], rng: np.random.Generator, first_sent_id: int
+) -> List[dict]:
     """REFER sentence dicts (tokens, raw, sent_id, sent) with consecutive ids."""
-    return [dict(tokens=text.split(), raw=_raw_form(text, rng), sent_id=first_sent_id + i,
-                 sent=text) for i, text in enumerate(texts)]
+    return [
+        dict(tokens=text.split(), raw=_raw_form(text, rng), sent_id=first_sent_id + i, sent=text)
+        for i, text in enumerate(texts)
+    ]
 
 
 def ref_file_name(image: dict, ann_id: int) -> str:
@@ -47,26 +51,45 @@ def ref_file_name(image: dict, ann_id: int) -> str:
     return f'{osp.splitext(image["file_name"])[0]}_{ann_id}.jpg'
 
 
-def _make_refs(targets: List[Tuple[int, List[str]]], image_anns: List[dict], image: dict,
-               split: str, rng: np.random.Generator, first_ref_id: int,
-               first_sent_id: int) -> List[dict]:
+def _make_refs(
+    targets: List[Tuple[int, List[str]]],
+    image_anns: List[dict],
+    image: dict,
+    split: str,
+    rng: np.random.Generator,
+    first_ref_id: int,
+    first_sent_id: int,
+) -> List[dict]:
     """REFER ref records (as in the released pickles) of the referents of an image."""
     refs = []
     for target, texts in targets:
         ann = image_anns[target]
         sentences = sentence_records(texts, rng, first_sent_id)
         first_sent_id += len(sentences)
-        refs.append(dict(
-            sent_ids=[sentence['sent_id'] for sentence in sentences],
-            file_name=ref_file_name(image, ann['id']), ann_id=ann['id'],
-            ref_id=first_ref_id + len(refs), image_id=image['id'], split=split,
-            sentences=sentences, category_id=ann['category_id']))
+        refs.append(
+            dict(
+                sent_ids=[sentence['sent_id'] for sentence in sentences],
+                file_name=ref_file_name(image, ann['id']),
+                ann_id=ann['id'],
+                ref_id=first_ref_id + len(refs),
+                image_id=image['id'],
+                split=split,
+                sentences=sentences,
+                category_id=ann['category_id'],
+            )
+        )
     return refs
 
 
-def _make_grefs(grefs: List[Tuple[str, Tuple[int, ...], List[str]]], image_anns: List[dict],
-                image: dict, split: str, rng: np.random.Generator, first_ref_id: int,
-                first_sent_id: int) -> List[dict]:
+def _make_grefs(
+    grefs: List[Tuple[str, Tuple[int, ...], List[str]]],
+    image_anns: List[dict],
+    image: dict,
+    split: str,
+    rng: np.random.Generator,
+    first_ref_id: int,
+    first_sent_id: int,
+) -> List[dict]:
     """gRefCOCO ref records: ``ann_id``/``category_id`` an int (one target), a list (several)
     or ``[-1]`` (none, with ``no_target`` True)."""
     refs = []
@@ -80,12 +103,19 @@ def _make_grefs(grefs: List[Tuple[str, Tuple[int, ...], List[str]]], image_anns:
             ann_id, category_id = [a['id'] for a in anns], [a['category_id'] for a in anns]
         else:
             ann_id, category_id = [-1], [-1]
-        refs.append(dict(
-            ref_id=first_ref_id + len(refs), image_id=image['id'], ann_id=ann_id,
-            category_id=category_id, split=split,
-            file_name=ref_file_name(image, anns[0]['id'] if anns else -1),
-            sentences=sentences, sent_ids=[s['sent_id'] for s in sentences],
-            no_target=kind == 'none'))
+        refs.append(
+            dict(
+                ref_id=first_ref_id + len(refs),
+                image_id=image['id'],
+                ann_id=ann_id,
+                category_id=category_id,
+                split=split,
+                file_name=ref_file_name(image, anns[0]['id'] if anns else -1),
+                sentences=sentences,
+                sent_ids=[s['sent_id'] for s in sentences],
+                no_target=kind == 'none',
+            )
+        )
     return refs
 
 
@@ -95,33 +125,49 @@ def _split_counts(num_images: int, splits: Dict[str, float]) -> Dict[str, int]:
     exact = {name: num_images * weight / total for name, weight in splits.items()}
     counts = {name: int(value) for name, value in exact.items()}
     by_remainder = sorted(exact, key=lambda name: counts[name] - exact[name])
-    for name in by_remainder[:num_images - sum(counts.values())]:
+    for name in by_remainder[: num_images - sum(counts.values())]:
         counts[name] += 1
     return counts
 
 
-def generation_args(num_images: int, image_size: Sequence[int], seed: int,
-                    splits: Optional[Dict[str, float]]) -> dict:
+def generation_args(
+    num_images: int, image_size: Sequence[int], seed: int, splits: Optional[Dict[str, float]]
+) -> dict:
     """Checked, normalised arguments as recorded in the marker."""
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
     height, width = (int(v) for v in image_size)
     if min(height, width) < MIN_SIDE:
-        raise ValueError(f'image_size must be at least {MIN_SIDE}x{MIN_SIDE} to fit the '
-                         f'objects, got {height}x{width} (height, width)')
+        raise ValueError(
+            f'image_size must be at least {MIN_SIDE}x{MIN_SIDE} to fit the '
+            f'objects, got {height}x{width} (height, width)'
+        )
     if not splits or any(w <= 0 for w in splits.values()):
         raise ValueError(f'splits must map split names to positive weights, got {splits}')
     if num_images < len(splits):
-        raise ValueError(f'num_images={num_images} is too small for one image in each of '
-                         f'the splits {sorted(splits)}')
-    return dict(num_images=int(num_images), image_size=[height, width], seed=int(seed),
-                splits={name: float(weight) for name, weight in splits.items()},
-                generator_version=GENERATOR_VERSION)
+        raise ValueError(
+            f'num_images={num_images} is too small for one image in each of '
+            f'the splits {sorted(splits)}'
+        )
+    return dict(
+        num_images=int(num_images),
+        image_size=[height, width],
+        seed=int(seed),
+        splits={name: float(weight) for name, weight in splits.items()},
+        generator_version=GENERATOR_VERSION,
+    )
 
 
-def _count(images: List[dict], annotations: List[dict], refs: List[dict],
-           pairs: Dict[str, List[dict]], grefs: List[dict]) -> dict:
-    per_split = {name: dict(images=0, refs=0, sentences=0, pairs=len(split_pairs), grefs=0)
-                 for name, split_pairs in pairs.items()}
+def _count(
+    images: List[dict],
+    annotations: List[dict],
+    refs: List[dict],
+    pairs: Dict[str, List[dict]],
+    grefs: List[dict],
+) -> dict:
+    per_split = {
+        name: dict(images=0, refs=0, sentences=0, pairs=len(split_pairs), grefs=0)
+        for name, split_pairs in pairs.items()
+    }
     for ref in refs:
         per_split[ref['split']]['refs'] += 1
         per_split[ref['split']]['sentences'] += len(ref['sentences'])
@@ -129,27 +175,34 @@ def _count(images: List[dict], annotations: List[dict], refs: List[dict],
         per_split[ref['split']]['grefs'] += 1
     for name in per_split:
         per_split[name]['images'] = len({p['image'] for p in pairs[name]})
-    return dict(images=len(images), annotations=len(annotations), refs=len(refs),
-                sentences=sum(len(ref['sentences']) for ref in refs),
-                pairs=sum(len(p) for p in pairs.values()), grefs=len(grefs),
-                grefs_by_kind=dict(
-                    single=sum(isinstance(r['ann_id'], int) for r in grefs),
-                    multi=sum(isinstance(r['ann_id'], list) and not r['no_target']
-                              for r in grefs),
-                    none=sum(r['no_target'] for r in grefs)),
-                splits=per_split)
+    return dict(
+        images=len(images),
+        annotations=len(annotations),
+        refs=len(refs),
+        sentences=sum(len(ref['sentences']) for ref in refs),
+        pairs=sum(len(p) for p in pairs.values()),
+        grefs=len(grefs),
+        grefs_by_kind=dict(
+            single=sum(isinstance(r['ann_id'], int) for r in grefs),
+            multi=sum(isinstance(r['ann_id'], list) and not r['no_target'] for r in grefs),
+            none=sum(r['no_target'] for r in grefs),
+        ),
+        splits=per_split,
+    )
 
 
 def _stream(seed: int, stream: int, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, stream, index])
 
 
-def generate_synthetic_refer(out_root: str,
-                             num_images: int = DEFAULT_NUM_IMAGES,
-                             image_size: Sequence[int] = DEFAULT_IMAGE_SIZE,
-                             seed: int = 0,
-                             splits: Optional[Dict[str, float]] = None,
-                             progress: bool = True) -> dict:
+def generate_synthetic_refer(
+    out_root: str,
+    num_images: int = DEFAULT_NUM_IMAGES,
+    image_size: Sequence[int] = DEFAULT_IMAGE_SIZE,
+    seed: int = 0,
+    splits: Optional[Dict[str, float]] = None,
+    progress: bool = True,
+) -> dict:
     """Write a synthetic world: REFER files and image-text pairs.
 
     Layout: ``out_root/train2014/synthetic_<image_id:06d>.jpg`` (JPEG quality 95),
@@ -195,8 +248,9 @@ def generate_synthetic_refer(out_root: str,
     for index, split in enumerate(image_splits):
         split = str(split)
         rng = _stream(args['seed'], STREAM_SCENE, index)
-        image = dict(id=index + 1, file_name=f'synthetic_{index + 1:06d}.jpg', height=height,
-                     width=width)
+        image = dict(
+            id=index + 1, file_name=f'synthetic_{index + 1:06d}.jpg', height=height, width=width
+        )
         while True:
             objects = sample_objects(rng, height, width)
             image_anns, masks = annotate(objects, image, first_ann_id=len(annotations) + 1)
@@ -204,21 +258,34 @@ def generate_synthetic_refer(out_root: str,
             targets = choose_referents(scene, rng)
             if targets:
                 break
-        image_refs = _make_refs(targets, image_anns, image, split, rng,
-                                first_ref_id=len(refs) + 1, first_sent_id=num_sentences + 1)
+        image_refs = _make_refs(
+            targets,
+            image_anns,
+            image,
+            split,
+            rng,
+            first_ref_id=len(refs) + 1,
+            first_sent_id=num_sentences + 1,
+        )
         num_sentences += sum(len(ref['sentences']) for ref in image_refs)
         refs += image_refs
         gres_rng = _stream(args['seed'], STREAM_GREFS, index)
-        image_grefs_ = _make_grefs(image_grefs(scene, gres_rng), image_anns, image, split,
-                                   gres_rng, first_ref_id=len(grefs) + 1,
-                                   first_sent_id=num_gref_sentences + 1)
+        image_grefs_ = _make_grefs(
+            image_grefs(scene, gres_rng),
+            image_anns,
+            image,
+            split,
+            gres_rng,
+            first_ref_id=len(grefs) + 1,
+            first_sent_id=num_gref_sentences + 1,
+        )
         num_gref_sentences += sum(len(ref['sentences']) for ref in image_grefs_)
         grefs += image_grefs_
         image_path = f'{writers.IMG_DIR}/{image["file_name"]}'
-        pairs[split] += image_pairs(scene, image_anns, image_path,
-                                    _stream(args['seed'], STREAM_PAIRS, index))
-        pixels = paint(objects, masks, _stream(args['seed'], STREAM_PAINT, index), height,
-                       width)
+        pairs[split] += image_pairs(
+            scene, image_anns, image_path, _stream(args['seed'], STREAM_PAIRS, index)
+        )
+        pixels = paint(objects, masks, _stream(args['seed'], STREAM_PAINT, index), height, width)
         _, encoded = cv2.imencode('.jpg', pixels, [cv2.IMWRITE_JPEG_QUALITY, 95])
         writers.write_bytes(osp.join(out_root, image_path), encoded.tobytes())
         images.append(image)
@@ -228,28 +295,34 @@ def generate_synthetic_refer(out_root: str,
     if bar is not None:
         print()
 
-    categories = [dict(id=CATEGORY_IDS[name], name=name, supercategory='shape')
-                  for name in SHAPES]
+    categories = [dict(id=CATEGORY_IDS[name], name=name, supercategory='shape') for name in SHAPES]
     ann_dir = osp.join(out_root, writers.ANN_DIR)
-    writers.write_json(osp.join(ann_dir, writers.INSTANCES),
-                       dict(images=images, annotations=annotations, categories=categories))
+    writers.write_json(
+        osp.join(ann_dir, writers.INSTANCES),
+        dict(images=images, annotations=annotations, categories=categories),
+    )
     writers.write_pickle(osp.join(ann_dir, writers.REFS), refs)
     writers.write_json(osp.join(ann_dir, writers.GREFS), grefs)
     for name, split_pairs in pairs.items():
-        writers.write_json(osp.join(out_root, writers.PAIRS.format(split=name)),
-                           dict(version=GENERATOR_VERSION, pairs=split_pairs))
+        writers.write_json(
+            osp.join(out_root, writers.PAIRS.format(split=name)),
+            dict(version=GENERATOR_VERSION, pairs=split_pairs),
+        )
     counts = _count(images, annotations, refs, pairs, grefs)
-    writers.write_json(osp.join(out_root, writers.MARKER),
-                       dict(args=args, complete=True, counts=counts))
+    writers.write_json(
+        osp.join(out_root, writers.MARKER), dict(args=args, complete=True, counts=counts)
+    )
     return counts
 
 
-def ensure_synthetic_refer(root: str,
-                           num_images: int = DEFAULT_NUM_IMAGES,
-                           image_size: Sequence[int] = DEFAULT_IMAGE_SIZE,
-                           seed: int = 0,
-                           splits: Optional[Dict[str, float]] = None,
-                           progress: bool = True) -> dict:
+def ensure_synthetic_refer(
+    root: str,
+    num_images: int = DEFAULT_NUM_IMAGES,
+    image_size: Sequence[int] = DEFAULT_IMAGE_SIZE,
+    seed: int = 0,
+    splits: Optional[Dict[str, float]] = None,
+    progress: bool = True,
+) -> dict:
     """Generate the synthetic world in ``root`` unless it is already there.
 
     The marker file written last by :func:`generate_synthetic_refer` records the
@@ -266,6 +339,9 @@ def ensure_synthetic_refer(root: str,
         marker = writers.read_marker(root)
         if marker is not None and marker.get('complete') and marker['args'] == args:
             return marker['counts']
-        print_log(f'Generating the synthetic referring dataset in {root} ({num_images} '
-                  'images); later runs reuse it.', logger='current')
+        print_log(
+            f'Generating the synthetic referring dataset in {root} ({num_images} '
+            'images); later runs reuse it.',
+            logger='current',
+        )
         return generate_synthetic_refer(root, num_images, image_size, seed, splits, progress)

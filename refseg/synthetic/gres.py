@@ -12,13 +12,20 @@ No-target expressions are singular and select nothing: an attribute combination 
 the image whose values all occur in it ("the blue heart" beside blue shapes and hearts), or a
 relation no member satisfies ("the circle above the green star").
 """
+
 from itertools import combinations
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .expressions import (REGIONS, Expression, Scene, candidate_expressions, landmark_attrs,
-                          region_offset)
+from .expressions import (
+    REGIONS,
+    Expression,
+    Scene,
+    candidate_expressions,
+    landmark_attrs,
+    region_offset,
+)
 from .phrasing import NUMBERS, SIDES, noun_phrase, region_words, render
 from .referents import pick_texts, referent_weights
 from .world import ATTR_KEYS, Attrs
@@ -88,8 +95,9 @@ def _landmarks(scene: Scene, rng: np.random.Generator, num: int = 3) -> List[Att
     return found
 
 
-def multi_target_expressions(scene: Scene,
-                             rng: np.random.Generator) -> Dict[Targets, List[Expression]]:
+def multi_target_expressions(
+    scene: Scene, rng: np.random.Generator
+) -> Dict[Targets, List[Expression]]:
     """Multi-target expressions of a scene, keyed by the objects they select."""
     landmarks = _landmarks(scene, rng)
     found: Dict[Targets, List[Expression]] = {}
@@ -97,11 +105,16 @@ def multi_target_expressions(scene: Scene,
         if len(scene.group(attrs)) < 2:
             continue
         selectors = [None]
-        selectors += [('side', axis, sign, k) for axis in ('x', 'y') for sign in (-1, 1)
-                      for k in (2, 3)]
+        selectors += [
+            ('side', axis, sign, k) for axis in ('x', 'y') for sign in (-1, 1) for k in (2, 3)
+        ]
         selectors += [('region', sx, sy) for sx, sy in REGIONS]
-        selectors += [('relation', axis, sign, lm) for lm in landmarks for axis in ('x', 'y')
-                      for sign in (-1, 1)]
+        selectors += [
+            ('relation', axis, sign, lm)
+            for lm in landmarks
+            for axis in ('x', 'y')
+            for sign in (-1, 1)
+        ]
         for selector in selectors:
             expr = Expression(attrs, selector)
             targets = resolve_group(expr, scene)
@@ -131,21 +144,22 @@ def render_group(expr: Expression, num_targets: int, rng: np.random.Generator) -
     else:
         _, axis, sign, landmark = selector
         lm = f'the {noun_phrase(landmark, rng)}'
-        word = {('x', -1): 'left of', ('x', 1): 'right of', ('y', -1): 'above',
-                ('y', 1): 'below'}[(axis, sign)]
+        word = {('x', -1): 'left of', ('x', 1): 'right of', ('y', -1): 'above', ('y', 1): 'below'}[
+            (axis, sign)
+        ]
         options = [f'the {plural} {word} {lm}', f'all the {plural} {word} {lm}']
     return str(rng.choice(options))
 
 
-def no_target_expressions(scene: Scene, rng: np.random.Generator
-                          ) -> Tuple[List[Expression], List[Expression]]:
+def no_target_expressions(
+    scene: Scene, rng: np.random.Generator
+) -> Tuple[List[Expression], List[Expression]]:
     """Singular expressions that select nothing in the scene: absent combinations of present
     attribute values, and relations no member satisfies (two lists)."""
     present = {key: sorted({obj.attr(key) for obj in scene.objects}) for key in ATTR_KEYS}
     absent, unrelated = [], []
     for keys in (('colour', 'shape'), ('size', 'shape'), ('size', 'colour', 'shape')):
-        for values in np.array(np.meshgrid(*[present[k] for k in keys])).reshape(
-                len(keys), -1).T:
+        for values in np.array(np.meshgrid(*[present[k] for k in keys])).reshape(len(keys), -1).T:
             attrs = tuple(zip(keys, (str(v) for v in values)))
             if not scene.group(attrs):
                 absent.append(Expression(attrs))
@@ -160,8 +174,7 @@ def no_target_expressions(scene: Scene, rng: np.random.Generator
                     ref = scene.coord(lm_index, axis)
                     offsets = {i: sign * (scene.coord(i, axis) - ref) for i in group}
                     if all(d <= -scene.margin for d in offsets.values()):
-                        unrelated.append(
-                            Expression(attrs, ('relation', axis, sign, landmark)))
+                        unrelated.append(Expression(attrs, ('relation', axis, sign, landmark)))
     return absent, unrelated
 
 
@@ -198,8 +211,9 @@ def image_grefs(scene: Scene, rng: np.random.Generator) -> List[Tuple[str, Targe
             texts = list(dict.fromkeys(render(expr, rng) for expr in exprs))[:2]
             refs.append(('none', (), texts))
             continue
-        order = rng.choice(len(scene.objects), len(scene.objects), replace=False,
-                           p=referent_weights(scene))
+        order = rng.choice(
+            len(scene.objects), len(scene.objects), replace=False, p=referent_weights(scene)
+        )
         for target in order:
             if (int(target),) in used:
                 continue
@@ -209,4 +223,3 @@ def image_grefs(scene: Scene, rng: np.random.Generator) -> List[Tuple[str, Targe
                 used.add((int(target),))
                 break
     return refs
-

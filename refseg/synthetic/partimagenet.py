@@ -16,6 +16,7 @@ valid annotation, an annotation whose only polygon has an odd number of coordina
 annotation with ``area == 0`` and a sub-pixel annotation of a part absent from the image
 (its union rasterises to nothing).
 """
+
 import json
 import os
 import os.path as osp
@@ -30,8 +31,19 @@ from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES
 
 Polygon = List[Tuple[float, float]]
 
-SUPERCLASSES = ('Quadruped', 'Biped', 'Fish', 'Bird', 'Snake', 'Reptile', 'Car',
-                'Bicycle', 'Boat', 'Aeroplane', 'Bottle')
+SUPERCLASSES = (
+    'Quadruped',
+    'Biped',
+    'Fish',
+    'Bird',
+    'Snake',
+    'Reptile',
+    'Car',
+    'Bicycle',
+    'Boat',
+    'Aeroplane',
+    'Bottle',
+)
 DEFAULT_NUM_IMAGES = dict(train=22, val=11, test=11)
 BACKGROUND_LABEL = 40
 
@@ -75,8 +87,21 @@ OBJECT_SHAPES: Dict[str, List[Tuple[str, List[Polygon]]]] = {
         ('Head', [_ellipse(0.74, 0.34, 0.08, 0.08)]),
     ],
     'Snake': [
-        ('Body', [[(0.05, 0.70), (0.30, 0.40), (0.55, 0.70), (0.80, 0.40), (0.80, 0.55),
-                   (0.55, 0.85), (0.30, 0.55), (0.05, 0.85)]]),
+        (
+            'Body',
+            [
+                [
+                    (0.05, 0.70),
+                    (0.30, 0.40),
+                    (0.55, 0.70),
+                    (0.80, 0.40),
+                    (0.80, 0.55),
+                    (0.55, 0.85),
+                    (0.30, 0.55),
+                    (0.05, 0.85),
+                ]
+            ],
+        ),
         ('Head', [_ellipse(0.86, 0.42, 0.09, 0.07)]),
     ],
     'Reptile': [
@@ -86,8 +111,21 @@ OBJECT_SHAPES: Dict[str, List[Tuple[str, List[Polygon]]]] = {
         ('Head', [_ellipse(0.82, 0.48, 0.08, 0.06)]),
     ],
     'Car': [
-        ('Body', [[(0.08, 0.42), (0.30, 0.42), (0.38, 0.25), (0.70, 0.25), (0.78, 0.42),
-                   (0.92, 0.45), (0.92, 0.72), (0.08, 0.72)]]),
+        (
+            'Body',
+            [
+                [
+                    (0.08, 0.42),
+                    (0.30, 0.42),
+                    (0.38, 0.25),
+                    (0.70, 0.25),
+                    (0.78, 0.42),
+                    (0.92, 0.45),
+                    (0.92, 0.72),
+                    (0.08, 0.72),
+                ]
+            ],
+        ),
         ('Tier', [_ellipse(0.27, 0.72, 0.10, 0.10), _ellipse(0.73, 0.72, 0.10, 0.10)]),
         ('Side Mirror', [_rect(0.72, 0.34, 0.80, 0.40)]),
     ],
@@ -102,8 +140,13 @@ OBJECT_SHAPES: Dict[str, List[Tuple[str, List[Polygon]]]] = {
         ('Sail', [[(0.48, 0.10), (0.48, 0.58), (0.85, 0.58)]]),
     ],
     'Aeroplane': [
-        ('Wing', [[(0.45, 0.50), (0.60, 0.50), (0.40, 0.90), (0.32, 0.90)],
-                  [(0.45, 0.50), (0.60, 0.50), (0.40, 0.10), (0.32, 0.10)]]),
+        (
+            'Wing',
+            [
+                [(0.45, 0.50), (0.60, 0.50), (0.40, 0.90), (0.32, 0.90)],
+                [(0.45, 0.50), (0.60, 0.50), (0.40, 0.10), (0.32, 0.10)],
+            ],
+        ),
         ('Engine', [_ellipse(0.45, 0.70, 0.05, 0.03), _ellipse(0.45, 0.30, 0.05, 0.03)]),
         ('Body', [_ellipse(0.50, 0.50, 0.36, 0.07)]),
         ('Tail', [[(0.14, 0.50), (0.06, 0.30), (0.12, 0.30), (0.22, 0.48)]]),
@@ -118,8 +161,10 @@ OBJECT_SHAPES: Dict[str, List[Tuple[str, List[Polygon]]]] = {
 
 def _category_table() -> Dict[Tuple[str, str], int]:
     """(superclass, part) -> official category id."""
-    return {(superclass, name[len(superclass) + 1:]): cat_id
-            for cat_id, name, superclass in PARTIMAGENET_CATEGORIES}
+    return {
+        (superclass, name[len(superclass) + 1 :]): cat_id
+        for cat_id, name, superclass in PARTIMAGENET_CATEGORIES
+    }
 
 
 def _part_colour(category_id: int) -> np.ndarray:
@@ -134,8 +179,7 @@ def _shoelace_area(points: np.ndarray) -> float:
     return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
 
 
-def _place(polygon: Polygon, box: Tuple[float, float, float, float],
-           flip: bool) -> np.ndarray:
+def _place(polygon: Polygon, box: Tuple[float, float, float, float], flip: bool) -> np.ndarray:
     x0, y0, size_x, size_y = box
     points = np.asarray(polygon, dtype=np.float64)
     if flip:
@@ -143,8 +187,13 @@ def _place(polygon: Polygon, box: Tuple[float, float, float, float],
     return np.stack([x0 + points[:, 0] * size_x, y0 + points[:, 1] * size_y], axis=1)
 
 
-def _draw_object(rng: np.random.Generator, superclass: str, height: int, width: int,
-                 category_ids: Dict[Tuple[str, str], int]):
+def _draw_object(
+    rng: np.random.Generator,
+    superclass: str,
+    height: int,
+    width: int,
+    category_ids: Dict[Tuple[str, str], int],
+):
     """Render one object; returns the image, the label map and (category, polygon) list."""
     background = rng.integers(150, 256, size=3)
     image = np.empty((height, width, 3), np.int16)
@@ -163,36 +212,52 @@ def _draw_object(rng: np.random.Generator, superclass: str, height: int, width: 
             points = np.round(_place(polygon, box, flip), 2)
             # Rasterised as the loaders will decode the annotation, so that image, label
             # map and polygons agree pixel for pixel.
-            inside = mask_utils.decode(mask_utils.frPyObjects(
-                [points.ravel().tolist()], height, width))[..., 0].astype(bool)
+            inside = mask_utils.decode(
+                mask_utils.frPyObjects([points.ravel().tolist()], height, width)
+            )[..., 0].astype(bool)
             image[inside] = colour
             label_map[inside] = category_id
             instances.append((category_id, points))
     return np.clip(image, 0, 255).astype(np.uint8), label_map, instances
 
 
-def _annotation(ann_id: int, image_id: int, category_id: int,
-                polygons: Sequence[np.ndarray], area: Optional[float] = None) -> dict:
+def _annotation(
+    ann_id: int,
+    image_id: int,
+    category_id: int,
+    polygons: Sequence[np.ndarray],
+    area: Optional[float] = None,
+) -> dict:
     flat = [[float(v) for v in poly.ravel()] for poly in polygons]
-    points = np.concatenate([poly.ravel()[:poly.size // 2 * 2].reshape(-1, 2)
-                             for poly in polygons])
+    points = np.concatenate(
+        [poly.ravel()[: poly.size // 2 * 2].reshape(-1, 2) for poly in polygons]
+    )
     x0, y0 = points.min(axis=0)
     x1, y1 = points.max(axis=0)
     if area is None:
-        area = sum(_shoelace_area(poly.reshape(-1, 2)) for poly in polygons
-                   if poly.size >= 6 and poly.size % 2 == 0)
-    return dict(id=ann_id, image_id=image_id, category_id=category_id, segmentation=flat,
-                area=round(float(area), 2),
-                bbox=[round(float(v), 2) for v in (x0, y0, x1 - x0, y1 - y0)], iscrowd=0)
+        area = sum(
+            _shoelace_area(poly.reshape(-1, 2))
+            for poly in polygons
+            if poly.size >= 6 and poly.size % 2 == 0
+        )
+    return dict(
+        id=ann_id,
+        image_id=image_id,
+        category_id=category_id,
+        segmentation=flat,
+        area=round(float(area), 2),
+        bbox=[round(float(v), 2) for v in (x0, y0, x1 - x0, y1 - y0)],
+        iscrowd=0,
+    )
 
 
-def _defect_annotations(next_id: int, image_id: int, instances: list,
-                        height: int, width: int) -> List[dict]:
+def _defect_annotations(
+    next_id: int, image_id: int, instances: list, height: int, width: int
+) -> List[dict]:
     """The real files' defects, attached to one image (see the module docstring)."""
     present = sorted({category_id for category_id, _ in instances})
     first_category, first_polygon = instances[0]
-    absent = next(cat_id for cat_id, _, _ in PARTIMAGENET_CATEGORIES
-                  if cat_id not in present)
+    absent = next(cat_id for cat_id, _, _ in PARTIMAGENET_CATEGORIES if cat_id not in present)
     short = np.array([[1.0, 1.0], [2.0, 1.5]])
     odd = np.array([3.0, 3.0, 6.0, 3.0, 4.0])
     line = np.array([[1.0, 1.0], [5.0, 5.0], [9.0, 9.0]])
@@ -205,12 +270,14 @@ def _defect_annotations(next_id: int, image_id: int, instances: list,
     ]
 
 
-def generate_partimagenet(root: str,
-                          num_images: Optional[Dict[str, int]] = None,
-                          seed: int = 0,
-                          layout: str = 'seg',
-                          image_size: Tuple[int, int] = (64, 128),
-                          with_defects: bool = True) -> Dict[str, dict]:
+def generate_partimagenet(
+    root: str,
+    num_images: Optional[Dict[str, int]] = None,
+    seed: int = 0,
+    layout: str = 'seg',
+    image_size: Tuple[int, int] = (64, 128),
+    with_defects: bool = True,
+) -> Dict[str, dict]:
     """Write a tiny PartImageNet-format dataset under ``root``.
 
     Superclasses cycle through the 11 in a fixed order, so a split of 11 or more images
@@ -234,13 +301,18 @@ def generate_partimagenet(root: str,
     num_images = dict(DEFAULT_NUM_IMAGES if num_images is None else num_images)
     low, high = image_size
     if not 32 <= low <= high:
-        raise ValueError(f'image_size must be (low, high) with 32 <= low <= high, '
-                         f'got {image_size}')
+        raise ValueError(f'image_size must be (low, high) with 32 <= low <= high, got {image_size}')
     category_ids = _category_table()
-    wnids = {superclass: sorted(w for w, (_, s) in PARTIMAGENET_OBJECT_CLASSES.items()
-                                if s == superclass) for superclass in SUPERCLASSES}
-    categories = [dict(id=cat_id, name=name, supercategory=superclass)
-                  for cat_id, name, superclass in PARTIMAGENET_CATEGORIES]
+    wnids = {
+        superclass: sorted(
+            w for w, (_, s) in PARTIMAGENET_OBJECT_CLASSES.items() if s == superclass
+        )
+        for superclass in SUPERCLASSES
+    }
+    categories = [
+        dict(id=cat_id, name=name, supercategory=superclass)
+        for cat_id, name, superclass in PARTIMAGENET_CATEGORIES
+    ]
     rng = np.random.default_rng(seed)
     summary = {}
     for split, count in num_images.items():
@@ -250,35 +322,43 @@ def generate_partimagenet(root: str,
             wnid = wnids[superclass][int(rng.integers(len(wnids[superclass])))]
             file_name = f'{wnid}_{index + 1}.JPEG'
             height, width = (int(v) for v in rng.integers(low, high + 1, size=2))
-            image, label_map, instances = _draw_object(rng, superclass, height, width,
-                                                       category_ids)
+            image, label_map, instances = _draw_object(rng, superclass, height, width, category_ids)
             image_id = index + 1
-            images.append(dict(id=image_id, file_name=file_name, height=height,
-                               width=width))
+            images.append(dict(id=image_id, file_name=file_name, height=height, width=width))
             for category_id, polygon in instances:
-                annotations.append(_annotation(len(annotations) + 1, image_id,
-                                               category_id, [polygon]))
+                annotations.append(
+                    _annotation(len(annotations) + 1, image_id, category_id, [polygon])
+                )
             if with_defects and index == 0:
-                annotations.extend(_defect_annotations(len(annotations) + 1, image_id,
-                                                       instances, height, width))
+                annotations.extend(
+                    _defect_annotations(len(annotations) + 1, image_id, instances, height, width)
+                )
             _write_image(root, layout, split, wnid, file_name, image, label_map)
         coco = dict(images=images, annotations=annotations, categories=categories)
-        ann_file = (osp.join(root, 'annotations', split, f'{split}.json')
-                    if layout == 'seg' else osp.join(root, f'{split}.json'))
+        ann_file = (
+            osp.join(root, 'annotations', split, f'{split}.json')
+            if layout == 'seg'
+            else osp.join(root, f'{split}.json')
+        )
         os.makedirs(osp.dirname(ann_file), exist_ok=True)
         with open(ann_file, 'w') as f:
             json.dump(coco, f)
-        summary[split] = dict(images=len(images), annotations=len(annotations),
-                              ann_file=ann_file)
+        summary[split] = dict(images=len(images), annotations=len(annotations), ann_file=ann_file)
     return summary
 
 
-def _write_image(root: str, layout: str, split: str, wnid: str, file_name: str,
-                 image: np.ndarray, label_map: np.ndarray) -> None:
+def _write_image(
+    root: str,
+    layout: str,
+    split: str,
+    wnid: str,
+    file_name: str,
+    image: np.ndarray,
+    label_map: np.ndarray,
+) -> None:
     if layout == 'seg':
         image_path = osp.join(root, 'images', split, file_name)
-        label_path = osp.join(root, 'annotations', split,
-                              osp.splitext(file_name)[0] + '.png')
+        label_path = osp.join(root, 'annotations', split, osp.splitext(file_name)[0] + '.png')
         os.makedirs(osp.dirname(label_path), exist_ok=True)
         cv2.imwrite(label_path, label_map)
     else:

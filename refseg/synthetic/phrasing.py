@@ -1,4 +1,5 @@
 """How expressions and captions are worded (lower case English)."""
+
 from typing import Sequence
 
 import numpy as np
@@ -7,8 +8,7 @@ from .expressions import Expression
 from .world import PLURALS, Attrs, SceneObject
 
 ORDINALS = {2: 'second', 3: 'third'}
-NUMBERS = {1: 'one', 2: 'two', 3: 'three', 4: 'four', 5: 'five', 6: 'six', 7: 'seven',
-           8: 'eight'}
+NUMBERS = {1: 'one', 2: 'two', 3: 'three', 4: 'four', 5: 'five', 6: 'six', 7: 'seven', 8: 'eight'}
 SIDES = {('x', -1): 'left', ('x', 1): 'right', ('y', -1): 'top', ('y', 1): 'bottom'}
 
 
@@ -41,8 +41,10 @@ def region_words(sx: int, sy: int) -> Sequence[str]:
     if sx:
         side = SIDES[('x', sx)]
         return [f'on the {side} side', f'in the {side} half']
-    return {-1: ['in the top half', 'in the upper half'],
-            1: ['in the bottom half', 'in the lower half']}[sy]
+    return {
+        -1: ['in the top half', 'in the upper half'],
+        1: ['in the bottom half', 'in the lower half'],
+    }[sy]
 
 
 def render(expr: Expression, rng: np.random.Generator) -> str:
@@ -59,14 +61,12 @@ def render(expr: Expression, rng: np.random.Generator) -> str:
             options = [f'the {side}most {np_}', f'the {np_} on the far {side}']
         else:
             est = 'highest' if sign < 0 else 'lowest'
-            options = [f'the {side}most {np_}', f'the {est} {np_}',
-                       f'the {np_} at the very {side}']
+            options = [f'the {side}most {np_}', f'the {est} {np_}', f'the {np_} at the very {side}']
     elif kind == 'ordinal':
         _, axis, sign, k = selector
         options = [f'the {ORDINALS[k]} {np_} from the {SIDES[(axis, sign)]}']
     elif kind == 'superlative':
-        options = (['the biggest {}', 'the largest {}'] if selector[1] > 0 else
-                   ['the smallest {}'])
+        options = ['the biggest {}', 'the largest {}'] if selector[1] > 0 else ['the smallest {}']
         options = [option.format(np_) for option in options]
     elif kind == 'region':
         options = [f'the {np_} {words}' for words in region_words(*selector[1:])]
@@ -84,8 +84,11 @@ def render(expr: Expression, rng: np.random.Generator) -> str:
             options = [f'the {np_} below {lm}', f'the {np_} under {lm}']
     elif kind == 'nearest':
         lm = f'the {noun_phrase(selector[1], rng)}'
-        options = [f'the {np_} next to {lm}', f'the {np_} closest to {lm}',
-                   f'the {np_} nearest {lm}']
+        options = [
+            f'the {np_} next to {lm}',
+            f'the {np_} closest to {lm}',
+            f'the {np_} nearest {lm}',
+        ]
     else:
         raise ValueError(f'unknown selector {selector!r}')
     return str(rng.choice(options))

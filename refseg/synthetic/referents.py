@@ -1,4 +1,5 @@
 """Which objects of an image become referents, and with which expressions."""
+
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -13,12 +14,10 @@ NUM_REFS_P = (0.3, 0.4, 0.3)
 SALIENT_WEIGHT = 0.5
 
 
-def pick_texts(found: Dict[str, List[Expression]], rng: np.random.Generator,
-               num: int) -> List[str]:
+def pick_texts(found: Dict[str, List[Expression]], rng: np.random.Generator, num: int) -> List[str]:
     """Up to ``num`` distinct phrasings, drawn from as many kinds as possible."""
     kinds = [str(k) for k in rng.permutation(sorted(found))]
-    pools = {kind: [found[kind][i] for i in rng.permutation(len(found[kind]))]
-             for kind in kinds}
+    pools = {kind: [found[kind][i] for i in rng.permutation(len(found[kind]))] for kind in kinds}
     texts: List[str] = []
     while len(texts) < num and any(pools.values()):
         for kind in kinds:
@@ -48,8 +47,9 @@ def choose_referents(scene: Scene, rng: np.random.Generator) -> List[Tuple[int, 
         no object has two distinct expressions.
     """
     num_refs = int(rng.choice(NUM_REFS, p=NUM_REFS_P))
-    order = rng.choice(len(scene.objects), len(scene.objects), replace=False,
-                       p=referent_weights(scene))
+    order = rng.choice(
+        len(scene.objects), len(scene.objects), replace=False, p=referent_weights(scene)
+    )
     referents = []
     for target in order:
         found = candidate_expressions(scene, int(target), rng)

@@ -1,4 +1,5 @@
 """Sampling the objects of one image: how many, which attributes, where."""
+
 from typing import List
 
 import numpy as np
@@ -8,7 +9,7 @@ from .world import COLOURS, SHAPES, SIZE_RADII, SIZES, SceneObject, scale_of
 # 4-8 objects, more often many: a random object is then right for about 1 in 6.
 NUM_OBJECTS = (4, 5, 6, 7, 8)
 NUM_OBJECTS_P = (0.1, 0.15, 0.25, 0.25, 0.25)
-GAP = 2.  # px kept free between the extents of two objects
+GAP = 2.0  # px kept free between the extents of two objects
 
 
 def sample_objects(rng: np.random.Generator, height: int, width: int) -> List[SceneObject]:
@@ -28,13 +29,12 @@ def sample_objects(rng: np.random.Generator, height: int, width: int) -> List[Sc
             shape, colour = str(rng.choice(shape_pool)), str(rng.choice(colour_pool))
             size = str(rng.choice(SIZES))
             radius = float(rng.uniform(*SIZE_RADII[size])) * scale
-            candidate = SceneObject(shape, colour, size, 0., 0., round(radius, 2))
+            candidate = SceneObject(shape, colour, size, 0.0, 0.0, round(radius, 2))
             extent = candidate.extent
             for _ in range(50):
                 x = float(rng.uniform(extent + 1, width - extent - 1))
                 y = float(rng.uniform(extent + 1, height - extent - 1))
-                if all(np.hypot(x - o.x, y - o.y) >= extent + o.extent + GAP
-                       for o in objects):
+                if all(np.hypot(x - o.x, y - o.y) >= extent + o.extent + GAP for o in objects):
                     candidate.x, candidate.y = round(x, 2), round(y, 2)
                     objects.append(candidate)
                     break

@@ -12,6 +12,7 @@ The masks are scored against each expression's referent with :class:`RefSegMetri
 model's predictions would be, so the numbers sit beside model results. Works on any split
 in the REFER layout (RefCOCO/+/g, the synthetic world).
 """
+
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -42,19 +43,23 @@ def rule_masks(masks: List[np.ndarray], rng: np.random.Generator) -> Dict[str, n
     areas = [int(mask.sum()) for mask in masks]
     centre = np.array([(height - 1) / 2, (width - 1) / 2])
     distances = [np.linalg.norm(np.argwhere(mask).mean(0) - centre) for mask in masks]
-    return dict(largest=masks[int(np.argmax(areas))],
-                centre=masks[int(np.argmin(distances))],
-                all=np.logical_or.reduce(masks),
-                random=masks[int(rng.integers(len(masks)))])
+    return dict(
+        largest=masks[int(np.argmax(areas))],
+        centre=masks[int(np.argmin(distances))],
+        all=np.logical_or.reduce(masks),
+        random=masks[int(rng.integers(len(masks)))],
+    )
 
 
-def text_blind_baselines(data_root: str,
-                         split: str = 'val',
-                         ann_file: str = 'refcoco/instances.json',
-                         split_file: str = 'refcoco/refs(unc).p',
-                         img_prefix: str = 'train2014/',
-                         seed: int = 0,
-                         metric_cfg: Optional[dict] = None) -> Dict[str, Dict[str, float]]:
+def text_blind_baselines(
+    data_root: str,
+    split: str = 'val',
+    ann_file: str = 'refcoco/instances.json',
+    split_file: str = 'refcoco/refs(unc).p',
+    img_prefix: str = 'train2014/',
+    seed: int = 0,
+    metric_cfg: Optional[dict] = None,
+) -> Dict[str, Dict[str, float]]:
     """Scores of the text-blind rules on every expression of a split.
 
     Args:
@@ -71,9 +76,16 @@ def text_blind_baselines(data_root: str,
         dict: rule -> the metric values of :meth:`RefSegMetric.summarize` (``mIoU``,
         ``oIoU``, ``Prec@X`` in percent, ``num_samples``).
     """
-    dataset = RefCOCODataset(data_root=data_root, ann_file=ann_file, split_file=split_file,
-                             data_prefix=dict(img_path=img_prefix), split=split,
-                             sentence_mode='all', test_mode=True, serialize_data=False)
+    dataset = RefCOCODataset(
+        data_root=data_root,
+        ann_file=ann_file,
+        split_file=split_file,
+        data_prefix=dict(img_path=img_prefix),
+        split=split,
+        sentence_mode='all',
+        test_mode=True,
+        serialize_data=False,
+    )
     instances = load(ann_file if is_abs(ann_file) else join_path(data_root, ann_file))
     anns_of: Dict[int, List[dict]] = {}
     for ann in instances['annotations']:
@@ -92,9 +104,14 @@ def text_blind_baselines(data_root: str,
             answered_image = image_id
         gt = torch.from_numpy(decode_mask_ann(item['mask_ann'], height, width))[None]
         for rule, pred in answers.items():
-            sample = dict(gt_sem_seg=dict(data=gt),
-                          pred_sem_seg=dict(data=torch.from_numpy(pred.astype(np.uint8))[None]),
-                          ref_id=item['ref_id'], sent_id=item['sent_id'], image_id=image_id,
-                          text=item['text'], img_path=item['img_path'])
+            sample = dict(
+                gt_sem_seg=dict(data=gt),
+                pred_sem_seg=dict(data=torch.from_numpy(pred.astype(np.uint8))[None]),
+                ref_id=item['ref_id'],
+                sent_id=item['sent_id'],
+                image_id=image_id,
+                text=item['text'],
+                img_path=item['img_path'],
+            )
             metrics[rule].process(None, [sample])
     return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}

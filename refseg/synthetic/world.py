@@ -4,6 +4,7 @@ Sizes are equivalent-area radii, so a "small star" covers about as many pixels a
 square". All lengths are given for a 192-pixel image side and scale with the image
 (:func:`scale_of`), so smaller test images keep the same layouts in miniature.
 """
+
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -11,8 +12,15 @@ import numpy as np
 
 # Category ids follow this order (1-based); the first four are those of generator v1.
 SHAPES = ('circle', 'square', 'triangle', 'star', 'diamond', 'cross', 'heart')
-PLURALS = {'circle': 'circles', 'square': 'squares', 'triangle': 'triangles',
-           'star': 'stars', 'diamond': 'diamonds', 'cross': 'crosses', 'heart': 'hearts'}
+PLURALS = {
+    'circle': 'circles',
+    'square': 'squares',
+    'triangle': 'triangles',
+    'star': 'stars',
+    'diamond': 'diamonds',
+    'cross': 'crosses',
+    'heart': 'hearts',
+}
 COLOURS_RGB = {
     'red': (215, 35, 35),
     'orange': (245, 135, 20),
@@ -27,8 +35,8 @@ COLOURS = tuple(COLOURS_RGB)
 SIZES = ('small', 'medium', 'big')
 CATEGORY_IDS = {name: index + 1 for index, name in enumerate(SHAPES)}
 # Equivalent-area radius ranges at a 192-px side; neighbours differ by >= 1.35x in area.
-SIZE_RADII = {'small': (7., 9.), 'medium': (10.5, 12.5), 'big': (14.5, 17.5)}
-REFERENCE_SIDE = 192.
+SIZE_RADII = {'small': (7.0, 9.0), 'medium': (10.5, 12.5), 'big': (14.5, 17.5)}
+REFERENCE_SIDE = 192.0
 
 Attrs = Tuple[Tuple[str, str], ...]
 ATTR_KEYS = ('size', 'colour', 'shape')
@@ -45,23 +53,37 @@ def _unit_outline(shape: str) -> np.ndarray:
         angles = np.linspace(0, 2 * np.pi, 32, endpoint=False)
         return np.stack([np.cos(angles), np.sin(angles)], 1)
     if shape == 'square':
-        return np.array([[-1., -1.], [1., -1.], [1., 1.], [-1., 1.]])
+        return np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
     if shape == 'diamond':
-        return np.array([[0., -1.3], [0.85, 0.], [0., 1.3], [-0.85, 0.]])
+        return np.array([[0.0, -1.3], [0.85, 0.0], [0.0, 1.3], [-0.85, 0.0]])
     if shape == 'triangle':
         angles = -np.pi / 2 + np.arange(3) * 2 * np.pi / 3
         return np.stack([np.cos(angles), np.sin(angles)], 1)
     if shape == 'star':  # five points, tips and notches alternating
         angles = -np.pi / 2 + np.arange(10) * np.pi / 5
-        radii = np.where(np.arange(10) % 2 == 0, 1., 0.45)
+        radii = np.where(np.arange(10) % 2 == 0, 1.0, 0.45)
         return np.stack([radii * np.cos(angles), radii * np.sin(angles)], 1)
     if shape == 'cross':  # a plus sign with arms a third of its width
-        a, b = 1 / 3, 1.
-        return np.array([[-a, -b], [a, -b], [a, -a], [b, -a], [b, a], [a, a], [a, b],
-                         [-a, b], [-a, a], [-b, a], [-b, -a], [-a, -a]])
+        a, b = 1 / 3, 1.0
+        return np.array(
+            [
+                [-a, -b],
+                [a, -b],
+                [a, -a],
+                [b, -a],
+                [b, a],
+                [a, a],
+                [a, b],
+                [-a, b],
+                [-a, a],
+                [-b, a],
+                [-b, -a],
+                [-a, -a],
+            ]
+        )
     if shape == 'heart':
         t = np.linspace(0, 2 * np.pi, 32, endpoint=False)
-        xs = 16 * np.sin(t)**3
+        xs = 16 * np.sin(t) ** 3
         ys = -(13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
         outline = np.stack([xs, ys + 2.5], 1) / 16
         return outline
@@ -94,6 +116,7 @@ class SceneObject:
     ``radius`` is the equivalent-area radius in pixels; ``area`` is the rasterised mask's
     pixel count, filled in once the mask is drawn (sizes compare on it).
     """
+
     shape: str
     colour: str
     size: str

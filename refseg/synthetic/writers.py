@@ -1,4 +1,5 @@
 """Files of a generated world: atomic writes, the marker, locking, clearing old data."""
+
 import contextlib
 import json
 import os
@@ -56,7 +57,8 @@ def clear_previous(out_root: str) -> None:
     if existing and read_marker(out_root) is None:
         raise FileExistsError(
             f'{out_root} already holds {existing} but no {MARKER}: it was not written by '
-            'the synthetic generator, so it is left untouched. Choose another folder.')
+            'the synthetic generator, so it is left untouched. Choose another folder.'
+        )
     for name in existing:
         shutil.rmtree(osp.join(out_root, name))
     for name in os.listdir(out_root) if osp.isdir(out_root) else []:

@@ -14,6 +14,7 @@ every checkpoint scheme MMEngine knows (local paths, ``http(s)://``, ``open-mmla
 ``tools/train.py``, ``tools/test.py`` and ``AtomicCheckpointHook`` (from ``before_run`` to
 ``after_run``) switch it on explicitly.
 """
+
 import contextlib
 import io
 import os
@@ -23,10 +24,10 @@ import re
 import tempfile
 import uuid
 import warnings
-from urllib.parse import urlparse
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, List, Optional, Union
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
@@ -45,8 +46,19 @@ TYPE_TAG = '__refseg_type__'
 
 # Types torch's weights-only unpickler rebuilds by itself (exact types: a subclass such
 # as an IntEnum or np.float64 is pickled by its own class, which the unpickler refuses).
-_PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, bytearray,
-                torch.Size, torch.device, torch.dtype)
+_PLAIN_TYPES = (
+    type(None),
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    bytearray,
+    torch.Size,
+    torch.device,
+    torch.dtype,
+)
 _SEQUENCE_TYPES = (list, tuple, set)
 
 
@@ -66,8 +78,9 @@ def atomic_write(path: str, data: bytes) -> None:
     os.makedirs(folder, exist_ok=True)
     # The writer's pid in the name lets a later run tell a dead writer's file from a
     # live one's (remove_partial_files).
-    partial = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}-{uuid.uuid4().hex}'
-                       f'{PARTIAL_SUFFIX}')
+    partial = osp.join(
+        folder, f'.{osp.basename(path)}.{os.getpid()}-{uuid.uuid4().hex}{PARTIAL_SUFFIX}'
+    )
     # os.open with 0o666 lets the umask set the mode, as a plain open() would.
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -109,8 +122,11 @@ def remove_partial_files(folder: str) -> List[str]:
         return []
     removed = []
     for name in os.listdir(folder):
-        if name.startswith('.') and name.endswith(PARTIAL_SUFFIX) and \
-                not _written_by_other_live_process(name):
+        if (
+            name.startswith('.')
+            and name.endswith(PARTIAL_SUFFIX)
+            and not _written_by_other_live_process(name)
+        ):
             path = osp.join(folder, name)
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
@@ -146,10 +162,9 @@ class AtomicLocalBackend(LocalBackend):
         """Write bytes to ``filepath`` atomically."""
         atomic_write(str(filepath), obj)
 
-    def put_text(self,
-                 obj: str,
-                 filepath: Union[str, os.PathLike],
-                 encoding: str = 'utf-8') -> None:
+    def put_text(
+        self, obj: str, filepath: Union[str, os.PathLike], encoding: str = 'utf-8'
+    ) -> None:
         """Write text to ``filepath`` atomically."""
         atomic_write(str(filepath), obj.encode(encoding))
 
@@ -188,8 +203,7 @@ def to_weights_only(value: Any, where: str = 'checkpoint') -> Any:
         return {
             TYPE_TAG: 'HistoryBuffer',
             'log_history': to_weights_only(log_history, f'{where}.log_history'),
-            'count_history': to_weights_only(count_history,
-                                             f'{where}.count_history'),
+            'count_history': to_weights_only(count_history, f'{where}.count_history'),
             'max_length': value.max_length,
         }
     if isinstance(value, np.ndarray):
@@ -205,7 +219,8 @@ def to_weights_only(value: Any, where: str = 'checkpoint') -> Any:
         'which torch.load(weights_only=True) cannot read back. Checkpoints may hold '
         'tensors, numbers, strings, numpy arrays, HistoryBuffers and '
         'dicts/lists/tuples/sets of these; store other state in one of these forms '
-        'or do not mark its message-hub key as resumed.')
+        'or do not mark its message-hub key as resumed.'
+    )
 
 
 def from_weights_only(value: Any, where: str = 'checkpoint') -> Any:
@@ -229,9 +244,11 @@ def from_weights_only(value: Any, where: str = 'checkpoint') -> Any:
             return HistoryBuffer(
                 log_history=from_weights_only(value['log_history']),
                 count_history=from_weights_only(value['count_history']),
-                max_length=value['max_length'])
-        raise ValueError(f'{where} is tagged {TYPE_TAG}={kind!r}; expected '
-                         "'ndarray' or 'HistoryBuffer'.")
+                max_length=value['max_length'],
+            )
+        raise ValueError(
+            f"{where} is tagged {TYPE_TAG}={kind!r}; expected 'ndarray' or 'HistoryBuffer'."
+        )
     if type(value) in (dict, OrderedDict):
         return _convert_mapping(value, where, from_weights_only)
     if type(value) in (list, tuple):
@@ -246,31 +263,31 @@ def _array_to_tensor(array: np.ndarray, where: str) -> torch.Tensor:
         raise TypeError(
             f'{where} is a numpy array of dtype {array.dtype}, which has no '
             'tensor dtype, so the checkpoint could not be read with '
-            'torch.load(weights_only=True); store numbers only.') from error
+            'torch.load(weights_only=True); store numbers only.'
+        ) from error
 
 
-def _convert_mapping(mapping: Mapping, where: str,
-                     convert: Callable[[Any, str], Any]) -> Mapping:
-    converted = {key: convert(item, f'{where}.{key}')
-                 for key, item in mapping.items()}
+def _convert_mapping(mapping: Mapping, where: str, convert: Callable[[Any, str], Any]) -> Mapping:
+    converted = {key: convert(item, f'{where}.{key}') for key, item in mapping.items()}
     same_type = type(mapping) in (dict, OrderedDict)
     if same_type and all(converted[key] is mapping[key] for key in mapping):
         return mapping
     return OrderedDict(converted) if type(mapping) is OrderedDict else converted
 
 
-def _convert_sequence(sequence: Union[list, tuple, set], where: str,
-                      convert: Callable[[Any, str], Any]):
+def _convert_sequence(
+    sequence: Union[list, tuple, set], where: str, convert: Callable[[Any, str], Any]
+):
     items = list(sequence)
-    converted = [convert(item, f'{where}[{index}]')
-                 for index, item in enumerate(items)]
+    converted = [convert(item, f'{where}[{index}]') for index, item in enumerate(items)]
     if all(new is old for new, old in zip(converted, items)):
         return sequence
     return type(sequence)(converted)
 
 
 def load_from_local_weights_only(
-        filename: str, map_location: Optional[Union[str, Callable]] = None):
+    filename: str, map_location: Optional[Union[str, Callable]] = None
+):
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
 
     Unlike a bare ``torch.load`` it does not depend on the torch version's default (nor on
@@ -309,11 +326,12 @@ def _torch_load_weights_only(file, name: str, map_location):
             "refseg's AtomicCheckpointHook and plain state dicts load fine; a "
             'trusted file can be converted once with torch.load(..., '
             'weights_only=False) followed by torch.save of its tensors. '
-            f'torch said: {error}') from error
+            f'torch said: {error}'
+        ) from error
     except (RuntimeError, EOFError) as error:
         raise RuntimeError(
-            f'Cannot read checkpoint {name} (truncated or not a torch '
-            f'checkpoint?): {error}') from error
+            f'Cannot read checkpoint {name} (truncated or not a torch checkpoint?): {error}'
+        ) from error
 
 
 def download_checkpoint(url: str, model_dir: Optional[str] = None) -> str:
@@ -356,11 +374,14 @@ def _download_once(url: str, path: str) -> None:
 
 def _resolve_model_zoo(filename: str) -> str:
     """``open-mmlab://``, ``torchvision://``, ``mmcls://`` names -> URL or local path."""
-    from mmengine.runner.checkpoint import (_get_mmengine_home,
-                                            get_deprecated_model_names,
-                                            get_external_models,
-                                            get_mmcls_models,
-                                            get_torchvision_models)
+    from mmengine.runner.checkpoint import (
+        _get_mmengine_home,
+        get_deprecated_model_names,
+        get_external_models,
+        get_mmcls_models,
+        get_torchvision_models,
+    )
+
     scheme, name = filename.split('://', 1)
     if scheme in ('open-mmlab', 'openmmlab'):
         models = get_external_models()
@@ -370,8 +391,7 @@ def _resolve_model_zoo(filename: str) -> str:
     else:
         models = get_mmcls_models()
     if name not in models:
-        raise KeyError(f'{filename}: {name!r} is not a model that MMEngine knows for '
-                       f'{scheme}://.')
+        raise KeyError(f'{filename}: {name!r} is not a model that MMEngine knows for {scheme}://.')
     target = models[name]
     if target.startswith(('http://', 'https://')):
         return target
@@ -381,8 +401,7 @@ def _resolve_model_zoo(filename: str) -> str:
 ZOO_SCHEMES = ('open-mmlab://', 'openmmlab://', 'torchvision://', 'modelzoo://', 'mmcls://')
 
 
-def load_from_weights_only(
-        filename: str, map_location: Optional[Union[str, Callable]] = None):
+def load_from_weights_only(filename: str, map_location: Optional[Union[str, Callable]] = None):
     """Load a checkpoint from any scheme MMEngine knows, always weights-only.
 
     * local paths: :func:`load_from_local_weights_only`;
@@ -409,8 +428,7 @@ def load_from_weights_only(
     if filename.startswith('pavi://'):
         return _load_from_pavi(filename, map_location)
     if re.match(r'^[\w.+-]+(:[\w.+-]+)?://', filename):
-        backend_args = dict(backend='petrel') if re.match(r'^(\S+:)?s3://',
-                                                          filename) else None
+        backend_args = dict(backend='petrel') if re.match(r'^(\S+:)?s3://', filename) else None
         data = get_file_backend(filename, backend_args=backend_args).get(filename)
         return _torch_load_weights_only(io.BytesIO(data), filename, map_location)
     return load_from_local_weights_only(filename, map_location)
@@ -421,7 +439,7 @@ def _load_from_pavi(filename: str, map_location):
         from pavi import modelcloud
     except ImportError as error:
         raise ImportError(f'{filename}: pavi:// checkpoints need the pavi package.') from error
-    model = modelcloud.get(filename[len('pavi://'):])
+    model = modelcloud.get(filename[len('pavi://') :])
     with tempfile.TemporaryDirectory() as folder:
         path = osp.join(folder, model.name)
         model.download(path)

@@ -7,6 +7,7 @@ an editable install links that folder to the checkout's configs/ and a plain che
 for the OpenMMLab packages in its fixed table (``mmengine.config.utils.MODULE2PACKAGE``), so
 refseg's tools resolve ``refseg::`` here first.
 """
+
 import argparse
 import os.path as osp
 from typing import TYPE_CHECKING, Optional, Sequence
@@ -26,8 +27,7 @@ def find_mim_folder(name: str) -> Optional[str]:
     Looks in ``refseg/.mim/<name>`` (wheel, editable install), then in ``<name>`` beside
     the package (a checkout used through ``PYTHONPATH``).
     """
-    for folder in (osp.join(_PACKAGE_DIR, '.mim', name),
-                   osp.join(osp.dirname(_PACKAGE_DIR), name)):
+    for folder in (osp.join(_PACKAGE_DIR, '.mim', name), osp.join(osp.dirname(_PACKAGE_DIR), name)):
         if osp.isdir(folder):
             return folder
     return None
@@ -48,18 +48,20 @@ def resolve_config_path(path: str) -> str:
     """
     if not path.startswith(PACKAGE_PREFIX):
         return path
-    relative = path[len(PACKAGE_PREFIX):]
+    relative = path[len(PACKAGE_PREFIX) :]
     configs = find_mim_folder('configs')
     if configs is None:
         raise FileNotFoundError(
             f'{path!r}: this refseg installation has no configs (looked in '
             f'{osp.join(_PACKAGE_DIR, ".mim", "configs")} and beside the package). '
-            'Install refseg from a wheel or with `pip install -e .` from a checkout.')
+            'Install refseg from a wheel or with `pip install -e .` from a checkout.'
+        )
     config = osp.join(configs, relative)
     if not osp.isfile(config):
         raise FileNotFoundError(
             f'{path!r}: no config {relative!r} in {configs}; refseg:: paths are relative '
-            "to refseg's configs/ folder, e.g. 'refseg::cris/cris_r50_refcoco.py'.")
+            "to refseg's configs/ folder, e.g. 'refseg::cris/cris_r50_refcoco.py'."
+        )
     return config
 
 

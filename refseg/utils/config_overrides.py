@@ -19,6 +19,7 @@ and then re-derives what must agree with them (docs/training.md, "One setting ea
 
 Overrides that cannot take effect raise a ``ValueError`` that says what to set instead.
 """
+
 import copy
 import os.path as osp
 from typing import Any, Dict, List, Optional
@@ -27,14 +28,45 @@ from mmengine.config import Config
 
 # Top-level keys that something reads after the file is parsed: mmengine's Runner
 # (Runner.from_cfg), refseg's tools, or this module.
-CONSUMED_KEYS = frozenset((
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader',
-    'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper',
-    'param_scheduler', 'val_evaluator', 'test_evaluator', 'default_hooks',
-    'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
-    'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness',
-    'experiment_name', 'custom_imports', 'model_wrapper_cfg', 'find_unused_parameters',
-    'runner_type', 'img_size', 'data_root', 'init_from_stage1', 'dist_params', 'cfg'))
+CONSUMED_KEYS = frozenset(
+    (
+        'model',
+        'work_dir',
+        'train_dataloader',
+        'val_dataloader',
+        'test_dataloader',
+        'train_cfg',
+        'val_cfg',
+        'test_cfg',
+        'auto_scale_lr',
+        'optim_wrapper',
+        'param_scheduler',
+        'val_evaluator',
+        'test_evaluator',
+        'default_hooks',
+        'custom_hooks',
+        'data_preprocessor',
+        'load_from',
+        'resume',
+        'launcher',
+        'env_cfg',
+        'log_processor',
+        'log_level',
+        'visualizer',
+        'default_scope',
+        'randomness',
+        'experiment_name',
+        'custom_imports',
+        'model_wrapper_cfg',
+        'find_unused_parameters',
+        'runner_type',
+        'img_size',
+        'data_root',
+        'init_from_stage1',
+        'dist_params',
+        'cfg',
+    )
+)
 SHORTHANDS = {
     'max_epochs': 'train_cfg.max_epochs',
     'max_iters': 'train_cfg.max_iters',
@@ -87,7 +119,8 @@ def _refuse_helper_variables(cfg: Config, options: Dict[str, Any]) -> None:
                 'settings instead (e.g. train_dataloader.batch_size, '
                 'optim_wrapper.optimizer.lr), or use one of the settings that refseg '
                 'keeps in agreement: img_size, max_epochs/max_iters, val_interval '
-                '(docs/training.md).')
+                '(docs/training.md).'
+            )
 
 
 def _loop_unit(train_cfg: Optional[dict]) -> Optional[str]:
@@ -101,12 +134,17 @@ def _loop_unit(train_cfg: Optional[dict]) -> Optional[str]:
 def _check_length_unit(cfg: Config, options: Dict[str, Any]) -> None:
     unit = _loop_unit(cfg.get('train_cfg'))
     for key in ('train_cfg.max_epochs', 'train_cfg.max_iters'):
-        if key in options and unit is not None and not key.endswith(unit) \
-                and 'train_cfg.type' not in options:
+        if (
+            key in options
+            and unit is not None
+            and not key.endswith(unit)
+            and 'train_cfg.type' not in options
+        ):
             loop = cfg.train_cfg.get('type', 'its train loop')
             raise ValueError(
                 f'--cfg-options {key}: {cfg.filename} trains with {loop}, which counts '
-                f'{unit[4:]}; set train_cfg.{unit} (or {unit}) instead.')
+                f'{unit[4:]}; set train_cfg.{unit} (or {unit}) instead.'
+            )
 
 
 def _pipelines(node: Any, found: Optional[list] = None) -> list:
@@ -125,14 +163,23 @@ def _pipelines(node: Any, found: Optional[list] = None) -> list:
 
 
 def _letterboxes(cfg: Config) -> list:
-    tree = [cfg.get(key) for key in ('train_dataloader', 'val_dataloader',
-                                     'test_dataloader', 'train_pipeline', 'test_pipeline')]
+    tree = [
+        cfg.get(key)
+        for key in (
+            'train_dataloader',
+            'val_dataloader',
+            'test_dataloader',
+            'train_pipeline',
+            'test_pipeline',
+        )
+    ]
     boxes = []
     for node in tree:
         pipelines = [node] if isinstance(node, list) else _pipelines(node)
         for pipeline in pipelines:
-            boxes += [t for t in pipeline
-                      if isinstance(t, dict) and t.get('type') in LETTERBOX_TYPES]
+            boxes += [
+                t for t in pipeline if isinstance(t, dict) and t.get('type') in LETTERBOX_TYPES
+            ]
     return boxes
 
 
@@ -140,28 +187,34 @@ def _derive_input_size(cfg: Config, old: Any, new: Any) -> List[str]:
     if old is None:
         raise ValueError(
             f'--cfg-options img_size: {cfg.filename} has no img_size setting; set '
-            'the sizes of its resize steps and model.data_preprocessor.size instead.')
+            'the sizes of its resize steps and model.data_preprocessor.size instead.'
+        )
     if not isinstance(new, int) or new <= 0:
-        raise ValueError(f'--cfg-options img_size: expected a positive integer (the '
-                         f'side of the square letterbox), got {new!r}.')
+        raise ValueError(
+            f'--cfg-options img_size: expected a positive integer (the '
+            f'side of the square letterbox), got {new!r}.'
+        )
     backbone = cfg.get('model', {}).get('backbone', {}) or {}
-    stride = backbone.get('patch_size') or (32 if 'ResNet' in str(backbone.get('type'))
-                                            else None)
+    stride = backbone.get('patch_size') or (32 if 'ResNet' in str(backbone.get('type')) else None)
     if stride and new % stride:
         raise ValueError(
             f'--cfg-options img_size={new}: the {backbone.get("type")} backbone of '
-            f'{cfg.filename} needs a multiple of {stride}.')
+            f'{cfg.filename} needs a multiple of {stride}.'
+        )
     boxes = [box for box in _letterboxes(cfg) if box.get('size') == old]
     if not boxes:
         raise ValueError(
             f'--cfg-options img_size: no LetterBox of size {old} in the pipelines of '
-            f'{cfg.filename}, so img_size={new} would change nothing.')
+            f'{cfg.filename}, so img_size={new} would change nothing.'
+        )
     for box in boxes:
         box['size'] = new
     notes = [f'img_size {old} -> {new}: {len(boxes)} LetterBox steps']
     model = cfg.get('model') or {}
-    for owner, name in ((model.get('data_preprocessor'), 'model.data_preprocessor'),
-                        (cfg.get('data_preprocessor'), 'data_preprocessor')):
+    for owner, name in (
+        (model.get('data_preprocessor'), 'model.data_preprocessor'),
+        (cfg.get('data_preprocessor'), 'data_preprocessor'),
+    ):
         if owner and owner.get('size') is not None and tuple(owner.size) == (old, old):
             owner.size = (new, new)
             notes.append(f'{name}.size -> {(new, new)}')
@@ -173,8 +226,10 @@ def _derive_input_size(cfg: Config, old: Any, new: Any) -> List[str]:
 
 def _derive_data_root(cfg: Config, old: Any, new: Any) -> List[str]:
     if not old:
-        raise ValueError(f'--cfg-options data_root: {cfg.filename} has no data_root '
-                         'setting; set train_dataloader.dataset.data_root (and val, test).')
+        raise ValueError(
+            f'--cfg-options data_root: {cfg.filename} has no data_root '
+            'setting; set train_dataloader.dataset.data_root (and val, test).'
+        )
     changed = []
 
     def visit(node: Any, path: str) -> None:
@@ -183,9 +238,13 @@ def _derive_data_root(cfg: Config, old: Any, new: Any) -> List[str]:
                 if key == 'data_root' and value == old:
                     node[key] = new
                     changed.append(f'{path}.{key}')
-                elif key == 'ann_file' and 'evaluator' in path and isinstance(value, str) \
-                        and value.startswith(old):
-                    node[key] = new + value[len(old):]
+                elif (
+                    key == 'ann_file'
+                    and 'evaluator' in path
+                    and isinstance(value, str)
+                    and value.startswith(old)
+                ):
+                    node[key] = new + value[len(old) :]
                     changed.append(f'{path}.{key}')
                 else:
                     visit(value, f'{path}.{key}')
@@ -193,12 +252,19 @@ def _derive_data_root(cfg: Config, old: Any, new: Any) -> List[str]:
             for index, value in enumerate(node):
                 visit(value, f'{path}[{index}]')
 
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
-                'test_evaluator'):
+    for key in (
+        'train_dataloader',
+        'val_dataloader',
+        'test_dataloader',
+        'val_evaluator',
+        'test_evaluator',
+    ):
         visit(cfg.get(key), key)
     if not changed:
-        raise ValueError(f'--cfg-options data_root: no dataset of {cfg.filename} reads '
-                         f'{old!r}, so data_root={new!r} would change nothing.')
+        raise ValueError(
+            f'--cfg-options data_root: no dataset of {cfg.filename} reads '
+            f'{old!r}, so data_root={new!r} would change nothing.'
+        )
     return [f'data_root -> {new!r}: ' + ', '.join(changed)]
 
 
@@ -214,15 +280,15 @@ def _derive_length(cfg: Config, before: dict, options: Dict[str, Any]) -> List[s
     if old == new or not old:
         return []
     if not isinstance(new, int) or new <= 0:
-        raise ValueError(f'--cfg-options train_cfg.{unit}: expected a positive integer, '
-                         f'got {new!r}.')
+        raise ValueError(
+            f'--cfg-options train_cfg.{unit}: expected a positive integer, got {new!r}.'
+        )
     notes = []
     ratio = new / old
     schedulers = cfg.get('param_scheduler')
     if schedulers is not None and not any(k.startswith('param_scheduler') for k in options):
         by_epoch = unit == 'max_epochs'
-        for index, sched in enumerate(
-                [schedulers] if isinstance(schedulers, dict) else schedulers):
+        for index, sched in enumerate([schedulers] if isinstance(schedulers, dict) else schedulers):
             if sched.get('by_epoch', True) != by_epoch:
                 continue  # e.g. an iteration warm-up inside an epoch-based run
             for key in ('begin', 'end', 'T_max'):
@@ -231,10 +297,10 @@ def _derive_length(cfg: Config, before: dict, options: Dict[str, Any]) -> List[s
             if isinstance(sched.get('end'), int) and sched.end <= sched.get('begin', 0):
                 sched.end = sched.get('begin', 0) + 1  # a scheduler needs end > begin
             if 'milestones' in sched:
-                sched.milestones = sorted({max(1, _scaled(m, ratio, new))
-                                           for m in sched.milestones})
-            notes.append(f'param_scheduler[{index}] ({sched.get("type")}) scaled by '
-                         f'{new}/{old}')
+                sched.milestones = sorted(
+                    {max(1, _scaled(m, ratio, new)) for m in sched.milestones}
+                )
+            notes.append(f'param_scheduler[{index}] ({sched.get("type")}) scaled by {new}/{old}')
     explicit_val = 'train_cfg.val_interval' in options
     explicit_ckpt = 'default_hooks.checkpoint.interval' in options
     old_val = before['train_cfg'].get('val_interval')
@@ -244,9 +310,14 @@ def _derive_length(cfg: Config, before: dict, options: Dict[str, Any]) -> List[s
     checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
     old_ckpt = (((before.get('default_hooks') or {}).get('checkpoint')) or {}).get('interval')
     same_unit = checkpoint is not None and checkpoint.get('by_epoch', True) == (
-        unit == 'max_epochs')
-    if same_unit and not explicit_ckpt and isinstance(old_ckpt, int) and (
-            old_ckpt == old or old_ckpt > new):
+        unit == 'max_epochs'
+    )
+    if (
+        same_unit
+        and not explicit_ckpt
+        and isinstance(old_ckpt, int)
+        and (old_ckpt == old or old_ckpt > new)
+    ):
         checkpoint.interval = new
         notes.append(f'default_hooks.checkpoint.interval -> {new}')
     return notes
@@ -279,11 +350,13 @@ def check_input_size(cfg: Config) -> None:
         raise ValueError(
             f'{cfg.filename}: the pipelines letterbox to {wrong} but '
             f'model.data_preprocessor.size is {tuple(size)}; set both with '
-            '--cfg-options img_size=N.')
+            '--cfg-options img_size=N.'
+        )
 
 
-def resolve_stage1_checkpoint(cfg: Config, config_path: str,
-                              work_root: str = 'work_dirs') -> Optional[str]:
+def resolve_stage1_checkpoint(
+    cfg: Config, config_path: str, work_root: str = 'work_dirs'
+) -> Optional[str]:
     """Point ``load_from`` of a stage-2 config at its stage 1's last checkpoint.
 
     Applies when the config sets ``init_from_stage1`` (``True``: stage 1 was trained in
@@ -308,16 +381,22 @@ def resolve_stage1_checkpoint(cfg: Config, config_path: str,
             return None
         cfg.resume = False
     stage1_config = osp.splitext(config_path)[0] + '_stage1.py'
-    work_dir = stage1 if isinstance(stage1, str) else osp.join(
-        work_root, osp.splitext(osp.basename(stage1_config))[0])
+    work_dir = (
+        stage1
+        if isinstance(stage1, str)
+        else osp.join(work_root, osp.splitext(osp.basename(stage1_config))[0])
+    )
     pointer = osp.join(work_dir, 'last_checkpoint')
     checkpoint = None
     if osp.isfile(pointer):
         with open(pointer, encoding='utf-8') as file:
             checkpoint = file.read().strip()
     if not checkpoint or not osp.isfile(checkpoint):
-        found = f'{pointer} names {checkpoint}, which does not exist' if checkpoint \
+        found = (
+            f'{pointer} names {checkpoint}, which does not exist'
+            if checkpoint
             else f'{pointer} does not exist'
+        )
         raise FileNotFoundError(
             f'{config_path} is a stage-2 config: it starts from the last checkpoint of '
             f'stage 1, but {found}. Train stage 1 first:\n'
@@ -325,6 +404,7 @@ def resolve_stage1_checkpoint(cfg: Config, config_path: str,
             f'or both stages in a row:\n'
             f'  bash tools/train_two_stage.sh {config_path} GPUS\n'
             'or give a checkpoint with --cfg-options load_from=PATH (a stage-1 work dir '
-            'elsewhere: init_from_stage1=DIR).')
+            'elsewhere: init_from_stage1=DIR).'
+        )
     cfg.load_from = checkpoint
     return checkpoint

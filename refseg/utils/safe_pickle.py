@@ -11,6 +11,7 @@ allow-list of names and refuse every other one, naming the file:
   ``.pt`` files) read from the archive's ``data.pkl`` without ``torch.jit.load``, which
   would run the archive's ``__setstate__`` code.
 """
+
 import io
 import pickle
 import re
@@ -22,8 +23,11 @@ from mmengine.fileio import get, load
 
 #: Globals a dataset pickle may name (the rest are opcodes for builtin values).
 DATA_GLOBALS = {
-    ('builtins', 'set'), ('builtins', 'frozenset'), ('builtins', 'complex'),
-    ('builtins', 'bytearray'), ('collections', 'OrderedDict'),
+    ('builtins', 'set'),
+    ('builtins', 'frozenset'),
+    ('builtins', 'complex'),
+    ('builtins', 'bytearray'),
+    ('collections', 'OrderedDict'),
 }
 PICKLE_SUFFIXES = ('.p', '.pkl', '.pickle')
 
@@ -33,7 +37,6 @@ class UnsafePickleError(pickle.UnpicklingError):
 
 
 class _DataUnpickler(pickle.Unpickler):
-
     def __init__(self, file, source: str, **kwargs) -> None:
         super().__init__(file, **kwargs)
         self.source = source
@@ -46,11 +49,14 @@ class _DataUnpickler(pickle.Unpickler):
             f'Refusing to unpickle {self.source}: it names {module}.{name}, but a dataset '
             'pickle may hold only builtin containers and scalars (lists, dicts, tuples, '
             'sets, strings, numbers); an object that needs other code to be rebuilt could '
-            'run anything. Convert the file to JSON with a trusted script if it is yours.')
+            'run anything. Convert the file to JSON with a trusted script if it is yours.'
+        )
 
     def persistent_load(self, pid: Any) -> Any:
-        raise UnsafePickleError(f'Refusing to unpickle {self.source}: it holds a persistent '
-                                'reference, which dataset pickles do not use.')
+        raise UnsafePickleError(
+            f'Refusing to unpickle {self.source}: it holds a persistent '
+            'reference, which dataset pickles do not use.'
+        )
 
 
 def restricted_loads(data: bytes, source: str, encoding: str = 'latin1') -> Any:
@@ -93,10 +99,18 @@ def load_data_file(path: str, **kwargs) -> Any:
 # --------------------------------------------------------------------------
 _STORAGE_DTYPES = {
     f'{name}Storage': dtype
-    for name, dtype in dict(Double=torch.float64, Float=torch.float32, Half=torch.float16,
-                            BFloat16=torch.bfloat16, Long=torch.int64, Int=torch.int32,
-                            Short=torch.int16, Char=torch.int8, Byte=torch.uint8,
-                            Bool=torch.bool).items()
+    for name, dtype in dict(
+        Double=torch.float64,
+        Float=torch.float32,
+        Half=torch.float16,
+        BFloat16=torch.bfloat16,
+        Long=torch.int64,
+        Int=torch.int32,
+        Short=torch.int16,
+        Char=torch.int8,
+        Byte=torch.uint8,
+        Bool=torch.bool,
+    ).items()
 }
 _TENSOR_GLOBALS = {
     ('torch._utils', '_rebuild_tensor_v2'): torch._utils._rebuild_tensor_v2,
@@ -106,11 +120,13 @@ _TENSOR_GLOBALS = {
 # class Name(Module):\n  __parameters__ = ["a", ]\n  __buffers__ = ["b", ]
 _CLASS_HEADER = re.compile(
     r'^class (\w+)\(Module\):\n  __parameters__ = \[([^\]]*)\]\n  __buffers__ = \[([^\]]*)\]',
-    re.MULTILINE)
+    re.MULTILINE,
+)
 
 
 class ScriptObjectState:
     """Stands for a TorchScript object: keeps its attributes, runs none of its code."""
+
     qualname = ''
 
     def __setstate__(self, state: Any) -> None:
@@ -118,7 +134,6 @@ class ScriptObjectState:
 
 
 class _TorchScriptUnpickler(pickle.Unpickler):
-
     def __init__(self, file, archive: zipfile.ZipFile, prefix: str, source: str) -> None:
         super().__init__(file)
         self.archive, self.prefix, self.source = archive, prefix, source
@@ -132,26 +147,37 @@ class _TorchScriptUnpickler(pickle.Unpickler):
         if module == '__torch__' or module.startswith('__torch__.'):
             qualname = f'{module}.{name}'
             if qualname not in self.classes:
-                self.classes[qualname] = type(name, (ScriptObjectState, ),
-                                              dict(qualname=qualname))
+                self.classes[qualname] = type(name, (ScriptObjectState,), dict(qualname=qualname))
             return self.classes[qualname]
         raise UnsafePickleError(
             f'Refusing to read {self.source}: its data.pkl names {module}.{name}; only '
             'tensors, storages and TorchScript module attributes are read from a '
-            'TorchScript archive (nothing in it is run).')
+            'TorchScript archive (nothing in it is run).'
+        )
 
     def persistent_load(self, pid: Any) -> Any:
-        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == 'storage'
-                and isinstance(pid[1], torch.dtype)):
-            raise UnsafePickleError(f'{self.source}: unexpected persistent id {pid!r} in '
-                                    'data.pkl; expected tensor storages')
+        if not (
+            isinstance(pid, tuple)
+            and len(pid) == 5
+            and pid[0] == 'storage'
+            and isinstance(pid[1], torch.dtype)
+        ):
+            raise UnsafePickleError(
+                f'{self.source}: unexpected persistent id {pid!r} in '
+                'data.pkl; expected tensor storages'
+            )
         _, dtype, key, _, numel = pid
         data = bytearray(self.archive.read(f'{self.prefix}data/{key}'))
-        storage = torch.UntypedStorage.from_buffer(data, dtype=torch.uint8) \
-            if data else torch.UntypedStorage(0)
+        storage = (
+            torch.UntypedStorage.from_buffer(data, dtype=torch.uint8)
+            if data
+            else torch.UntypedStorage(0)
+        )
         if len(storage) != numel * dtype.itemsize:
-            raise ValueError(f'{self.source}: storage {key} holds {len(storage)} bytes, '
-                             f'expected {numel} {dtype} values')
+            raise ValueError(
+                f'{self.source}: storage {key} holds {len(storage)} bytes, '
+                f'expected {numel} {dtype} values'
+            )
         return torch.storage.TypedStorage(wrap_storage=storage, dtype=dtype, _internal=True)
 
 
@@ -183,14 +209,14 @@ def read_torchscript_weights(path: str) -> Dict[str, torch.Tensor]:
     """
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-        pickles = [name for name in names if name.endswith('/data.pkl')
-                   and name.count('/') == 1]
+        pickles = [name for name in names if name.endswith('/data.pkl') and name.count('/') == 1]
         if len(pickles) != 1:
             raise ValueError(f'{path} is not a TorchScript archive (no top-level data.pkl)')
-        prefix = pickles[0][:-len('data.pkl')]
+        prefix = pickles[0][: -len('data.pkl')]
         members = _module_members(archive, prefix)
         unpickler = _TorchScriptUnpickler(
-            io.BytesIO(archive.read(pickles[0])), archive, prefix, str(path))
+            io.BytesIO(archive.read(pickles[0])), archive, prefix, str(path)
+        )
         try:
             root = unpickler.load()
         except (UnsafePickleError, ValueError):
@@ -209,7 +235,7 @@ def _module_members(archive: zipfile.ZipFile, prefix: str) -> Dict[str, Set[str]
     for name in archive.namelist():
         if not (name.startswith(code) and name.endswith('.py')):
             continue
-        module = name[len(code):-len('.py')].replace('/', '.')
+        module = name[len(code) : -len('.py')].replace('/', '.')
         text = archive.read(name).decode('utf-8', errors='replace')
         for match in _CLASS_HEADER.finditer(text):
             listed = re.findall(r'"([^"]+)"', match[2] + match[3])
@@ -217,8 +243,9 @@ def _module_members(archive: zipfile.ZipFile, prefix: str) -> Dict[str, Set[str]
     return members
 
 
-def _collect_tensors(obj: ScriptObjectState, prefix: str, members: Dict[str, Set[str]],
-                     out: Dict[str, torch.Tensor]) -> None:
+def _collect_tensors(
+    obj: ScriptObjectState, prefix: str, members: Dict[str, Set[str]], out: Dict[str, torch.Tensor]
+) -> None:
     state = obj.__dict__.get('_state', {})
     kept: Optional[Set[str]] = members.get(obj.qualname)
     for name, value in state.items():

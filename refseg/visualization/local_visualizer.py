@@ -1,4 +1,5 @@
 """Draw a referring mask so that it shows: outline + light fill, caption strip, legend."""
+
 import math
 import textwrap
 from typing import Optional, Sequence, Tuple
@@ -18,8 +19,14 @@ Color = Tuple[int, int, int]
 # Saturated colours that stay visible as an outline; the one farthest from the pixels
 # under the mask is used.
 CONTRAST_COLORS: Tuple[Color, ...] = (
-    (255, 0, 255), (0, 255, 255), (255, 255, 0), (255, 120, 0), (0, 120, 255),
-    (0, 255, 0), (255, 0, 0))
+    (255, 0, 255),
+    (0, 255, 255),
+    (255, 255, 0),
+    (255, 120, 0),
+    (0, 120, 255),
+    (0, 255, 0),
+    (255, 0, 0),
+)
 KIND_LABELS = dict(pred='prediction', gt='ground truth')
 STRIP_COLOR: Color = (32, 32, 32)
 
@@ -51,15 +58,17 @@ class RefSegLocalVisualizer(Visualizer):
         **kwargs: Other :class:`mmengine.visualization.Visualizer` arguments.
     """
 
-    def __init__(self,
-                 name: str = 'visualizer',
-                 vis_backends: Optional[Sequence[dict]] = None,
-                 save_dir: Optional[str] = None,
-                 colors: Sequence[Color] = CONTRAST_COLORS,
-                 alpha: float = 0.3,
-                 min_width: int = 320,
-                 font_size: Optional[int] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        name: str = 'visualizer',
+        vis_backends: Optional[Sequence[dict]] = None,
+        save_dir: Optional[str] = None,
+        colors: Sequence[Color] = CONTRAST_COLORS,
+        alpha: float = 0.3,
+        min_width: int = 320,
+        font_size: Optional[int] = None,
+        **kwargs,
+    ) -> None:
         super().__init__(name=name, vis_backends=vis_backends, save_dir=save_dir, **kwargs)
         if not 0 <= alpha <= 1:
             raise ValueError(f'alpha must be in [0, 1], got {alpha}')
@@ -71,14 +80,16 @@ class RefSegLocalVisualizer(Visualizer):
         self.font_size = font_size
 
     # --------------------------------------------------------------- panels
-    def draw_panel(self,
-                   image: np.ndarray,
-                   mask: Optional[np.ndarray],
-                   text: Optional[str],
-                   kind: str = 'pred',
-                   score: Optional[float] = None,
-                   color: Optional[Color] = None,
-                   avoid: Sequence[Color] = ()) -> np.ndarray:
+    def draw_panel(
+        self,
+        image: np.ndarray,
+        mask: Optional[np.ndarray],
+        text: Optional[str],
+        kind: str = 'pred',
+        score: Optional[float] = None,
+        color: Optional[Color] = None,
+        avoid: Sequence[Color] = (),
+    ) -> np.ndarray:
         """One panel: the mask over the image, the caption strip below it.
 
         Args:
@@ -104,8 +115,9 @@ class RefSegLocalVisualizer(Visualizer):
         if mask is not None:
             mask = np.asarray(mask)
             if mask.shape != image.shape[:2]:
-                raise ValueError(f'mask shape {mask.shape} differs from the image size '
-                                 f'{image.shape[:2]}')
+                raise ValueError(
+                    f'mask shape {mask.shape} differs from the image size {image.shape[:2]}'
+                )
             mask = mask.astype(bool)
             if color is None:
                 color = contrasting_color(image, mask, self.colors, avoid)
@@ -113,8 +125,13 @@ class RefSegLocalVisualizer(Visualizer):
             legend = self._legend(kind, mask.any(), score)
         return self._add_caption(canvas, text, legend, color)
 
-    def draw_expression(self, image: np.ndarray, mask: Optional[np.ndarray],
-                        text: Optional[str], color: Optional[Color] = None) -> np.ndarray:
+    def draw_expression(
+        self,
+        image: np.ndarray,
+        mask: Optional[np.ndarray],
+        text: Optional[str],
+        color: Optional[Color] = None,
+    ) -> np.ndarray:
         """A prediction panel (see :meth:`draw_panel`) with a fixed or chosen colour."""
         return self.draw_panel(image, mask, text, kind='pred', color=color)
 
@@ -127,8 +144,9 @@ class RefSegLocalVisualizer(Visualizer):
             label += f'  (score {score:.2f})'
         return label
 
-    def _add_caption(self, canvas: np.ndarray, text: Optional[str],
-                     legend: Optional[str], color: Optional[Color]) -> np.ndarray:
+    def _add_caption(
+        self, canvas: np.ndarray, text: Optional[str], legend: Optional[str], color: Optional[Color]
+    ) -> np.ndarray:
         """Append the strip below ``canvas`` and write the legend and expression in it."""
         width = canvas.shape[1]
         font_size = self.font_size or float(np.clip(width / 32, 7, 28))
@@ -146,18 +164,32 @@ class RefSegLocalVisualizer(Visualizer):
         strip[:] = STRIP_COLOR
         if legend:
             # Legend swatch: the fill over the outline, as in the panel.
-            cv2.rectangle(strip, (pad, pad + pad), (pad + 2 * swatch, pad + line_px - pad),
-                          color, thickness=-1)
-            cv2.rectangle(strip, (pad, pad + pad), (pad + 2 * swatch, pad + line_px - pad),
-                          (255, 255, 255), thickness=1)
+            cv2.rectangle(
+                strip,
+                (pad, pad + pad),
+                (pad + 2 * swatch, pad + line_px - pad),
+                color,
+                thickness=-1,
+            )
+            cv2.rectangle(
+                strip,
+                (pad, pad + pad),
+                (pad + 2 * swatch, pad + line_px - pad),
+                (255, 255, 255),
+                thickness=1,
+            )
         drawing = np.concatenate([canvas, strip], axis=0)
         self.set_image(drawing)
         top = canvas.shape[0] + pad
         for index, line in enumerate(lines):
             indent = pad + (3 * swatch if legend and index == 0 else 0)
-            self.draw_texts(line, positions=np.array([[indent, top + index * line_px]]),
-                            font_sizes=font_size, colors='white',
-                            vertical_alignments='top')
+            self.draw_texts(
+                line,
+                positions=np.array([[indent, top + index * line_px]]),
+                font_sizes=font_size,
+                colors='white',
+                vertical_alignments='top',
+            )
         return self.get_image()
 
     def _wrap(self, text: str, width: int, font_size: float) -> str:
@@ -167,16 +199,18 @@ class RefSegLocalVisualizer(Visualizer):
 
     # -------------------------------------------------------------- samples
     @master_only
-    def add_datasample(self,
-                       name: str,
-                       image: np.ndarray,
-                       data_sample: Optional[SegDataSample] = None,
-                       draw_gt: bool = True,
-                       draw_pred: bool = True,
-                       show: bool = False,
-                       wait_time: float = 0,
-                       out_file: Optional[str] = None,
-                       step: int = 0) -> np.ndarray:
+    def add_datasample(
+        self,
+        name: str,
+        image: np.ndarray,
+        data_sample: Optional[SegDataSample] = None,
+        draw_gt: bool = True,
+        draw_pred: bool = True,
+        show: bool = False,
+        wait_time: float = 0,
+        out_file: Optional[str] = None,
+        step: int = 0,
+    ) -> np.ndarray:
         """Draw a sample's ground truth and prediction side by side, and store it.
 
         The expression is ``data_sample.text``. With ``out_file`` the drawing is written
@@ -199,8 +233,7 @@ class RefSegLocalVisualizer(Visualizer):
         """
         panels = self.sample_panels(image, data_sample, draw_gt, draw_pred)
         gap = np.full((panels[0].shape[0], 4, 3), 255, np.uint8)  # panel separator
-        drawing = np.concatenate(
-            [part for panel in panels for part in (gap, panel)][1:], axis=1)
+        drawing = np.concatenate([part for panel in panels for part in (gap, panel)][1:], axis=1)
         if show:
             self.show(drawing, win_name=name, wait_time=wait_time)
         if out_file is not None:
@@ -209,26 +242,41 @@ class RefSegLocalVisualizer(Visualizer):
             self.add_image(name, drawing, step)
         return drawing
 
-    def sample_panels(self, image: np.ndarray, data_sample: Optional[SegDataSample],
-                      draw_gt: bool = True, draw_pred: bool = True) -> list:
+    def sample_panels(
+        self,
+        image: np.ndarray,
+        data_sample: Optional[SegDataSample],
+        draw_gt: bool = True,
+        draw_pred: bool = True,
+    ) -> list:
         """The ground-truth and prediction panels of a sample, padded to one height."""
         text = data_sample.metainfo.get('text') if data_sample is not None else None
         panels, gt_color = [], ()
         if draw_gt and data_sample is not None and 'gt_sem_seg' in data_sample:
             gt = binary_mask(data_sample.gt_sem_seg.data)
-            gt_color = (contrasting_color(image, gt, self.colors), )
+            gt_color = (contrasting_color(image, gt, self.colors),)
             panels.append(self.draw_panel(image, gt, text, kind='gt', color=gt_color[0]))
         if draw_pred and data_sample is not None and 'pred_sem_seg' in data_sample:
-            panels.append(self.draw_panel(image, binary_mask(data_sample.pred_sem_seg.data),
-                                          text, kind='pred', avoid=gt_color))
+            panels.append(
+                self.draw_panel(
+                    image,
+                    binary_mask(data_sample.pred_sem_seg.data),
+                    text,
+                    kind='pred',
+                    avoid=gt_color,
+                )
+            )
         if not panels:
             panels.append(self.draw_panel(image, None, text))
         return pad_to_height(panels)
 
 
-def contrasting_color(image: np.ndarray, mask: np.ndarray,
-                      candidates: Sequence[Color] = CONTRAST_COLORS,
-                      avoid: Sequence[Color] = ()) -> Color:
+def contrasting_color(
+    image: np.ndarray,
+    mask: np.ndarray,
+    candidates: Sequence[Color] = CONTRAST_COLORS,
+    avoid: Sequence[Color] = (),
+) -> Color:
     """The candidate farthest (median RGB distance) from the image under the mask.
 
     The whole image is used when the mask is empty; ``avoid`` is skipped when another
@@ -238,8 +286,7 @@ def contrasting_color(image: np.ndarray, mask: np.ndarray,
         image (np.ndarray): (h, w, 3) RGB image.
         mask (np.ndarray): (h, w) bool mask.
     """
-    pool = [c for c in candidates if tuple(c) not in set(map(tuple, avoid))] \
-        or list(candidates)
+    pool = [c for c in candidates if tuple(c) not in set(map(tuple, avoid))] or list(candidates)
     pixels = image[mask] if mask.any() else image.reshape(-1, 3)
     step = max(1, len(pixels) // 4096)  # a subsample is enough for a median
     pixels = pixels[::step].astype(np.float32)
@@ -247,8 +294,7 @@ def contrasting_color(image: np.ndarray, mask: np.ndarray,
     return tuple(pool[int(np.argmax(distances))])
 
 
-def draw_mask(image: np.ndarray, mask: np.ndarray, color: Color,
-              alpha: float) -> np.ndarray:
+def draw_mask(image: np.ndarray, mask: np.ndarray, color: Color, alpha: float) -> np.ndarray:
     """``image`` with ``mask`` blended in at ``alpha`` and outlined in ``color``.
 
     The outline is about 1/150 of the image size thick (at least 1 pixel), with a
@@ -260,8 +306,7 @@ def draw_mask(image: np.ndarray, mask: np.ndarray, color: Color,
     fill = np.asarray(color, np.float32)
     out[mask] = (out[mask] * (1 - alpha) + fill * alpha).round().astype(np.uint8)
     thickness = max(1, round(min(image.shape[:2]) / 150))
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_NONE)
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     cv2.drawContours(out, contours, -1, (0, 0, 0), thickness + 2)
     cv2.drawContours(out, contours, -1, tuple(int(c) for c in color), thickness)
     return out

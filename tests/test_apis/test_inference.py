@@ -9,8 +9,13 @@ from mmengine.config import Config
 from PIL import Image
 
 import refseg.apis.inference as inference
-from refseg.apis import (CheckpointMismatchError, RefSegPrediction, inference_refseg,
-                         init_model, load_image)
+from refseg.apis import (
+    CheckpointMismatchError,
+    RefSegPrediction,
+    inference_refseg,
+    init_model,
+    load_image,
+)
 from refseg.models.segmentors.ref_segmentor import RefSegmentor
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -44,7 +49,8 @@ def test_init_model_drops_pretrained_and_loading_steps():
     cfg.model.backbone.init_cfg = dict(type='CLIPPretrained', checkpoint='/no/such/RN50.pt')
     cfg.model.text_encoder.init_cfg = [
         dict(type='CLIPPretrained', checkpoint='/no/such/RN50.pt'),
-        dict(type='Constant', val=0, layer='LayerNorm')]
+        dict(type='Constant', val=0, layer='LayerNorm'),
+    ]
     model = init_model(cfg)
     assert model.backbone.init_cfg is None
     assert model.text_encoder.init_cfg == [dict(type='Constant', val=0, layer='LayerNorm')]
@@ -77,7 +83,8 @@ def test_threshold_override(model, image):
 def test_image_encoded_once_for_all_expressions(model, image):
     batch_sizes = []
     handle = model.backbone.register_forward_hook(
-        lambda module, args, out: batch_sizes.append(args[0].shape[0]))
+        lambda module, args, out: batch_sizes.append(args[0].shape[0])
+    )
     try:
         inference_refseg(model, image, TEXTS)
     finally:
@@ -113,15 +120,16 @@ def test_predict_batch_texts_groups_per_image(model, image):
     inputs, sample = inference.prepare_inputs(model, image)
     other, other_sample = inference.prepare_inputs(model, image[::-1].copy())
     with torch.no_grad():
-        groups = model.predict_batch_texts(torch.cat([inputs, other]),
-                                           [sample, other_sample],
-                                           [TEXTS, TEXTS[:1]])
+        groups = model.predict_batch_texts(
+            torch.cat([inputs, other]), [sample, other_sample], [TEXTS, TEXTS[:1]]
+        )
         alone = model.predict_texts(other, other_sample, TEXTS[:1])
     assert [len(g) for g in groups] == [3, 1]
     assert [s.text for s in groups[0]] == TEXTS
     # Batched and single convolutions may take different CPU kernels: float noise only.
-    torch.testing.assert_close(groups[1][0].seg_logits.data, alone[0].seg_logits.data,
-                               atol=1e-4, rtol=1e-3)
+    torch.testing.assert_close(
+        groups[1][0].seg_logits.data, alone[0].seg_logits.data, atol=1e-4, rtol=1e-3
+    )
     with pytest.raises(ValueError, match='one image'):
         model.predict_texts(torch.cat([inputs, other]), sample, TEXTS)
 
@@ -186,15 +194,22 @@ def test_non_ascii_expression(model, image):
 
 def test_checkpoint_round_trip(model, image, tmp_path):
     path = str(tmp_path / 'tiny.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=('background', 'object')))), path)
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=('background', 'object'))),
+        ),
+        path,
+    )
     torch.manual_seed(123)  # different random init, replaced by the checkpoint
     loaded = init_model(TINY_CONFIG, path)
     for key, value in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value), key
     np.testing.assert_allclose(
         inference_refseg(loaded, image, TEXTS[0]).prob,
-        inference_refseg(model, image, TEXTS[0]).prob, atol=1e-6)
+        inference_refseg(model, image, TEXTS[0]).prob,
+        atol=1e-6,
+    )
 
 
 def test_checkpoint_mismatch_names_the_keys(model, tmp_path):
@@ -214,8 +229,9 @@ def test_checkpoint_mismatch_names_the_keys(model, tmp_path):
     assert info.value.missing == ['neck.aggr.conv.weight']
     with pytest.warns(UserWarning, match='fitting weights only'):
         loose = init_model(TINY_CONFIG, path, strict=False)
-    assert torch.equal(loose.state_dict()['neck.f2_cat.conv.weight'],
-                       weights['neck.f2_cat.conv.weight'])
+    assert torch.equal(
+        loose.state_dict()['neck.f2_cat.conv.weight'], weights['neck.f2_cat.conv.weight']
+    )
 
 
 def test_missing_checkpoint_is_named(tmp_path):
@@ -228,10 +244,12 @@ def test_risclip_batches_the_image(image):
     risclip = init_model(osp.join(ROOT, 'configs', 'synthetic', 'risclip_tiny_synthetic.py'))
     assert risclip.image_encoder_reads_text and not RefSegmentor.image_encoder_reads_text
     with pytest.raises(ValueError, match='img_feats'):
-        risclip.encode(torch.zeros(1, 3, 8, 8), torch.zeros(1, 4, dtype=torch.long),
-                       img_feats=torch.zeros(1))
+        risclip.encode(
+            torch.zeros(1, 3, 8, 8), torch.zeros(1, 4, dtype=torch.long), img_feats=torch.zeros(1)
+        )
     preds = inference_refseg(risclip, image, TEXTS[:2])
     for text, pred in zip(TEXTS[:2], preds):
         assert pred.mask.shape == image.shape[:2]
-        np.testing.assert_allclose(pred.prob, inference_refseg(risclip, image, text).prob,
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            pred.prob, inference_refseg(risclip, image, text).prob, atol=1e-5
+        )

@@ -1,4 +1,5 @@
 """The README's Python snippets run as written (on a random-weight main-job checkpoint)."""
+
 import os
 import os.path as osp
 import re
@@ -27,9 +28,13 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch, capsys):
     model = init_model(osp.join(ROOT, MAIN_JOB))
     ckpt = tmp_path / 'work_dirs' / 'cris_tiny_synthetic' / 'epoch_12.pth'
     ckpt.parent.mkdir(parents=True)
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(cfg=Config.fromfile(osp.join(ROOT, MAIN_JOB)).pretty_text)),
-               str(ckpt))
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(cfg=Config.fromfile(osp.join(ROOT, MAIN_JOB)).pretty_text),
+        ),
+        str(ckpt),
+    )
     monkeypatch.chdir(tmp_path)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

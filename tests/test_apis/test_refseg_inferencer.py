@@ -1,4 +1,5 @@
 """RefSegInferencer: many images x many expressions, folders, stored configs, errors."""
+
 import importlib.util
 import json
 import os.path as osp
@@ -33,22 +34,24 @@ def checkpoint(tmp_path_factory, one_thread):
     torch.manual_seed(0)
     model = init_model(TINY_CONFIG)
     path = str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(cfg=Config.fromfile(TINY_CONFIG).pretty_text)), path)
+    torch.save(
+        dict(
+            state_dict=model.state_dict(), meta=dict(cfg=Config.fromfile(TINY_CONFIG).pretty_text)
+        ),
+        path,
+    )
     return path
 
 
 @pytest.fixture(scope='module')
 def inferencer(checkpoint):
-    return RefSegInferencer(TINY_CONFIG, weights=checkpoint, device='cpu',
-                            show_progress=False)
+    return RefSegInferencer(TINY_CONFIG, weights=checkpoint, device='cpu', show_progress=False)
 
 
 def images(count=3):
     rng = np.random.default_rng(1)
     shapes = [(40, 72), (64, 48), (30, 30), (50, 90)]
-    return [rng.integers(0, 256, size=(*shapes[i], 3), dtype=np.uint8)
-            for i in range(count)]
+    return [rng.integers(0, 256, size=(*shapes[i], 3), dtype=np.uint8) for i in range(count)]
 
 
 def test_many_images_times_many_expressions(inferencer):
@@ -76,11 +79,11 @@ def test_many_images_times_many_expressions(inferencer):
 def test_one_list_of_expressions_per_image(inferencer):
     imgs = images(2)
     result = inferencer(imgs, [TEXTS[:1], TEXTS[1:]], batch_size=2)
-    assert [[p['text'] for p in preds] for preds in result['predictions']] == \
-        [TEXTS[:1], TEXTS[1:]]
+    assert [[p['text'] for p in preds] for preds in result['predictions']] == [TEXTS[:1], TEXTS[1:]]
     single = inferencer(imgs[0], TEXTS[0])
-    np.testing.assert_allclose(single['predictions'][0][0]['prob'],
-                               result['predictions'][0][0]['prob'], atol=1e-4)
+    np.testing.assert_allclose(
+        single['predictions'][0][0]['prob'], result['predictions'][0][0]['prob'], atol=1e-4
+    )
     with pytest.raises(ValueError, match='3 lists of expressions for 2 images'):
         inferencer(imgs, [TEXTS[:1]] * 3)
     with pytest.raises(TypeError, match='mixes strings and lists'):
@@ -100,8 +103,7 @@ def test_folder_skips_and_reports_unreadable_images(inferencer, tmp_path, capsys
     inferencer.show_progress = True
     try:
         with pytest.warns(UserWarning, match=r'1 of 3 images skipped: .*b\.jpg'):
-            result = inferencer(str(folder), TEXTS[:2], out_dir=str(tmp_path / 'out'),
-                                batch_size=2)
+            result = inferencer(str(folder), TEXTS[:2], out_dir=str(tmp_path / 'out'), batch_size=2)
     finally:
         inferencer.show_progress = False
     assert '3/3' in capsys.readouterr().out  # mmengine's progress bar ran to the end
@@ -112,8 +114,7 @@ def test_folder_skips_and_reports_unreadable_images(inferencer, tmp_path, capsys
     assert [f['image'] for f in summary['failures']] == [str(folder / 'b.jpg')]
     entry = summary['results'][1]
     assert (entry['height'], entry['width']) == imgs[1].shape[:2]
-    mask = mmcv.imread(str(tmp_path / 'out' / entry['expressions'][1]['mask']),
-                       flag='unchanged')
+    mask = mmcv.imread(str(tmp_path / 'out' / entry['expressions'][1]['mask']), flag='unchanged')
     assert np.array_equal(mask > 0, result['predictions'][1][1]['mask'])
     assert (tmp_path / 'out' / 'c_01_a-blue-circle-on-the-left.png').is_file()
     # A bad image given by itself is an error, not a skip.
@@ -125,7 +126,8 @@ def test_folder_skips_and_reports_unreadable_images(inferencer, tmp_path, capsys
 
 def test_published_checkpoint_alone(inferencer, checkpoint, tmp_path):
     spec = importlib.util.spec_from_file_location(
-        'publish_model', osp.join(ROOT, 'tools', 'model_converters', 'publish_model.py'))
+        'publish_model', osp.join(ROOT, 'tools', 'model_converters', 'publish_model.py')
+    )
     publish_model = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(publish_model)
     published = publish_model.publish(checkpoint, str(tmp_path / 'tiny_cris.pth'))
@@ -147,22 +149,26 @@ def test_stored_config_is_parsed_not_run(tmp_path):
     torch.save(dict(state_dict={}, meta=dict(cfg=payload)), path)
     with pytest.raises(ValueError, match='line 2 .*refusing to run it'):
         config_from_checkpoint(path)
-    for sneaky in (f"model = __import__('os').system('touch {marker}')\n",
-                   f"model = dict(a=open('{marker}', 'w'))\n",
-                   "model = dict(**{'a': 1})\n"):
+    for sneaky in (
+        f"model = __import__('os').system('touch {marker}')\n",
+        f"model = dict(a=open('{marker}', 'w'))\n",
+        "model = dict(**{'a': 1})\n",
+    ):
         with pytest.raises(ValueError, match='refusing'):
             parse_config_text(sneaky)
     assert not marker.exists()
-    assert parse_config_text("a = dict(b=[1, -2.5, (3, None)], c={'d': True})\n") == \
-        dict(a=dict(b=[1, -2.5, (3, None)], c={'d': True}))
+    assert parse_config_text("a = dict(b=[1, -2.5, (3, None)], c={'d': True})\n") == dict(
+        a=dict(b=[1, -2.5, (3, None)], c={'d': True})
+    )
     torch.save(dict(state_dict={}), path)
     with pytest.raises(ValueError, match='stores no config'):
         RefSegInferencer(path, device='cpu')
 
 
 def test_registered_and_onnx_routed_to_init_model(inferencer, monkeypatch, tmp_path):
-    built = INFERENCERS.build(dict(type='RefSegInferencer', model=TINY_CONFIG,
-                                   device='cpu', show_progress=False))
+    built = INFERENCERS.build(
+        dict(type='RefSegInferencer', model=TINY_CONFIG, device='cpu', show_progress=False)
+    )
     assert isinstance(built, RefSegInferencer)
 
     class PredictTextsOnly:
@@ -184,8 +190,9 @@ def test_registered_and_onnx_routed_to_init_model(inferencer, monkeypatch, tmp_p
     onnx_path = tmp_path / 'tiny.onnx'
     onnx_path.write_bytes(b'onnx')
     seen = []
-    monkeypatch.setattr(inferencer_module, 'init_model',
-                        lambda path, device='cpu': seen.append(path) or wrapped)
+    monkeypatch.setattr(
+        inferencer_module, 'init_model', lambda path, device='cpu': seen.append(path) or wrapped
+    )
     from_onnx = RefSegInferencer(str(onnx_path), device='cpu', show_progress=False)
     assert seen == [str(onnx_path)] and from_onnx.model is wrapped
     imgs = images(2)

@@ -1,4 +1,5 @@
 """The sentence modes shared by RefCOCO, PartImageNet and any referring dataset."""
+
 import numpy as np
 import pytest
 
@@ -14,8 +15,10 @@ class ToyRefDataset(BaseRefDataset):
         items = []
         for ref_id in range(3):
             items += self.expand_sentences(
-                dict(ref_id=ref_id), [f'ref {ref_id} sentence {i}' for i in range(3)],
-                [10 * ref_id + i for i in range(3)])
+                dict(ref_id=ref_id),
+                [f'ref {ref_id} sentence {i}' for i in range(3)],
+                [10 * ref_id + i for i in range(3)],
+            )
         return items
 
 
@@ -29,8 +32,11 @@ def test_modes_give_the_documented_items():
     assert len(every) == 9
     assert [every[i]['sent_id'] for i in range(9)] == [0, 1, 2, 10, 11, 12, 20, 21, 22]
     first = ToyRefDataset(sentence_mode='first')
-    assert [(item['text'], item['sent_id']) for item in map(first.get_data_info, range(3))] \
-        == [('ref 0 sentence 0', 0), ('ref 1 sentence 0', 10), ('ref 2 sentence 0', 20)]
+    assert [(item['text'], item['sent_id']) for item in map(first.get_data_info, range(3))] == [
+        ('ref 0 sentence 0', 0),
+        ('ref 1 sentence 0', 10),
+        ('ref 2 sentence 0', 20),
+    ]
     random = ToyRefDataset(sentence_mode='random')
     assert len(random) == 3
     np.random.seed(0)
@@ -40,8 +46,7 @@ def test_modes_give_the_documented_items():
     assert 'sent_ids' not in draws[0]
     # One generator (NumPy's global one, seeded by mmengine): a seed replays the draws.
     np.random.seed(0)
-    assert [random.get_data_info(1)['text'] for _ in range(30)] == [
-        info['text'] for info in draws]
+    assert [random.get_data_info(1)['text'] for _ in range(30)] == [info['text'] for info in draws]
 
 
 def test_weights_and_bad_values():

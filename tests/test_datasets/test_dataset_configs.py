@@ -1,4 +1,5 @@
 """The dataset base configs build and feed the documented sample layout."""
+
 import os.path as osp
 import re
 
@@ -28,8 +29,9 @@ def test_synthetic_config_builds_train_val_test(tmp_path):
         loader = cfg[f'{name}_dataloader']
         assert loader.batch_size == 8 and loader.num_workers == 2 and loader.persistent_workers
         assert loader.sampler.shuffle == (name == 'train')
-        dataset_cfg = dict(loader.dataset, data_root=str(tmp_path), generate_cfg=generate_cfg,
-                           serialize_data=False)
+        dataset_cfg = dict(
+            loader.dataset, data_root=str(tmp_path), generate_cfg=generate_cfg, serialize_data=False
+        )
         datasets[name] = DATASETS.build(dataset_cfg)
     assert datasets['train'].sentence_mode == 'random'
     assert (datasets['val'].split, datasets['val'].sentence_mode) == ('val', 'all')
@@ -54,23 +56,27 @@ def test_refcoco_config_reads_the_refer_layout(synthetic_refcoco_root):
     cfg = load_config('refcoco')
     splits = {}
     for name in ('train', 'val', 'test'):
-        dataset_cfg = dict(cfg[f'{name}_dataloader'].dataset, data_root=synthetic_refcoco_root,
-                           serialize_data=False)
+        dataset_cfg = dict(
+            cfg[f'{name}_dataloader'].dataset,
+            data_root=synthetic_refcoco_root,
+            serialize_data=False,
+        )
         dataset = DATASETS.build(dataset_cfg)
         splits[name] = (dataset.split, dataset.sentence_mode)
         sample = dataset[0]
         assert sample['inputs'].shape == (3, 416, 416)
-    assert splits == {'train': ('train', 'random'), 'val': ('val', 'all'),
-                      'test': ('testA', 'all')}
+    assert splits == {'train': ('train', 'random'), 'val': ('val', 'all'), 'test': ('testA', 'all')}
 
 
-@pytest.mark.parametrize('name, split_file, test_split', [
-    ('refcoco+', 'refcoco+/refs(unc).p', 'testA'),
-    ('refcocog_umd', 'refcocog/refs(umd).p', 'test'),
-    ('refcocog_google', 'refcocog/refs(google).p', 'val'),
-])
-def test_other_presets_point_at_their_files(synthetic_refcoco_root, name, split_file,
-                                            test_split):
+@pytest.mark.parametrize(
+    'name, split_file, test_split',
+    [
+        ('refcoco+', 'refcoco+/refs(unc).p', 'testA'),
+        ('refcocog_umd', 'refcocog/refs(umd).p', 'test'),
+        ('refcocog_google', 'refcocog/refs(google).p', 'val'),
+    ],
+)
+def test_other_presets_point_at_their_files(synthetic_refcoco_root, name, split_file, test_split):
     init_default_scope('refseg')
     cfg = load_config(name)
     for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):

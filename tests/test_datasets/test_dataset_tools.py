@@ -1,4 +1,5 @@
 """tools/dataset_converters/{check_refer,generate_synthetic}.py."""
+
 import importlib.util
 import json
 import os
@@ -11,8 +12,9 @@ TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'refseg_tool_{name}',
-                                                  osp.join(TOOLS, f'{name}.py'))
+    spec = importlib.util.spec_from_file_location(
+        f'refseg_tool_{name}', osp.join(TOOLS, f'{name}.py')
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -33,8 +35,12 @@ def test_check_refer_counts_and_flags_differences(synthetic_refcoco_root, capsys
     for split, counts in split_counts(synthetic_refcoco_root).items():
         row = next(line for line in out.splitlines() if line.startswith(f'{split} '))
         numbers = [int(v.replace(',', '')) for v in row.split()[1:]]
-        assert numbers[:4] == [counts['images'], counts['refs'], counts['refs'],
-                               counts['sentences']]
+        assert numbers[:4] == [
+            counts['images'],
+            counts['refs'],
+            counts['refs'],
+            counts['sentences'],
+        ]
         assert numbers[4] == check_refer.PUBLISHED[('refcoco', 'unc')]['refs'][split]
     train_refs = split_counts(synthetic_refcoco_root)['train']['refs']
     assert f'MISMATCH: train has {train_refs} refs, published 42,404' in out
@@ -50,7 +56,7 @@ def test_check_refer_reports_problems(synthetic_refcoco_root, tmp_path, capsys):
     bad_ann = refs[1]['ann_id']
     for ann in instances['annotations']:
         if ann['id'] == bad_ann:
-            ann['segmentation'] = [[1., 1., 2.]]
+            ann['segmentation'] = [[1.0, 1.0, 2.0]]
     refs[0]['ann_id'] = 10_000
     os.makedirs(tmp_path / 'refcoco')
     os.makedirs(tmp_path / 'train2014')  # no image files
@@ -60,16 +66,16 @@ def test_check_refer_reports_problems(synthetic_refcoco_root, tmp_path, capsys):
         pickle.dump(refs, f)
     assert check_refer.main([str(tmp_path), '--check-images']) == 0
     out = capsys.readouterr().out
-    assert f'1 x ann_id missing from instances.json: ref_id={refs[0]["ref_id"]} ann_id=10000' \
-        in out
-    assert (f'1 x invalid referent mask: ref_id={refs[1]["ref_id"]} ann_id={bad_ann}: '
-            'polygon 0 has 3 coordinates') in out
+    assert f'1 x ann_id missing from instances.json: ref_id={refs[0]["ref_id"]} ann_id=10000' in out
+    assert (
+        f'1 x invalid referent mask: ref_id={refs[1]["ref_id"]} ann_id={bad_ann}: '
+        'polygon 0 has 3 coordinates'
+    ) in out
     assert f'{len(instances["images"])} x image file missing' in out
     assert check_refer.main([str(tmp_path), '--strict']) == 1
 
 
-def test_check_refer_without_published_counts_or_files(synthetic_refcoco_root, tmp_path,
-                                                        capsys):
+def test_check_refer_without_published_counts_or_files(synthetic_refcoco_root, tmp_path, capsys):
     assert check_refer.main([synthetic_refcoco_root, '--split-by', 'google']) == 2
     assert 'refs(google).p does not exist' in capsys.readouterr().out
     # The same files under a partition name without published numbers.
@@ -84,9 +90,25 @@ def test_check_refer_without_published_counts_or_files(synthetic_refcoco_root, t
 
 def test_generate_synthetic_cli(tmp_path, capsys):
     out_dir = str(tmp_path / 'synthetic')
-    assert generate_synthetic.main([out_dir, '--num-images', '5', '--seed', '2',
-                                    '--image-size', '64', '72', '--splits', 'train=3',
-                                    'val=1', '--no-progress']) == 0
+    assert (
+        generate_synthetic.main(
+            [
+                out_dir,
+                '--num-images',
+                '5',
+                '--seed',
+                '2',
+                '--image-size',
+                '64',
+                '72',
+                '--splits',
+                'train=3',
+                'val=1',
+                '--no-progress',
+            ]
+        )
+        == 0
+    )
     assert 'wrote 5 images' in capsys.readouterr().out
     with open(osp.join(out_dir, 'synthetic_refer.json')) as f:
         marker = json.load(f)

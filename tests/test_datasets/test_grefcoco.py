@@ -1,4 +1,5 @@
 """GRefCOCODataset on files written in the released gRefCOCO format."""
+
 import copy
 import importlib.util
 import json
@@ -42,10 +43,10 @@ def crowd_rle():
 def grefcoco_files():
     """instances.json and grefs(unc).json as released: two images, four objects (one in two
     polygon parts, one crowd region), refs with one, several and no target."""
-    images = [dict(id=7, file_name='COCO_train2014_000000000007.jpg', height=HEIGHT,
-                   width=WIDTH),
-              dict(id=9, file_name='COCO_train2014_000000000009.jpg', height=HEIGHT,
-                   width=WIDTH)]
+    images = [
+        dict(id=7, file_name='COCO_train2014_000000000007.jpg', height=HEIGHT, width=WIDTH),
+        dict(id=9, file_name='COCO_train2014_000000000009.jpg', height=HEIGHT, width=WIDTH),
+    ]
     annotations = [
         dict(id=101, image_id=7, category_id=1, iscrowd=0, segmentation=SQUARE),
         dict(id=102, image_id=7, category_id=1, iscrowd=0, segmentation=TWO_PARTS),
@@ -53,32 +54,89 @@ def grefcoco_files():
         dict(id=201, image_id=9, category_id=2, iscrowd=0, segmentation=BOTTOM),
     ]
     refs = [
-        dict(ref_id=0, image_id=7, ann_id=101, category_id=1, split='train',
-             file_name='COCO_train2014_000000000007_101.jpg', sent_ids=[0, 1],
-             sentences=[sentence(0, 'left person'), sentence(1, 'person top left')],
-             no_target=False),
-        dict(ref_id=1, image_id=7, ann_id=[101, 102], category_id=[1, 1], split='train',
-             file_name='COCO_train2014_000000000007_101.jpg', sent_ids=[2],
-             sentences=[sentence(2, 'both people')], no_target=False),
-        dict(ref_id=2, image_id=7, ann_id=[-1], category_id=[-1], split='train',
-             file_name='COCO_train2014_000000000007_-1.jpg', sent_ids=[3],
-             sentences=[sentence(3, 'the giraffe')], no_target=True),
-        dict(ref_id=3, image_id=7, ann_id=[102, 103], category_id=[1, 3], split='val',
-             file_name='COCO_train2014_000000000007_102.jpg', sent_ids=[4, 5],
-             sentences=[sentence(4, 'person and crowd'), sentence(5, 'right things')],
-             no_target=False),
-        dict(ref_id=4, image_id=9, ann_id=[-1], category_id=[-1], split='val',
-             file_name='COCO_train2014_000000000009_-1.jpg', sent_ids=[6],
-             sentences=[sentence(6, 'the red car')], no_target=True),
-        dict(ref_id=5, image_id=9, ann_id=201, category_id=2, split='val',
-             file_name='COCO_train2014_000000000009_201.jpg', sent_ids=[], sentences=[],
-             no_target=False),
-        dict(ref_id=6, image_id=9, ann_id=201, category_id=2, split='testA',
-             file_name='COCO_train2014_000000000009_201.jpg', sent_ids=[7],
-             sentences=[sentence(7, 'bottom thing')], no_target=False),
+        dict(
+            ref_id=0,
+            image_id=7,
+            ann_id=101,
+            category_id=1,
+            split='train',
+            file_name='COCO_train2014_000000000007_101.jpg',
+            sent_ids=[0, 1],
+            sentences=[sentence(0, 'left person'), sentence(1, 'person top left')],
+            no_target=False,
+        ),
+        dict(
+            ref_id=1,
+            image_id=7,
+            ann_id=[101, 102],
+            category_id=[1, 1],
+            split='train',
+            file_name='COCO_train2014_000000000007_101.jpg',
+            sent_ids=[2],
+            sentences=[sentence(2, 'both people')],
+            no_target=False,
+        ),
+        dict(
+            ref_id=2,
+            image_id=7,
+            ann_id=[-1],
+            category_id=[-1],
+            split='train',
+            file_name='COCO_train2014_000000000007_-1.jpg',
+            sent_ids=[3],
+            sentences=[sentence(3, 'the giraffe')],
+            no_target=True,
+        ),
+        dict(
+            ref_id=3,
+            image_id=7,
+            ann_id=[102, 103],
+            category_id=[1, 3],
+            split='val',
+            file_name='COCO_train2014_000000000007_102.jpg',
+            sent_ids=[4, 5],
+            sentences=[sentence(4, 'person and crowd'), sentence(5, 'right things')],
+            no_target=False,
+        ),
+        dict(
+            ref_id=4,
+            image_id=9,
+            ann_id=[-1],
+            category_id=[-1],
+            split='val',
+            file_name='COCO_train2014_000000000009_-1.jpg',
+            sent_ids=[6],
+            sentences=[sentence(6, 'the red car')],
+            no_target=True,
+        ),
+        dict(
+            ref_id=5,
+            image_id=9,
+            ann_id=201,
+            category_id=2,
+            split='val',
+            file_name='COCO_train2014_000000000009_201.jpg',
+            sent_ids=[],
+            sentences=[],
+            no_target=False,
+        ),
+        dict(
+            ref_id=6,
+            image_id=9,
+            ann_id=201,
+            category_id=2,
+            split='testA',
+            file_name='COCO_train2014_000000000009_201.jpg',
+            sent_ids=[7],
+            sentences=[sentence(7, 'bottom thing')],
+            no_target=False,
+        ),
     ]
-    instances = dict(images=images, annotations=annotations,
-                     categories=[dict(id=i, name=str(i)) for i in (1, 2, 3)])
+    instances = dict(
+        images=images,
+        annotations=annotations,
+        categories=[dict(id=i, name=str(i)) for i in (1, 2, 3)],
+    )
     return instances, refs
 
 
@@ -121,7 +179,11 @@ def test_items_and_targets(grefcoco_root):
     instances, refs = grefcoco_files()
     train = build(grefcoco_root, split='train', sentence_mode='all', test_mode=True)
     assert [(i['ref_id'], i['text']) for i in (train.get_data_info(k) for k in range(4))] == [
-        (0, 'left person'), (0, 'person top left'), (1, 'both people'), (2, 'the giraffe')]
+        (0, 'left person'),
+        (0, 'person top left'),
+        (1, 'both people'),
+        (2, 'the giraffe'),
+    ]
     single, _, multi, none = (train.get_data_info(k) for k in range(4))
     # Images are found through image_id, not the ref's suffixed file_name.
     assert single['img_path'].endswith(osp.join('train2014', 'COCO_train2014_000000000007.jpg'))
@@ -155,8 +217,9 @@ def test_crowd_regions_follow_rela_unless_asked(grefcoco_root):
     default = build(grefcoco_root, split='val', sentence_mode='all').get_data_info(0)
     assert np.array_equal(target(default), decode(TWO_PARTS))  # crowd 103 left out
     assert default['num_targets'] == 2  # the objects the ref names
-    with_crowd = build(grefcoco_root, split='val', sentence_mode='all',
-                       include_crowd=True).get_data_info(0)
+    with_crowd = build(
+        grefcoco_root, split='val', sentence_mode='all', include_crowd=True
+    ).get_data_info(0)
     crowd = np.zeros((HEIGHT, WIDTH), bool)
     crowd[16:20, 20:28] = True
     assert np.array_equal(target(with_crowd), decode(TWO_PARTS) | crowd)
@@ -174,16 +237,19 @@ def test_pipeline_packs_the_gres_metainfo(grefcoco_root):
     assert packed.gt_sem_seg.data.sum() == (decode(SQUARE) | decode(TWO_PARTS)).sum()
 
 
-@pytest.mark.parametrize('field, value, message', [
-    ('ann_id', 'abc', "ann_id='abc'"),
-    ('ann_id', [], 'ann_id=[]'),
-    ('ann_id', [-1, 101], 'mixes -1'),
-    ('ann_id', [101, 101], 'repeats'),
-    ('no_target', True, 'no_target=True contradicts'),
-    ('ann_id', 999, 'ann_id=999 is not an annotation'),
-    ('ann_id', 201, 'belongs to image_id=9'),
-    ('image_id', 5, 'image_id=5 is not an image'),
-])
+@pytest.mark.parametrize(
+    'field, value, message',
+    [
+        ('ann_id', 'abc', "ann_id='abc'"),
+        ('ann_id', [], 'ann_id=[]'),
+        ('ann_id', [-1, 101], 'mixes -1'),
+        ('ann_id', [101, 101], 'repeats'),
+        ('no_target', True, 'no_target=True contradicts'),
+        ('ann_id', 999, 'ann_id=999 is not an annotation'),
+        ('ann_id', 201, 'belongs to image_id=9'),
+        ('image_id', 5, 'image_id=5 is not an image'),
+    ],
+)
 def test_malformed_refs_name_the_ref_and_field(tmp_path, field, value, message):
     instances, refs = grefcoco_files()
     refs[1][field] = value
@@ -216,8 +282,9 @@ def test_missing_keys_and_wrong_file(tmp_path):
 
 
 def load_tool():
-    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters',
-                    'check_grefcoco.py')
+    path = osp.join(
+        osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters', 'check_grefcoco.py'
+    )
     spec = importlib.util.spec_from_file_location('check_grefcoco', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -236,21 +303,26 @@ def test_check_grefcoco_counts_and_problems(grefcoco_root, capsys):
     assert tool.main([grefcoco_root, '--strict']) == 1
     assert 'MISMATCH: 8 expressions, published 259,859' in capsys.readouterr().out
     os.remove(osp.join(grefcoco_root, 'images', 'train2014', 'COCO_train2014_000000000009.jpg'))
-    assert tool.main([grefcoco_root, '--check-images', '--strict',
-                      '--expected-expressions', '8']) == 1
+    assert (
+        tool.main([grefcoco_root, '--check-images', '--strict', '--expected-expressions', '8']) == 1
+    )
     assert '1 x image file missing' in capsys.readouterr().out
 
 
 def test_gres_text_blind_rules(grefcoco_root):
-    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools',
-                    'gres_text_blind.py')
+    path = osp.join(
+        osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools', 'gres_text_blind.py'
+    )
     spec = importlib.util.spec_from_file_location('gres_text_blind', path)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    results = tool.gres_text_blind(grefcoco_root, split='train',
-                                   ann_file='grefcoco/instances.json',
-                                   split_file='grefcoco/grefs(unc).json',
-                                   img_prefix='images/train2014/')
+    results = tool.gres_text_blind(
+        grefcoco_root,
+        split='train',
+        ann_file='grefcoco/instances.json',
+        split_file='grefcoco/grefs(unc).json',
+        img_prefix='images/train2014/',
+    )
     # Expressions: 'left person' x 2 (one target), 'both people', 'the giraffe' (none).
     empty = results['empty']
     assert (empty['gIoU'], empty['N-acc'], empty['T-acc']) == (25.0, 100.0, 0.0)
@@ -259,5 +331,6 @@ def test_gres_text_blind_rules(grefcoco_root):
     everything = results['all']
     assert everything['gIoU'] == pytest.approx(100 * (2 * single_iou + 1 + 0) / 4)
     assert everything['cIoU'] == pytest.approx(
-        100 * (2 * decode(SQUARE).sum() + union.sum()) / (4 * union.sum()))
+        100 * (2 * decode(SQUARE).sum() + union.sum()) / (4 * union.sum())
+    )
     assert (everything['N-acc'], everything['T-acc']) == (0.0, 100.0)

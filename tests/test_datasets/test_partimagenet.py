@@ -1,4 +1,5 @@
 """PartImageNetRefDataset on the generated PartImageNet look-alike."""
+
 import contextlib
 import json
 import logging
@@ -11,16 +12,20 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from pycocotools import mask as mask_utils
 
-from refseg.datasets.imagenet_classes import (OBJECT_NAME_OVERRIDES,
-                                              PARTIMAGENET_OBJECT_CLASSES)
-from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES, SUPERCLASS_NOUNS,
-                                          TEMPLATES, PartImageNetRefDataset,
-                                          load_part_annotations, part_word,
-                                          union_segmentation)
 from refseg.datasets.base_ref_dataset import DataItemError
-from refseg.synthetic.partimagenet import generate_partimagenet
-from refseg.structures.coco_mask import decode_mask_ann
+from refseg.datasets.imagenet_classes import OBJECT_NAME_OVERRIDES, PARTIMAGENET_OBJECT_CLASSES
+from refseg.datasets.partimagenet import (
+    PARTIMAGENET_CATEGORIES,
+    SUPERCLASS_NOUNS,
+    TEMPLATES,
+    PartImageNetRefDataset,
+    load_part_annotations,
+    part_word,
+    union_segmentation,
+)
 from refseg.registry import DATASETS
+from refseg.structures.coco_mask import decode_mask_ann
+from refseg.synthetic.partimagenet import generate_partimagenet
 
 NUM_IMAGES = dict(train=11, val=3, test=3)
 
@@ -35,7 +40,8 @@ def seg_root(tmp_path_factory):
 def build(root, split='train', **kwargs):
     kwargs.setdefault('data_prefix', dict(img_path=f'images/{split}'))
     return PartImageNetRefDataset(
-        ann_file=f'annotations/{split}/{split}.json', data_root=root, **kwargs)
+        ann_file=f'annotations/{split}/{split}.json', data_root=root, **kwargs
+    )
 
 
 def read_coco(root, split='train'):
@@ -51,19 +57,22 @@ def expected_samples(coco):
         if ann['area'] == 0 or not valid:
             continue
         image = next(i for i in coco['images'] if i['id'] == ann['image_id'])
-        rle = mask_utils.merge(mask_utils.frPyObjects(valid, image['height'],
-                                                      image['width']))
+        rle = mask_utils.merge(mask_utils.frPyObjects(valid, image['height'], image['width']))
         groups.setdefault((ann['image_id'], ann['category_id']), []).append(
-            (ann['id'], mask_utils.area(rle)))
-    return {key: [i for i, _ in anns] for key, anns in groups.items()
-            if sum(a for _, a in anns) > 0}
+            (ann['id'], mask_utils.area(rle))
+        )
+    return {
+        key: [i for i, _ in anns] for key, anns in groups.items() if sum(a for _, a in anns) > 0
+    }
 
 
 def test_one_sample_per_image_and_part(seg_root):
     dataset = build(seg_root, test_mode=True)
     expected = expected_samples(read_coco(seg_root))
-    got = {(item['image_id'], item['category_id']): item['ann_ids']
-           for item in (dataset.get_data_info(i) for i in range(len(dataset)))}
+    got = {
+        (item['image_id'], item['category_id']): item['ann_ids']
+        for item in (dataset.get_data_info(i) for i in range(len(dataset)))
+    }
     assert got == expected
     # Several feet / tires / wings: some samples are unions of several annotations.
     assert any(len(ann_ids) > 1 for ann_ids in got.values())
@@ -85,12 +94,14 @@ def test_hygiene_counts(seg_root):
 
 def test_target_is_union_of_annotations(seg_root):
     init_default_scope('refseg')
-    dataset = build(seg_root, test_mode=True,
-                    pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadRefMask')])
+    dataset = build(
+        seg_root,
+        test_mode=True,
+        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadRefMask')],
+    )
     coco = read_coco(seg_root)
     anns = {ann['id']: ann for ann in coco['annotations']}
-    index = next(i for i in range(len(dataset))
-                 if len(dataset.get_data_info(i)['ann_ids']) > 1)
+    index = next(i for i in range(len(dataset)) if len(dataset.get_data_info(i)['ann_ids']) > 1)
     info = dataset.get_data_info(index)
     results = dataset[index]
     h, w = info['height'], info['width']
@@ -108,8 +119,7 @@ def test_union_of_rle_and_polygons_is_one_compact_rle():
     union = union_segmentation([square, other], 10, 10)
     assert isinstance(union['counts'], str) and union['size'] == [10, 10]
     mask = decode_mask_ann(union, 10, 10)
-    expected = (decode_mask_ann(square, 10, 10)
-                | mask_utils.decode(other).astype(np.uint8))
+    expected = decode_mask_ann(square, 10, 10) | mask_utils.decode(other).astype(np.uint8)
     np.testing.assert_array_equal(mask, expected)
     # Polygons only: the lists are concatenated, nothing is rasterised.
     assert union_segmentation([square, square], 10, 10) == square + square
@@ -120,8 +130,9 @@ def test_category_zero_is_a_real_part(seg_root):
     items = [dataset.get_data_info(i) for i in range(len(dataset))]
     zero = [item for item in items if item['category_id'] == 0]
     assert zero, 'Quadruped Head (id 0) must give samples'
-    assert all(item['part_name'] == 'head' and item['supercategory'] == 'Quadruped'
-               for item in zero)
+    assert all(
+        item['part_name'] == 'head' and item['supercategory'] == 'Quadruped' for item in zero
+    )
     assert dataset.metainfo['part_category_ids'][0] == 0
     assert dataset.metainfo['part_classes'][0] == 'Quadruped Head'
 
@@ -129,9 +140,24 @@ def test_category_zero_is_a_real_part(seg_root):
 def test_item_contract(seg_root):
     dataset = build(seg_root, test_mode=True)
     item = dataset.get_data_info(0)
-    for key in ('img_path', 'height', 'width', 'text', 'mask_ann', 'ref_id', 'sent_id',
-                'ann_id', 'ann_ids', 'image_id', 'category_id', 'part_name',
-                'object_name', 'supercategory', 'seg_fields', 'reduce_zero_label'):
+    for key in (
+        'img_path',
+        'height',
+        'width',
+        'text',
+        'mask_ann',
+        'ref_id',
+        'sent_id',
+        'ann_id',
+        'ann_ids',
+        'image_id',
+        'category_id',
+        'part_name',
+        'object_name',
+        'supercategory',
+        'seg_fields',
+        'reduce_zero_label',
+    ):
         assert key in item, key
     assert osp.isfile(item['img_path'])
     assert item['ann_id'] == item['ann_ids'][0]
@@ -149,8 +175,21 @@ def test_part_words():
     with pytest.raises(ValueError, match="'Car Body'.*'Boat'"):
         part_word('Car Body', 'Boat')
     words = {part_word(name, superclass) for _, name, superclass in PARTIMAGENET_CATEGORIES}
-    assert words == {'body', 'engine', 'fin', 'foot', 'hand', 'head', 'mouth', 'sail',
-                     'seat', 'side mirror', 'tail', 'tire', 'wing'}
+    assert words == {
+        'body',
+        'engine',
+        'fin',
+        'foot',
+        'hand',
+        'head',
+        'mouth',
+        'sail',
+        'seat',
+        'side mirror',
+        'tail',
+        'tire',
+        'wing',
+    }
 
 
 def test_all_mode_gives_one_item_per_template(seg_root):
@@ -162,41 +201,49 @@ def test_all_mode_gives_one_item_per_template(seg_root):
     part, obj = items[0]['part_name'], items[0]['object_name']
     noun = SUPERCLASS_NOUNS[items[0]['supercategory']]
     assert [item['text'] for item in items] == [
-        f'the {part} of the {obj}', f"the {obj}'s {part}", f'the {part} of the {noun}',
-        part]
+        f'the {part} of the {obj}',
+        f"the {obj}'s {part}",
+        f'the {part} of the {noun}',
+        part,
+    ]
     assert len({item['ref_id'] for item in items}) == 1
     sent_ids = [dataset.get_data_info(i)['sent_id'] for i in range(len(dataset))]
     assert len(set(sent_ids)) == len(sent_ids)
 
 
 def test_random_mode_draws_a_template_per_access(seg_root):
-    dataset = build(seg_root, templates=['part_of_object', 'part'],
-                    template_weights=[0.5, 0.5])
+    dataset = build(seg_root, templates=['part_of_object', 'part'], template_weights=[0.5, 0.5])
     assert dataset.sentence_mode == 'random'
     assert len(dataset) == len(build(seg_root, test_mode=True))
     np.random.seed(0)
     infos = [dataset.get_data_info(0) for _ in range(40)]
     texts = {info['text'] for info in infos}
     assert texts == set(infos[0]['sentences'])
-    assert all(info['sent_id'] == 2 * info['ref_id'] + info['sentences'].index(info['text'])
-               for info in infos)
+    assert all(
+        info['sent_id'] == 2 * info['ref_id'] + info['sentences'].index(info['text'])
+        for info in infos
+    )
     # A zero weight is never drawn.
-    only_first = build(seg_root, templates=['part_of_object', 'part'],
-                       template_weights=[1.0, 0.0])
+    only_first = build(seg_root, templates=['part_of_object', 'part'], template_weights=[1.0, 0.0])
     assert {only_first.get_data_info(0)['text'] for _ in range(20)} == {
-        only_first.get_data_info(0)['sentences'][0]}
+        only_first.get_data_info(0)['sentences'][0]
+    }
 
 
 def test_expressions_fit_cris_context_length():
     from mmseg.utils.tokenizer import _tokenizer
+
     longest = 0
     for wnid, (name, superclass) in PARTIMAGENET_OBJECT_CLASSES.items():
         name = OBJECT_NAME_OVERRIDES.get(wnid, name)
         for _, category, category_superclass in PARTIMAGENET_CATEGORIES:
             if category_superclass != superclass:
                 continue
-            fields = dict(part=part_word(category, superclass), object=name,
-                          superclass=SUPERCLASS_NOUNS[superclass])
+            fields = dict(
+                part=part_word(category, superclass),
+                object=name,
+                superclass=SUPERCLASS_NOUNS[superclass],
+            )
             for template in TEMPLATES.values():
                 text = template.format(**fields)
                 longest = max(longest, len(_tokenizer.encode(text)) + 2)
@@ -208,8 +255,19 @@ def test_shipped_name_table():
     for _, superclass in PARTIMAGENET_OBJECT_CLASSES.values():
         counts[superclass] = counts.get(superclass, 0) + 1
     # The README's class counts per superclass (Car after its 23 -> 19 fix).
-    assert counts == dict(Quadruped=46, Biped=17, Fish=10, Bird=14, Snake=15, Reptile=20,
-                          Car=19, Bicycle=6, Boat=4, Aeroplane=2, Bottle=5)
+    assert counts == dict(
+        Quadruped=46,
+        Biped=17,
+        Fish=10,
+        Bird=14,
+        Snake=15,
+        Reptile=20,
+        Car=19,
+        Bicycle=6,
+        Boat=4,
+        Aeroplane=2,
+        Bottle=5,
+    )
     assert set(OBJECT_NAME_OVERRIDES) <= set(PARTIMAGENET_OBJECT_CLASSES)
     assert OBJECT_NAME_OVERRIDES['n03947888'] == 'pirate ship'
 
@@ -260,7 +318,6 @@ def captured_warnings():
     messages = []
 
     class Collect(logging.Handler):
-
         def emit(self, record):
             if record.levelno >= logging.WARNING:
                 messages.append(record.getMessage())
@@ -310,40 +367,48 @@ def test_unknown_wnid_falls_back_unless_strict(seg_root, tmp_path):
     shipped_wnid = read_coco(seg_root)['images'][1]['file_name'][:9]
     mapping = tmp_path / 'LOC_synset_mapping.txt'
     mapping.write_text(f'{shipped_wnid} other name, x\nn09999999 blue gizmo, gadget\n')
-    dataset = PartImageNetRefDataset(ann_file=ann_file, synset_mapping_file=str(mapping),
-                                     test_mode=True)
+    dataset = PartImageNetRefDataset(
+        ann_file=ann_file, synset_mapping_file=str(mapping), test_mode=True
+    )
     names = {}
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         names.setdefault(info['image_id'], set()).add(info['object_name'])
     assert names[1] == {'blue gizmo'}
     # The mapping file only fills gaps: shipped names stay.
-    shipped = OBJECT_NAME_OVERRIDES.get(shipped_wnid,
-                                        PARTIMAGENET_OBJECT_CLASSES[shipped_wnid][0])
+    shipped = OBJECT_NAME_OVERRIDES.get(shipped_wnid, PARTIMAGENET_OBJECT_CLASSES[shipped_wnid][0])
     assert names[2] == {shipped}
     # object_names wins over both.
-    dataset = PartImageNetRefDataset(ann_file=ann_file, test_mode=True,
-                                     object_names={'n09999999': 'widget'})
+    dataset = PartImageNetRefDataset(
+        ann_file=ann_file, test_mode=True, object_names={'n09999999': 'widget'}
+    )
     assert dataset.get_data_info(0)['object_name'] == 'widget'
 
 
 def test_ood_layout(tmp_path):
     root = str(tmp_path / 'ood')
     generate_partimagenet(root, num_images=dict(val=2), layout='ood', image_size=(48, 64))
-    dataset = PartImageNetRefDataset(ann_file='val.json', data_root=root, layout='ood',
-                                     data_prefix=dict(img_path='val'), test_mode=True)
+    dataset = PartImageNetRefDataset(
+        ann_file='val.json',
+        data_root=root,
+        layout='ood',
+        data_prefix=dict(img_path='val'),
+        test_mode=True,
+    )
     item = dataset.get_data_info(0)
     wnid = item['wnid']
     assert item['img_path'] == osp.join(root, 'val', wnid, osp.basename(item['img_path']))
     assert osp.isfile(item['img_path'])
     # The Seg layout on the same files looks for images without the wnid folder.
-    seg = PartImageNetRefDataset(ann_file='val.json', data_root=root,
-                                 data_prefix=dict(img_path='val'), test_mode=True)
+    seg = PartImageNetRefDataset(
+        ann_file='val.json', data_root=root, data_prefix=dict(img_path='val'), test_mode=True
+    )
     assert not osp.isfile(seg.get_data_info(0)['img_path'])
 
 
 def test_built_from_config_with_pipeline(seg_root):
     from mmengine.config import Config
+
     repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     cfg = Config.fromfile(osp.join(repo, 'configs/_base_/datasets/partimagenet.py'))
     init_default_scope('refseg')
@@ -360,12 +425,16 @@ def test_built_from_config_with_pipeline(seg_root):
     assert tuple(sample.gt_sem_seg.data.shape[-2:]) == tuple(sample.ori_shape)
 
 
-@pytest.mark.parametrize('name,layout,ann_file', [
-    ('partimagenet_ood.py', 'ood', 'val.json'),
-    ('partimagenet_synthetic.py', 'seg', 'annotations/val/val.json'),
-])
+@pytest.mark.parametrize(
+    'name,layout,ann_file',
+    [
+        ('partimagenet_ood.py', 'ood', 'val.json'),
+        ('partimagenet_synthetic.py', 'seg', 'annotations/val/val.json'),
+    ],
+)
 def test_variant_dataset_configs(name, layout, ann_file):
     from mmengine.config import Config
+
     repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     cfg = Config.fromfile(osp.join(repo, 'configs/_base_/datasets', name))
     dataset = cfg.val_dataloader.dataset
@@ -382,6 +451,9 @@ def test_an_undecodable_image_is_named(seg_root, tmp_path):
     dataset = build(root, split='val', pipeline=[dict(type='LoadImageFromFile')])
     broken = dataset.get_data_info(0)['img_path']
     open(broken, 'wb').close()
-    with pytest.raises(DataItemError, match=f'item 0 .*cannot prepare image {broken} '
-                       r'\(the file is empty: 0 bytes\)'):
+    with pytest.raises(
+        DataItemError,
+        match=f'item 0 .*cannot prepare image {broken} '
+        r'\(the file is empty: 0 bytes\)',
+    ):
         dataset[0]

@@ -1,4 +1,5 @@
 """The part-segmentation configs, and tiny CRIS / RISCLIP models on PartImageNet samples."""
+
 import os.path as osp
 
 import pytest
@@ -7,8 +8,8 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from refseg.synthetic.partimagenet import generate_partimagenet
 from refseg.registry import DATASETS, METRICS, MODELS
+from refseg.synthetic.partimagenet import generate_partimagenet
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PARTSEG = osp.join(REPO, 'configs', 'partseg')
@@ -26,9 +27,14 @@ def letterbox_size(pipeline):
     return next(t['size'] for t in pipeline if t['type'] == 'LetterBox')
 
 
-@pytest.mark.parametrize('name', ['cris_r50_partimagenet.py',
-                                  'cris_r50_partimagenet_from-refcoco.py',
-                                  'cris_r50_partimagenet_bare-part.py'])
+@pytest.mark.parametrize(
+    'name',
+    [
+        'cris_r50_partimagenet.py',
+        'cris_r50_partimagenet_from-refcoco.py',
+        'cris_r50_partimagenet_bare-part.py',
+    ],
+)
 def test_cris_configs(name):
     cfg = Config.fromfile(osp.join(PARTSEG, name))
     assert cfg.model.type == 'RefSegmentor'
@@ -57,8 +63,9 @@ def test_cris_configs(name):
         assert len(cfg.train_dataloader.dataset.templates) == 4
 
 
-@pytest.mark.parametrize('name,stage', [('risclip_vitb_partimagenet_stage1.py', 1),
-                                        ('risclip_vitb_partimagenet.py', 2)])
+@pytest.mark.parametrize(
+    'name,stage', [('risclip_vitb_partimagenet_stage1.py', 1), ('risclip_vitb_partimagenet.py', 2)]
+)
 def test_risclip_configs(name, stage):
     cfg = Config.fromfile(osp.join(PARTSEG, name))
     assert cfg.model.type == 'RISCLIPSegmentor' and cfg.model.stage == stage
@@ -75,8 +82,7 @@ def test_risclip_configs(name, stage):
 def part_batch(root, size, split, num=2):
     """``num`` items of the generated split through the base config's pipeline for it
     (``'train'``: letterboxed mask; ``'val'``: mask at the original size), at ``size``."""
-    base = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
-                                    'partimagenet.py'))
+    base = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', 'partimagenet.py'))
     dataset_cfg = base[f'{split}_dataloader'].dataset
     dataset_cfg.data_root = root
     for transform in dataset_cfg.pipeline:
@@ -95,8 +101,7 @@ def run_on_parts(model_cfg, root, size):
     dataset, batch = part_batch(root, size, 'train')
     data = model.data_preprocessor(batch, training=True)
     texts = [sample.text for sample in data['data_samples']]
-    assert all(text in dataset.get_data_info(i)['sentences']
-               for i, text in enumerate(texts))
+    assert all(text in dataset.get_data_info(i)['sentences'] for i, text in enumerate(texts))
     assert model.expressions(data['data_samples']) == texts
     model.train()
     losses = model.loss(data['inputs'], data['data_samples'])

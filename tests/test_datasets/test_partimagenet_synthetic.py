@@ -1,4 +1,5 @@
 """The generated PartImageNet look-alike: format, determinism and the CLI tools."""
+
 import filecmp
 import importlib.util
 import json
@@ -10,10 +11,9 @@ import numpy as np
 import pytest
 
 from refseg.datasets.imagenet_classes import PARTIMAGENET_OBJECT_CLASSES
-from refseg.datasets.partimagenet import (PARTIMAGENET_CATEGORIES,
-                                          load_part_annotations)
-from refseg.synthetic.partimagenet import generate_partimagenet
+from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES, load_part_annotations
 from refseg.structures.coco_mask import decode_mask_ann
+from refseg.synthetic.partimagenet import generate_partimagenet
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZES = (48, 80)
@@ -26,12 +26,12 @@ def load_json(path):
 
 def test_seg_layout_and_coco_format(tmp_path):
     root = str(tmp_path)
-    summary = generate_partimagenet(root, num_images=dict(train=11, val=2),
-                                    image_size=SIZES)
+    summary = generate_partimagenet(root, num_images=dict(train=11, val=2), image_size=SIZES)
     assert summary['train']['images'] == 11 and summary['val']['images'] == 2
     coco = load_json(osp.join(root, 'annotations', 'train', 'train.json'))
     assert [(c['id'], c['name'], c['supercategory']) for c in coco['categories']] == [
-        tuple(c) for c in PARTIMAGENET_CATEGORIES]
+        tuple(c) for c in PARTIMAGENET_CATEGORIES
+    ]
     # Eleven images cycle through the 11 superclasses: every part class is present.
     assert {a['category_id'] for a in coco['annotations']} == set(range(40))
     for image in coco['images']:
@@ -40,9 +40,10 @@ def test_seg_layout_and_coco_format(tmp_path):
         pixels = cv2.imread(osp.join(root, 'images', 'train', image['file_name']))
         assert pixels.shape[:2] == (image['height'], image['width'])
         assert SIZES[0] <= image['height'] <= SIZES[1]
-        labels = cv2.imread(osp.join(root, 'annotations', 'train',
-                                     image['file_name'].replace('.JPEG', '.png')),
-                            cv2.IMREAD_UNCHANGED)
+        labels = cv2.imread(
+            osp.join(root, 'annotations', 'train', image['file_name'].replace('.JPEG', '.png')),
+            cv2.IMREAD_UNCHANGED,
+        )
         assert labels.shape == pixels.shape[:2]
         assert set(np.unique(labels)) <= set(range(41))
     # The wnid's superclass is the superclass of every part drawn on the image.
@@ -58,16 +59,17 @@ def test_seg_layout_and_coco_format(tmp_path):
 
 def test_label_maps_match_annotations(tmp_path):
     root = str(tmp_path)
-    generate_partimagenet(root, num_images=dict(train=4), image_size=SIZES,
-                          with_defects=False)
+    generate_partimagenet(root, num_images=dict(train=4), image_size=SIZES, with_defects=False)
     coco = load_json(osp.join(root, 'annotations', 'train', 'train.json'))
     for image in coco['images']:
-        labels = cv2.imread(osp.join(root, 'annotations', 'train',
-                                     image['file_name'].replace('.JPEG', '.png')),
-                            cv2.IMREAD_UNCHANGED)
+        labels = cv2.imread(
+            osp.join(root, 'annotations', 'train', image['file_name'].replace('.JPEG', '.png')),
+            cv2.IMREAD_UNCHANGED,
+        )
         h, w = image['height'], image['width']
-        for category in {a['category_id'] for a in coco['annotations']
-                         if a['image_id'] == image['id']}:
+        for category in {
+            a['category_id'] for a in coco['annotations'] if a['image_id'] == image['id']
+        }:
             union = np.zeros((h, w), np.uint8)
             for ann in coco['annotations']:
                 if ann['image_id'] == image['id'] and ann['category_id'] == category:
@@ -87,15 +89,16 @@ def test_deterministic(tmp_path):
     assert load_json(osp.join(first, ann)) == load_json(osp.join(second, ann))
     assert load_json(osp.join(first, ann)) != load_json(osp.join(other, ann))
     names = sorted(os.listdir(osp.join(first, 'images', 'val')))
-    match, mismatch, errors = filecmp.cmpfiles(osp.join(first, 'images', 'val'),
-                                               osp.join(second, 'images', 'val'), names,
-                                               shallow=False)
+    match, mismatch, errors = filecmp.cmpfiles(
+        osp.join(first, 'images', 'val'), osp.join(second, 'images', 'val'), names, shallow=False
+    )
     assert match == names and not mismatch and not errors
 
 
 def test_defects_are_optional(tmp_path):
-    generate_partimagenet(str(tmp_path), num_images=dict(test=3), image_size=SIZES,
-                          with_defects=False)
+    generate_partimagenet(
+        str(tmp_path), num_images=dict(test=3), image_size=SIZES, with_defects=False
+    )
     ann_file = str(tmp_path / 'annotations' / 'test' / 'test.json')
     stats = load_part_annotations(ann_file)['stats']
     assert stats['dropped_polygons'] == stats['dropped_zero_area'] == 0
@@ -103,8 +106,7 @@ def test_defects_are_optional(tmp_path):
 
 
 def test_ood_layout(tmp_path):
-    generate_partimagenet(str(tmp_path), num_images=dict(train=2), layout='ood',
-                          image_size=SIZES)
+    generate_partimagenet(str(tmp_path), num_images=dict(train=2), layout='ood', image_size=SIZES)
     coco = load_json(str(tmp_path / 'train.json'))
     for image in coco['images']:
         assert '/' not in image['file_name']
@@ -132,8 +134,7 @@ def test_generate_and_check_tools(tmp_path, capsys):
     generate = load_tool('generate_partimagenet.py')
     check = load_tool('check_partimagenet.py')
     root = str(tmp_path / 'pin')
-    assert generate.main([root, '--num-images', '11', '2', '2', '--image-size', '48',
-                          '64']) == 0
+    assert generate.main([root, '--num-images', '11', '2', '2', '--image-size', '48', '64']) == 0
     assert 'train    11 images' in capsys.readouterr().out
     assert check.main([root, '--check-images']) == 0
     out = capsys.readouterr().out
@@ -144,8 +145,10 @@ def test_generate_and_check_tools(tmp_path, capsys):
     ann_file = osp.join(root, 'annotations', 'train', 'train.json')
     stats = load_part_annotations(ann_file)['stats']
     assert f'referring samples {stats["samples"]:>8,}' in out
-    assert ('filtered: 2 degenerate polygons, 1 zero-area annotations, 1 annotations '
-            'without a valid polygon, 1 empty masks') in out
+    assert (
+        'filtered: 2 degenerate polygons, 1 zero-area annotations, 1 annotations '
+        'without a valid polygon, 1 empty masks'
+    ) in out
     assert 'PROBLEM' not in out
     assert check.main([root, '--strict']) == 1
     val_images = osp.join(root, 'images', 'val')
@@ -168,6 +171,6 @@ def test_check_tool_reports_name_table_problems(tmp_path, capsys):
         json.dump(coco, f)
     assert check.main([root, '--splits', 'val', '--strict']) == 1
     out = capsys.readouterr().out
-    assert "1 wnids have no name in refseg.datasets.imagenet_classes" in out
+    assert '1 wnids have no name in refseg.datasets.imagenet_classes' in out
     assert 'n09999999' in out
-    assert f'1 (wnid, superclass) pairs contradict the name table: [\'{other}' in out
+    assert f"1 (wnid, superclass) pairs contradict the name table: ['{other}" in out

@@ -13,8 +13,21 @@ from refseg.datasets import refcoco as refcoco_module
 from refseg.datasets.refcoco import split_matches
 from refseg.datasets.transforms import LoadRefMask
 
-ITEM_KEYS = {'img_path', 'height', 'width', 'text', 'mask_ann', 'ref_id', 'sent_id', 'ann_id',
-             'image_id', 'category_id', 'seg_fields', 'reduce_zero_label', 'sample_idx'}
+ITEM_KEYS = {
+    'img_path',
+    'height',
+    'width',
+    'text',
+    'mask_ann',
+    'ref_id',
+    'sent_id',
+    'ann_id',
+    'image_id',
+    'category_id',
+    'seg_fields',
+    'reduce_zero_label',
+    'sample_idx',
+}
 
 
 def read_refer(root):
@@ -81,7 +94,8 @@ def test_test_mode_scores_every_sentence_by_default(synthetic_refcoco_root):
     every = build(synthetic_refcoco_root, split='val', sentence_mode='all')
     assert dataset.sentence_mode == 'all'
     assert [dataset.get_data_info(i)['sent_id'] for i in range(len(dataset))] == [
-        every.get_data_info(i)['sent_id'] for i in range(len(every))]
+        every.get_data_info(i)['sent_id'] for i in range(len(every))
+    ]
 
 
 def test_all_mode_items_match_the_refer_files(synthetic_refcoco_root):
@@ -99,19 +113,21 @@ def test_all_mode_items_match_the_refer_files(synthetic_refcoco_root):
         seen.add(item['sent_id'])
         assert item['text'] == sentence['sent']
         assert (item['ref_id'], item['ann_id'], item['image_id'], item['category_id']) == (
-            ref['ref_id'], ref['ann_id'], ref['image_id'], ref['category_id'])
+            ref['ref_id'],
+            ref['ann_id'],
+            ref['image_id'],
+            ref['category_id'],
+        )
         image = images[ref['image_id']]
         # The image comes from instances.json, not the ref's suffixed file_name.
-        assert item['img_path'] == osp.join(synthetic_refcoco_root, 'train2014',
-                                            image['file_name'])
+        assert item['img_path'] == osp.join(synthetic_refcoco_root, 'train2014', image['file_name'])
         assert osp.basename(item['img_path']) != ref['file_name']
         assert (item['height'], item['width']) == (image['height'], image['width'])
         assert item['seg_fields'] == [] and item['reduce_zero_label'] is False
         mask = LoadRefMask()(dict(item))['gt_seg_map']
         np.testing.assert_array_equal(mask, coco.annToMask(coco.anns[ref['ann_id']]))
         assert mask.sum() > 0
-    assert seen == {s['sent_id'] for ref in refs if ref['split'] == 'val'
-                    for s in ref['sentences']}
+    assert seen == {s['sent_id'] for ref in refs if ref['split'] == 'val' for s in ref['sentences']}
 
 
 def test_random_mode_draws_a_sentence_on_every_access(synthetic_refcoco_root):
@@ -147,8 +163,7 @@ def test_first_mode_uses_sentence_zero(synthetic_refcoco_root):
 def test_raw_text_field(synthetic_refcoco_root):
     _, refs = read_refer(synthetic_refcoco_root)
     raw = {s['sent_id']: s['raw'].strip() for ref in refs for s in ref['sentences']}
-    dataset = build(synthetic_refcoco_root, split='train', sentence_mode='all',
-                    text_field='raw')
+    dataset = build(synthetic_refcoco_root, split='train', sentence_mode='all', text_field='raw')
     texts = [dataset.get_data_info(i)['text'] for i in range(len(dataset))]
     assert texts == [raw[dataset.get_data_info(i)['sent_id']] for i in range(len(dataset))]
     assert any(text[0].isupper() for text in texts)  # raw keeps the annotator's case
@@ -156,8 +171,9 @@ def test_raw_text_field(synthetic_refcoco_root):
 
 @pytest.mark.parametrize('mode', ['all', 'random'])
 def test_serialized_items_equal_plain_ones(synthetic_refcoco_root, mode):
-    serialized = build(synthetic_refcoco_root, split='train', sentence_mode=mode,
-                       serialize_data=True)
+    serialized = build(
+        synthetic_refcoco_root, split='train', sentence_mode=mode, serialize_data=True
+    )
     plain = build(synthetic_refcoco_root, split='train', sentence_mode=mode)
     assert serialized.data_list == [] and len(serialized.data_bytes) > 0
     assert len(serialized) == len(plain)
@@ -187,11 +203,14 @@ def test_bad_arguments(synthetic_refcoco_root, arg, value):
         build(synthetic_refcoco_root, **{arg: value})
 
 
-@pytest.mark.parametrize('kwargs, missing', [
-    (dict(ann_file='refcoco/nothing.json'), 'refcoco/nothing.json'),
-    (dict(split_file='refcoco/refs(umd).p'), 'refcoco/refs(umd).p'),
-    (dict(data_prefix=dict(img_path='val2014/')), 'val2014'),
-])
+@pytest.mark.parametrize(
+    'kwargs, missing',
+    [
+        (dict(ann_file='refcoco/nothing.json'), 'refcoco/nothing.json'),
+        (dict(split_file='refcoco/refs(umd).p'), 'refcoco/refs(umd).p'),
+        (dict(data_prefix=dict(img_path='val2014/')), 'val2014'),
+    ],
+)
 def test_missing_files_are_named(synthetic_refcoco_root, kwargs, missing):
     with pytest.raises(FileNotFoundError, match=missing.replace('(', r'\(').replace(')', r'\)')):
         build(synthetic_refcoco_root, **kwargs)
@@ -209,8 +228,11 @@ def test_malformed_files_are_named(synthetic_refcoco_root, tmp_path):
     root = broken_copy(synthetic_refcoco_root, tmp_path / 'refs', edit_refs=drop_split)
     with pytest.raises(KeyError, match=r"ref 2 of .*refs\(unc\).p lacks \['split'\]"):
         build(root)
-    root = broken_copy(synthetic_refcoco_root, tmp_path / 'instances',
-                       edit_instances=lambda instances: instances.pop('annotations'))
+    root = broken_copy(
+        synthetic_refcoco_root,
+        tmp_path / 'instances',
+        edit_instances=lambda instances: instances.pop('annotations'),
+    )
     with pytest.raises(KeyError, match="instances.json has no 'annotations' list"):
         build(root)
 
@@ -239,9 +261,9 @@ def test_ref_with_missing_image(synthetic_refcoco_root, tmp_path):
 
 BAD_SEGMENTATIONS = {
     'empty polygon list': ([], 'the polygon list is empty'),
-    'short polygon': ([[1., 1., 5., 1.]], 'has 4 coordinates'),
-    'odd polygon': ([[1., 1., 5., 1., 5., 5., 1.]], 'has 7 coordinates'),
-    'zero-area polygon': ([[3., 3., 3., 3., 3., 3.]], 'the mask is empty'),
+    'short polygon': ([[1.0, 1.0, 5.0, 1.0]], 'has 4 coordinates'),
+    'odd polygon': ([[1.0, 1.0, 5.0, 1.0, 5.0, 5.0, 1.0]], 'has 7 coordinates'),
+    'zero-area polygon': ([[3.0, 3.0, 3.0, 3.0, 3.0, 3.0]], 'the mask is empty'),
     'rle of another size': (dict(size=[10, 10], counts=[100]), r'RLE size is \[10, 10\]'),
 }
 
@@ -257,15 +279,16 @@ def test_invalid_mask_raises_naming_ann_and_ref(synthetic_refcoco_root, tmp_path
 
     ref = first_train_ref(read_refer(synthetic_refcoco_root)[1])
     root = broken_copy(synthetic_refcoco_root, tmp_path, edit_instances=break_mask)
-    with pytest.raises(ValueError,
-                       match=f'ref_id={ref["ref_id"]}, ann_id={ref["ann_id"]} .*{message}'):
+    with pytest.raises(
+        ValueError, match=f'ref_id={ref["ref_id"]}, ann_id={ref["ann_id"]} .*{message}'
+    ):
         build(root, split='train')
 
 
 def test_skip_invalid_drops_and_logs(synthetic_refcoco_root, tmp_path, monkeypatch):
     instances, refs = read_refer(synthetic_refcoco_root)
     train_refs = [ref for ref in refs if ref['split'] == 'train']
-    broken = {train_refs[0]['ann_id']: [], train_refs[1]['ann_id']: [[0., 0., 2., 0.]]}
+    broken = {train_refs[0]['ann_id']: [], train_refs[1]['ann_id']: [[0.0, 0.0, 2.0, 0.0]]}
 
     def break_masks(instances):
         for ann in instances['annotations']:
@@ -274,8 +297,7 @@ def test_skip_invalid_drops_and_logs(synthetic_refcoco_root, tmp_path, monkeypat
 
     root = broken_copy(synthetic_refcoco_root, tmp_path, edit_instances=break_masks)
     logged = []
-    monkeypatch.setattr(refcoco_module, 'print_log',
-                        lambda msg, **kwargs: logged.append(msg))
+    monkeypatch.setattr(refcoco_module, 'print_log', lambda msg, **kwargs: logged.append(msg))
     dataset = build(root, split='train', sentence_mode='first', skip_invalid=True)
     assert len(dataset) == len(train_refs) - 2
     kept = {dataset.get_data_info(i)['ann_id'] for i in range(len(dataset))}
@@ -307,8 +329,11 @@ def test_uncompressed_rle_is_stored_compressed(synthetic_refcoco_root, tmp_path)
 
     root = broken_copy(synthetic_refcoco_root, tmp_path, edit_instances=to_rle)
     dataset = build(root, split='train', sentence_mode='all')
-    item = next(dataset.get_data_info(i) for i in range(len(dataset))
-                if dataset.get_data_info(i)['ann_id'] == ref['ann_id'])
+    item = next(
+        dataset.get_data_info(i)
+        for i in range(len(dataset))
+        if dataset.get_data_info(i)['ann_id'] == ref['ann_id']
+    )
     assert isinstance(item['mask_ann']['counts'], bytes)
     np.testing.assert_array_equal(LoadRefMask()(item)['gt_seg_map'], expected)
 
@@ -331,8 +356,7 @@ def test_empty_sentences_warn_or_are_refused(synthetic_refcoco_root, tmp_path, m
     with pytest.raises(ValueError, match=f"1 sentences .* empty 'sent' .*ref_id={ref_id}"):
         build(root, refuse_empty_text=True)
     logged = []
-    monkeypatch.setattr(refcoco_module, 'print_log',
-                        lambda msg, **kwargs: logged.append(msg))
+    monkeypatch.setattr(refcoco_module, 'print_log', lambda msg, **kwargs: logged.append(msg))
     dataset = build(root, sentence_mode='all')
     assert '' in {dataset.get_data_info(i)['text'] for i in range(len(dataset))}
     assert any(f'ref_id={ref_id}' in msg and 'refuse_empty_text' in msg for msg in logged)
@@ -344,15 +368,17 @@ def test_an_undecodable_image_is_named(synthetic_refcoco_root, tmp_path):
     for name in ('instances.json', 'refs(unc).p'):
         os.symlink(osp.join(synthetic_refcoco_root, 'refcoco', name), root / 'refcoco' / name)
     os.makedirs(root / 'train2014')
-    dataset = build(str(root), split='val', sentence_mode='first',
-                    pipeline=[dict(type='LoadImageFromFile')])
+    dataset = build(
+        str(root), split='val', sentence_mode='first', pipeline=[dict(type='LoadImageFromFile')]
+    )
     broken = dataset.get_data_info(0)['img_path']
     for name in os.listdir(osp.join(synthetic_refcoco_root, 'train2014')):
-        os.symlink(osp.join(synthetic_refcoco_root, 'train2014', name),
-                   root / 'train2014' / name)
+        os.symlink(osp.join(synthetic_refcoco_root, 'train2014', name), root / 'train2014' / name)
     os.remove(broken)
     open(broken, 'wb').close()
-    with pytest.raises(refcoco_module.DataItemError,
-                       match=f'item 0 .*cannot prepare image {broken} '
-                       r'\(the file is empty: 0 bytes\)'):
+    with pytest.raises(
+        refcoco_module.DataItemError,
+        match=f'item 0 .*cannot prepare image {broken} '
+        r'\(the file is empty: 0 bytes\)',
+    ):
         dataset[0]

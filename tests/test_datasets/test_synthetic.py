@@ -31,7 +31,7 @@ def test_files_follow_the_refer_format(synthetic_refcoco_root):
     anns_of = {}
     for ann in instances['annotations']:
         assert ann['iscrowd'] == 0
-        polygon, = ann['segmentation']
+        (polygon,) = ann['segmentation']
         assert len(polygon) >= 6 and len(polygon) % 2 == 0
         image = images[ann['image_id']]
         rle = mask_utils.frPyObjects(ann['segmentation'], image['height'], image['width'])[0]
@@ -42,18 +42,28 @@ def test_files_follow_the_refer_format(synthetic_refcoco_root):
         assert 4 <= len(masks) <= 8
         assert all(mask.sum() > 0 for mask in masks)
         assert np.stack(masks).sum(0).max() == 1  # shapes never overlap
-        assert osp.isfile(osp.join(synthetic_refcoco_root, 'train2014',
-                                   images[image_id]['file_name']))
+        assert osp.isfile(
+            osp.join(synthetic_refcoco_root, 'train2014', images[image_id]['file_name'])
+        )
 
     split_of_image = {}
     sent_ids = [s['sent_id'] for ref in refs for s in ref['sentences']]
     assert len(set(sent_ids)) == len(sent_ids)
     assert [ref['ref_id'] for ref in refs] == list(range(1, len(refs) + 1))
     for ref in refs:
-        assert set(ref) == {'ref_id', 'ann_id', 'image_id', 'category_id', 'split',
-                            'file_name', 'sent_ids', 'sentences'}
-        assert ref['file_name'] == (osp.splitext(images[ref['image_id']]['file_name'])[0]
-                                    + f'_{ref["ann_id"]}.jpg')
+        assert set(ref) == {
+            'ref_id',
+            'ann_id',
+            'image_id',
+            'category_id',
+            'split',
+            'file_name',
+            'sent_ids',
+            'sentences',
+        }
+        assert ref['file_name'] == (
+            osp.splitext(images[ref['image_id']]['file_name'])[0] + f'_{ref["ann_id"]}.jpg'
+        )
         assert 2 <= len(ref['sentences']) <= 3
         assert ref['sent_ids'] == [s['sent_id'] for s in ref['sentences']]
         for sentence in ref['sentences']:
@@ -73,14 +83,18 @@ def test_generation_is_deterministic(tmp_path):
     for sub in ('', 'train2014', 'refcoco'):
         names = sorted(os.listdir(tmp_path / 'a' / sub))
         names = [n for n in names if osp.isfile(tmp_path / 'a' / sub / n)]
-        match, mismatch, errors = filecmp.cmpfiles(tmp_path / 'a' / sub, tmp_path / 'b' / sub,
-                                                   names, shallow=False)
+        match, mismatch, errors = filecmp.cmpfiles(
+            tmp_path / 'a' / sub, tmp_path / 'b' / sub, names, shallow=False
+        )
         assert not mismatch and not errors
         files += match
     assert len(files) == 6 + 4 + 4 and not comparison.left_only and not comparison.right_only
     generate_synthetic_refer(str(tmp_path / 'c'), **dict(args, seed=6))
-    assert not filecmp.cmp(tmp_path / 'a' / 'refcoco' / 'instances.json',
-                           tmp_path / 'c' / 'refcoco' / 'instances.json', shallow=False)
+    assert not filecmp.cmp(
+        tmp_path / 'a' / 'refcoco' / 'instances.json',
+        tmp_path / 'c' / 'refcoco' / 'instances.json',
+        shallow=False,
+    )
 
 
 def test_counts_returned_match_the_files(synthetic_refcoco_root):
@@ -96,11 +110,14 @@ def test_counts_returned_match_the_files(synthetic_refcoco_root):
     assert sum(c['refs'] for c in counts['splits'].values()) == len(refs)
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    (dict(image_size=(48, 128)), 'at least 64x64'),
-    (dict(num_images=3), 'too small for one image'),
-    (dict(splits={'train': 1, 'val': 0}), 'positive weights'),
-])
+@pytest.mark.parametrize(
+    'kwargs, message',
+    [
+        (dict(image_size=(48, 128)), 'at least 64x64'),
+        (dict(num_images=3), 'too small for one image'),
+        (dict(splits={'train': 1, 'val': 0}), 'positive weights'),
+    ],
+)
 def test_bad_generation_arguments(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         generate_synthetic_refer(str(tmp_path), progress=False, **kwargs)
@@ -153,10 +170,15 @@ def test_foreign_folders_are_never_overwritten(tmp_path):
 def test_synthetic_dataset_generates_on_first_use(tmp_path):
     init_default_scope('refseg')
     root = str(tmp_path / 'data')
-    cfg = dict(type='SyntheticRefDataset', data_root=root, split='val', sentence_mode='all',
-               serialize_data=False,
-               generate_cfg=dict(num_images=8, image_size=(64, 64), progress=False),
-               pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadRefMask')])
+    cfg = dict(
+        type='SyntheticRefDataset',
+        data_root=root,
+        split='val',
+        sentence_mode='all',
+        serialize_data=False,
+        generate_cfg=dict(num_images=8, image_size=(64, 64), progress=False),
+        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadRefMask')],
+    )
     dataset = DATASETS.build(cfg)
     _, refs = read(root)
     val_sentences = sum(len(r['sentences']) for r in refs if r['split'] == 'val')

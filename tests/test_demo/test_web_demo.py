@@ -1,4 +1,5 @@
 """demo/web_demo.py driven in a real browser (headless Chromium through Selenium)."""
+
 import importlib.util
 import os.path as osp
 import shutil
@@ -20,13 +21,12 @@ pytest.importorskip('gradio')
 pytest.importorskip('selenium')
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None,
-    reason='needs Debian\'s chromium and chromium-driver (apt-get install chromium '
-    'chromium-driver)')
+    reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
+)
 
 
 def load_demo():
-    spec = importlib.util.spec_from_file_location(
-        'web_demo', osp.join(ROOT, 'demo', 'web_demo.py'))
+    spec = importlib.util.spec_from_file_location('web_demo', osp.join(ROOT, 'demo', 'web_demo.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -41,12 +41,21 @@ def free_port() -> int:
 def chromium(user_data_dir: str):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-                 '--no-first-run', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync',
-                 '--window-size=1400,1600', f'--user-data-dir={user_data_dir}'):
+    for flag in (
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--window-size=1400,1600',
+        f'--user-data-dir={user_data_dir}',
+    ):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
@@ -60,18 +69,19 @@ def upload_and_segment(driver, url: str, image_path: str, texts, timeout: float 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
+
     driver.get(url)
     wait = WebDriverWait(driver, timeout)
-    file_input = wait.until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, '#image input[type=file]')))
+    file_input = wait.until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, '#image input[type=file]'))
+    )
     file_input.send_keys(image_path)
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '#image img')))
     box = driver.find_element(By.CSS_SELECTOR, '#expressions textarea')
     box.send_keys('\n'.join(texts))
     driver.find_element(By.CSS_SELECTOR, '#run').click()
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '#masks img')) == len(texts))
-    return [img.get_attribute('src')
-            for img in driver.find_elements(By.CSS_SELECTOR, '#masks img')]
+    return [img.get_attribute('src') for img in driver.find_elements(By.CSS_SELECTOR, '#masks img')]
 
 
 def fetch_png(src: str, port: int) -> np.ndarray:
@@ -86,6 +96,7 @@ def test_browser_masks_equal_the_inferencers(tmp_path):
     torch.set_num_threads(1)
     web_demo = load_demo()
     from refseg.apis import init_model
+
     torch.manual_seed(0)
     checkpoint = str(tmp_path / 'tiny.pth')
     torch.save(dict(state_dict=init_model(TINY_CONFIG).state_dict()), checkpoint)
@@ -96,12 +107,10 @@ def test_browser_masks_equal_the_inferencers(tmp_path):
 
     port = free_port()
     demo = web_demo.build_demo(inferencer)
-    demo.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True,
-                quiet=True)
+    demo.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True, quiet=True)
     driver = chromium(str(tmp_path / 'chromium-profile'))
     try:
-        sources = upload_and_segment(driver, f'http://127.0.0.1:{port}/', image_path,
-                                     TEXTS)
+        sources = upload_and_segment(driver, f'http://127.0.0.1:{port}/', image_path, TEXTS)
         report = driver.find_element('css selector', '#report').text
         shown_masks = [fetch_png(src, port) for src in sources]
     finally:

@@ -1,4 +1,5 @@
 """ONNX export and the ONNX Runtime segmentor against the PyTorch model (tiny configs)."""
+
 import copy
 import importlib.util
 import os.path as osp
@@ -47,11 +48,18 @@ def cris(tmp_path_factory):
 
 
 def _prepare(model, image, text):
-    results = dict(img=image, img_path=None, ori_shape=image.shape[:2],
-                   img_shape=image.shape[:2], seg_fields=[], text=text)
+    results = dict(
+        img=image,
+        img_path=None,
+        ori_shape=image.shape[:2],
+        img_shape=image.shape[:2],
+        seg_fields=[],
+        text=text,
+    )
     packed = model.test_pipeline(results)
     data = model.data_preprocessor(
-        dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]), False)
+        dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]), False
+    )
     return data['inputs'], data['data_samples'][0]
 
 
@@ -73,12 +81,12 @@ def test_whole_and_split_graphs_match_torch(cris, batch):
     token_ids = model.tokenize((TEXTS * 2)[:batch])
     with torch.no_grad():
         expected = model.forward_tokens(image, token_ids)
-        expected_shared = model.forward_tokens(image[:1].expand(batch, -1, -1, -1),
-                                               token_ids)
+        expected_shared = model.forward_tokens(image[:1].expand(batch, -1, -1, -1), token_ids)
     assert expected.shape == (batch, 1, 32, 32)
-    for got, want in ((served.forward_tokens(image, token_ids), expected),
-                      (served.forward_shared_image(image[:1], token_ids),
-                       expected_shared)):
+    for got, want in (
+        (served.forward_tokens(image, token_ids), expected),
+        (served.forward_shared_image(image[:1], token_ids), expected_shared),
+    ):
         assert got.shape == want.shape
         assert (got.sigmoid() - want.sigmoid()).abs().max() < 1e-4
         threshold = served.threshold
@@ -112,7 +120,7 @@ def test_served_predict_and_predict_texts_match_torch(cris):
 
 def test_int8_export_serves_with_its_own_split_graphs(cris):
     model, path = cris
-    quantized = init_model(path[:-len('.onnx')] + '.int8.onnx')
+    quantized = init_model(path[: -len('.onnx')] + '.int8.onnx')
     assert quantized.meta['text_head'].endswith('.int8.onnx')
     image = torch.randn(1, 3, 128, 128)
     token_ids = model.tokenize(TEXTS)
@@ -153,9 +161,12 @@ def test_foreign_onnx_file_and_bad_arguments_are_refused(tmp_path, cris):
     from onnx import TensorProto, helper
 
     node = helper.make_node('Identity', ['x'], ['y'])
-    graph = helper.make_graph([node], 'g',
-                              [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1])],
-                              [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1])])
+    graph = helper.make_graph(
+        [node],
+        'g',
+        [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1])],
+    )
     foreign = str(tmp_path / 'foreign.onnx')
     onnx.save(helper.make_model(graph), foreign)
     with pytest.raises(ValueError, match='foreign.onnx is not a refseg export'):
@@ -164,7 +175,7 @@ def test_foreign_onnx_file_and_bad_arguments_are_refused(tmp_path, cris):
     with pytest.raises(ValueError, match='carries its config and weights'):
         init_model(path, checkpoint='weights.pth')
     with pytest.raises(ValueError, match='text_head graph of a split export'):
-        init_model(path[:-len('.onnx')] + '.text_head.onnx')
+        init_model(path[: -len('.onnx')] + '.text_head.onnx')
     with pytest.raises(FileNotFoundError, match='missing.onnx'):
         init_model(str(tmp_path / 'missing.onnx'))
     served = init_model(path)
@@ -182,29 +193,33 @@ def test_export_forms_equal_the_default_forward(cris):
     feats = model.backbone(torch.randn(2, 3, 128, 128))
     sent_feat = torch.randn(2, 64)
     with torch.no_grad():
-        assert torch.equal(model.neck(feats, dict(sent_feat=sent_feat)),
-                           model.neck.fuse(model.neck.project_image(feats), sent_feat))
-    pixels, kernels, biases = torch.randn(3, 8, 10, 12), torch.randn(3, 8, 3, 3), \
-        torch.randn(3)
-    grouped = torch.nn.functional.conv2d(pixels.reshape(1, 24, 10, 12), kernels, biases,
-                                         padding=1, groups=3).reshape(3, 1, 10, 12)
-    torch.testing.assert_close(_shifted_dynamic_conv(pixels, kernels, biases), grouped,
-                               rtol=1e-5, atol=1e-5)
+        assert torch.equal(
+            model.neck(feats, dict(sent_feat=sent_feat)),
+            model.neck.fuse(model.neck.project_image(feats), sent_feat),
+        )
+    pixels, kernels, biases = torch.randn(3, 8, 10, 12), torch.randn(3, 8, 3, 3), torch.randn(3)
+    grouped = torch.nn.functional.conv2d(
+        pixels.reshape(1, 24, 10, 12), kernels, biases, padding=1, groups=3
+    ).reshape(3, 1, 10, 12)
+    torch.testing.assert_close(
+        _shifted_dynamic_conv(pixels, kernels, biases), grouped, rtol=1e-5, atol=1e-5
+    )
 
 
 def test_infer_tool_serves_an_onnx_file(cris, tmp_path):
     import mmcv
 
-    spec = importlib.util.spec_from_file_location(
-        'infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
+    spec = importlib.util.spec_from_file_location('infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
     infer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(infer)
     image = str(tmp_path / 'photo.png')
     mmcv.imwrite(np.random.default_rng(2).integers(0, 256, (30, 50, 3), np.uint8), image)
     _, path = cris
     out = tmp_path / 'out'
-    assert infer.main([image, '--text', 'the red square', '--checkpoint', path,
-                       '--out-dir', str(out)]) == 0
+    assert (
+        infer.main([image, '--text', 'the red square', '--checkpoint', path, '--out-dir', str(out)])
+        == 0
+    )
     mask = mmcv.imread(str(out / 'photo_00_the-red-square_mask.png'), flag='grayscale')
     assert mask.shape == (30, 50)
     with pytest.raises(SystemExit, match='2'):  # a config needs a checkpoint

@@ -1,4 +1,5 @@
 """Tests for AtomicCheckpointHook inside a real (tiny, in-process) MMEngine Runner."""
+
 import json
 import os
 import os.path as osp
@@ -21,7 +22,6 @@ from refseg.utils.checkpoint import find_resume_checkpoint
 
 
 class _Regressor(BaseModel):
-
     def __init__(self):
         super().__init__()
         self.linear = nn.Linear(2, 1)
@@ -29,12 +29,12 @@ class _Regressor(BaseModel):
     def forward(self, inputs, targets=None, mode='tensor'):
         predictions = self.linear(torch.stack(inputs))
         if mode == 'loss':
-            return dict(loss=((predictions - torch.stack(targets))**2).mean())
+            return dict(loss=((predictions - torch.stack(targets)) ** 2).mean())
         return predictions
 
 
 class _Pairs(torch.utils.data.Dataset):
-    metainfo = dict(classes=('object', ))
+    metainfo = dict(classes=('object',))
 
     def __len__(self):
         return 8
@@ -45,8 +45,7 @@ class _Pairs(torch.utils.data.Dataset):
 
 
 def _runner(work_dir, max_iters=4, resume=False, load_from=None):
-    hook = dict(type='AtomicCheckpointHook', by_epoch=False, interval=1,
-                max_keep_ckpts=2)
+    hook = dict(type='AtomicCheckpointHook', by_epoch=False, interval=1, max_keep_ckpts=2)
     return Runner(
         model=_Regressor(),
         work_dir=str(work_dir),
@@ -54,7 +53,8 @@ def _runner(work_dir, max_iters=4, resume=False, load_from=None):
             dataset=_Pairs(),
             sampler=dict(type='DefaultSampler', shuffle=False),
             batch_size=2,
-            num_workers=0),
+            num_workers=0,
+        ),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         param_scheduler=dict(type='ConstantLR', factor=0.5, by_epoch=False),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
@@ -63,7 +63,8 @@ def _runner(work_dir, max_iters=4, resume=False, load_from=None):
         resume=resume,
         load_from=load_from,
         default_scope='refseg',
-        experiment_name=f'ckpt_hook_{osp.basename(work_dir)}_{resume}_{max_iters}')
+        experiment_name=f'ckpt_hook_{osp.basename(work_dir)}_{resume}_{max_iters}',
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -108,8 +109,7 @@ def test_resume_restores_iteration_history_and_weights(tmp_path):
     loss_history = runner.message_hub.get_scalar('train/loss')
     assert isinstance(loss_history, HistoryBuffer)
     assert len(loss_history.data[0]) == 4
-    torch.testing.assert_close(runner.model.linear.weight,
-                               saved['state_dict']['linear.weight'])
+    torch.testing.assert_close(runner.model.linear.weight, saved['state_dict']['linear.weight'])
     runner.train()
     assert _checkpoints(tmp_path) == ['iter_5.pth', 'iter_6.pth']
 
@@ -147,14 +147,16 @@ class _TouchOnUnpickle:
         self.marker = marker
 
     def __reduce__(self):
-        return pathlib.Path.touch, (pathlib.Path(self.marker), )
+        return pathlib.Path.touch, (pathlib.Path(self.marker),)
 
 
 def test_load_from_refuses_a_checkpoint_with_pickled_objects(tmp_path):
     marker = tmp_path / 'code_ran'
     foreign = tmp_path / 'downloaded.pth'
-    torch.save(dict(state_dict=_Regressor().state_dict(),
-                    meta=dict(note=_TouchOnUnpickle(str(marker)))), foreign)
+    torch.save(
+        dict(state_dict=_Regressor().state_dict(), meta=dict(note=_TouchOnUnpickle(str(marker)))),
+        foreign,
+    )
     runner = _runner(tmp_path / 'run', load_from=str(foreign))
     runner.call_hook('before_run')  # as Runner.train/val/test do before loading
     with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*downloaded.pth'):
@@ -163,8 +165,9 @@ def test_load_from_refuses_a_checkpoint_with_pickled_objects(tmp_path):
 
     # The same weights saved as plain tensors load.
     clean = tmp_path / 'clean.pth'
-    state_dict = {name: torch.full_like(value, 0.5)
-                  for name, value in _Regressor().state_dict().items()}
+    state_dict = {
+        name: torch.full_like(value, 0.5) for name, value in _Regressor().state_dict().items()
+    }
     torch.save(dict(state_dict=state_dict), clean)
     runner = _runner(tmp_path / 'run2', load_from=str(clean))
     runner.call_hook('before_run')
@@ -189,7 +192,7 @@ class _NoisyRegressor(_Regressor):
         if self.steps == self.stop_at:
             raise KeyboardInterrupt  # killed mid-step
         noise = 0.1 * torch.randn_like(predictions)
-        return dict(loss=((predictions + noise - torch.stack(targets))**2).mean())
+        return dict(loss=((predictions + noise - torch.stack(targets)) ** 2).mean())
 
 
 class _JitteredPairs(_Pairs):
@@ -219,33 +222,42 @@ class _MeanError(BaseMetric):
         return dict(error=float(np.mean(results)))
 
 
-def _noisy_runner(work_dir, name, by_epoch=False, stop_at=None, val_stop_at=None,
-                  resume=False, **hook_args):
-    loader = dict(dataset=_JitteredPairs(), sampler=dict(type='DefaultSampler',
-                                                         shuffle=True),
-                  batch_size=2, num_workers=0)
-    hook = dict(type='AtomicCheckpointHook', by_epoch=by_epoch, interval=1,
-                max_keep_ckpts=3, **hook_args)
+def _noisy_runner(
+    work_dir, name, by_epoch=False, stop_at=None, val_stop_at=None, resume=False, **hook_args
+):
+    loader = dict(
+        dataset=_JitteredPairs(),
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        batch_size=2,
+        num_workers=0,
+    )
+    hook = dict(
+        type='AtomicCheckpointHook', by_epoch=by_epoch, interval=1, max_keep_ckpts=3, **hook_args
+    )
     val = {}
     if by_epoch:
-        val = dict(val_dataloader=dict(loader, sampler=dict(type='DefaultSampler',
-                                                             shuffle=False)),
-                   val_cfg=dict(), val_evaluator=Evaluator([_MeanError(val_stop_at)]))
+        val = dict(
+            val_dataloader=dict(loader, sampler=dict(type='DefaultSampler', shuffle=False)),
+            val_cfg=dict(),
+            val_evaluator=Evaluator([_MeanError(val_stop_at)]),
+        )
     torch.manual_seed(0)  # the same initial weights in every run
     return Runner(
         model=_NoisyRegressor(stop_at),
         work_dir=str(work_dir),
         train_dataloader=loader,
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9)),
-        train_cfg=dict(by_epoch=True, max_epochs=2, val_interval=1) if by_epoch else
-        dict(by_epoch=False, max_iters=6),
+        train_cfg=dict(by_epoch=True, max_epochs=2, val_interval=1)
+        if by_epoch
+        else dict(by_epoch=False, max_iters=6),
         default_hooks=dict(checkpoint=hook),
         log_processor=dict(by_epoch=by_epoch),
         randomness=dict(seed=3),
         resume=resume,
         default_scope='refseg',
         experiment_name=f'noisy_{name}',
-        **val)
+        **val,
+    )
 
 
 def _killed(runner):
@@ -270,28 +282,32 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one_bit_for_bit(tmp_path
 
 def test_resume_redoes_a_validation_that_a_kill_interrupted(tmp_path):
     # Killed during the final validation, after epoch_2.pth was written.
-    _killed(_noisy_runner(tmp_path, 'val_killed', by_epoch=True, val_stop_at=2,
-                          save_best='error', rule='less'))
+    _killed(
+        _noisy_runner(
+            tmp_path, 'val_killed', by_epoch=True, val_stop_at=2, save_best='error', rule='less'
+        )
+    )
     assert json.loads((tmp_path / 'last_validation.json').read_text()) == dict(step=1)
     assert 'epoch_2.pth' in _checkpoints(tmp_path)
 
-    runner = _noisy_runner(tmp_path, 'val_redone', by_epoch=True, resume=True,
-                           save_best='error', rule='less')
+    runner = _noisy_runner(
+        tmp_path, 'val_redone', by_epoch=True, resume=True, save_best='error', rule='less'
+    )
     runner.train()
     assert runner.val_evaluator.metrics[0].runs == 1  # the lost validation, once
     assert runner.message_hub.get_info('best_score') is not None
     assert [name for name in _checkpoints(tmp_path) if name.startswith('best_')]
     assert json.loads((tmp_path / 'last_validation.json').read_text()) == dict(step=2)
     # A further resume finds nothing left to do.
-    runner = _noisy_runner(tmp_path, 'val_done', by_epoch=True, resume=True,
-                           save_best='error', rule='less')
+    runner = _noisy_runner(
+        tmp_path, 'val_done', by_epoch=True, resume=True, save_best='error', rule='less'
+    )
     runner.train()
     assert runner.val_evaluator.metrics[0].runs == 0
 
 
 def test_best_checkpoint_is_replaced_only_after_the_new_one_is_written(tmp_path):
-    runner = _noisy_runner(tmp_path, 'best', by_epoch=True, save_best='error',
-                           rule='less')
+    runner = _noisy_runner(tmp_path, 'best', by_epoch=True, save_best='error', rule='less')
     hook = next(h for h in runner.hooks if isinstance(h, AtomicCheckpointHook))
     hook.is_better_than['error'] = lambda new, old: True  # every validation improves
     save = runner.save_checkpoint
@@ -318,8 +334,9 @@ def test_a_second_run_in_the_same_work_dir_is_refused(tmp_path):
     partial = tmp_path / f'.iter_9.pth.{os.getpid()}-0123abcd.partial'
     partial.write_bytes(b'being written')
     try:
-        with pytest.raises(RuntimeError, match=f'in use by another training run '
-                           f'\\(pid {os.getpid()} on'):
+        with pytest.raises(
+            RuntimeError, match=f'in use by another training run \\(pid {os.getpid()} on'
+        ):
             _noisy_runner(tmp_path, 'second').train()
         assert partial.exists()
     finally:

@@ -1,4 +1,5 @@
 """Tests for refseg.utils.checkpoint: atomic writes and weights-only checkpoints."""
+
 import os
 import pickle
 import signal
@@ -14,14 +15,19 @@ from mmengine.config import ConfigDict
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader, load_checkpoint
 
-from refseg.utils.checkpoint import (ATOMIC_BACKEND, TYPE_TAG,
-                                     AtomicLocalBackend, atomic_write,
-                                     from_weights_only,
-                                     load_from_weights_only,
-                                     load_from_local_weights_only,
-                                     register_atomic_backend,
-                                     remove_partial_files, to_weights_only,
-                                     weights_only_checkpoint_loading)
+from refseg.utils.checkpoint import (
+    ATOMIC_BACKEND,
+    TYPE_TAG,
+    AtomicLocalBackend,
+    atomic_write,
+    from_weights_only,
+    load_from_local_weights_only,
+    load_from_weights_only,
+    register_atomic_backend,
+    remove_partial_files,
+    to_weights_only,
+    weights_only_checkpoint_loading,
+)
 
 
 def _partial_files(folder):
@@ -95,9 +101,9 @@ def test_only_partial_files_of_dead_writers_are_removed(tmp_path):
 
 def test_atomic_backend_is_registered_and_atomic(tmp_path):
     from mmengine.fileio import get_file_backend
+
     register_atomic_backend()
-    backend = get_file_backend(
-        str(tmp_path), backend_args=dict(backend=ATOMIC_BACKEND))
+    backend = get_file_backend(str(tmp_path), backend_args=dict(backend=ATOMIC_BACKEND))
     assert isinstance(backend, AtomicLocalBackend)
     backend.put(b'bytes', str(tmp_path / 'a.bin'))
     backend.put_text('text', str(tmp_path / 'b.txt'))
@@ -115,13 +121,16 @@ def _runner_like_checkpoint():
         meta=dict(
             iter=4,
             seed=np.int64(7),
-            dataset_meta=ConfigDict(classes=('object', ), palette=[[1, 2, 3]]),
-            mean=np.array([1.0, 2.0], dtype=np.float32)),
+            dataset_meta=ConfigDict(classes=('object',), palette=[[1, 2, 3]]),
+            mean=np.array([1.0, 2.0], dtype=np.float32),
+        ),
         state_dict=state_dict,
         message_hub=dict(
             log_scalars=OrderedDict({'train/loss': buffer}),
             runtime_info=OrderedDict(lr=np.float32(0.5), ids=[np.int64(2), 4]),
-            resumed_keys=OrderedDict({'train/loss': True})))
+            resumed_keys=OrderedDict({'train/loss': True}),
+        ),
+    )
 
 
 def test_encoded_checkpoint_loads_weights_only_and_decodes_back(tmp_path):
@@ -152,8 +161,7 @@ def test_encoded_checkpoint_loads_weights_only_and_decodes_back(tmp_path):
     assert buffer.max_length == original.max_length
     assert buffer.mean() == pytest.approx(original.mean())
     assert decoded['message_hub']['runtime_info'] == dict(lr=0.5, ids=[2, 4])
-    assert decoded['meta']['dataset_meta'] == dict(
-        classes=('object', ), palette=[[1, 2, 3]])
+    assert decoded['meta']['dataset_meta'] == dict(classes=('object',), palette=[[1, 2, 3]])
 
 
 def test_unknown_object_is_refused_with_its_place(tmp_path):
@@ -175,8 +183,7 @@ def test_loader_is_installed_explicitly_and_refuses_pickled_objects(tmp_path):
 
     schemes = CheckpointLoader._schemes
     with weights_only_checkpoint_loading():
-        assert CheckpointLoader._get_checkpoint_loader(
-            str(path)) is load_from_weights_only
+        assert CheckpointLoader._get_checkpoint_loader(str(path)) is load_from_weights_only
         with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*released.pth'):
             load_checkpoint(torch.nn.Linear(1, 1), str(path))
     assert CheckpointLoader._schemes is schemes
@@ -185,7 +192,7 @@ def test_loader_is_installed_explicitly_and_refuses_pickled_objects(tmp_path):
 def test_loader_names_the_file_when_it_is_truncated_or_missing(tmp_path):
     path = tmp_path / 'iter_2.pth'
     torch.save(dict(weight=torch.zeros(100)), path)
-    assert load_from_local_weights_only(str(path))['weight'].shape == (100, )
+    assert load_from_local_weights_only(str(path))['weight'].shape == (100,)
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(RuntimeError, match='Cannot read checkpoint .*iter_2.pth'):
         load_from_local_weights_only(str(path))

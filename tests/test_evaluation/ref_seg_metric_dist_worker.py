@@ -5,6 +5,7 @@ name: pytest's importlib mode gives test modules names a fresh interpreter
 cannot import, while multiprocessing's spawn hands the parent's ``sys.path``
 (which the test extends with this folder) to its children.
 """
+
 import json
 import os.path as osp
 from datetime import timedelta
@@ -42,7 +43,9 @@ def build_samples() -> list:
                 text=f'object {index}',
                 ref_id=100 + index,
                 sent_id=index,
-                image_id=10 + index))
+                image_id=10 + index,
+            )
+        )
         sample.gt_sem_seg = PixelData(data=gt.view(1, 4, 4))
         sample.pred_sem_seg = PixelData(data=pred.view(1, 4, 4))
         samples.append(sample.to_dict())
@@ -61,15 +64,16 @@ def evaluate_rank(rank: int, world_size: int, port: int, out_dir: str) -> None:
         init_method=f'tcp://127.0.0.1:{port}',
         rank=rank,
         world_size=world_size,
-        timeout=timedelta(seconds=60))
+        timeout=timedelta(seconds=60),
+    )
     try:
         samples = build_samples()
         metric = RefSegMetric(
-            output_file=osp.join(out_dir, 'records.json'),
-            collect_dir=osp.join(out_dir, 'collect'))
+            output_file=osp.join(out_dir, 'records.json'), collect_dir=osp.join(out_dir, 'collect')
+        )
         indices = list(DefaultSampler(samples, shuffle=False))
         for start in range(0, len(indices), BATCH_SIZE):
-            batch = [samples[i] for i in indices[start:start + BATCH_SIZE]]
+            batch = [samples[i] for i in indices[start : start + BATCH_SIZE]]
             metric.process({}, batch)
         metrics = metric.evaluate(len(samples))
         with open(osp.join(out_dir, f'rank{rank}.json'), 'w') as f:

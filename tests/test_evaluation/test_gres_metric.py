@@ -1,4 +1,5 @@
 """RefSegMetric(gres=True) on hand-computed gRefCOCO cases."""
+
 import math
 
 import pytest
@@ -14,11 +15,12 @@ def sample(intersection, pred_only, gt_only, num_targets=None, score=None, sent_
     ``pred_only`` more predicted and ``gt_only`` more in the ground truth (4 x 8 image)."""
     gt = torch.zeros(32, dtype=torch.uint8)
     pred = torch.zeros_like(gt)
-    pred[:intersection + pred_only] = 1
+    pred[: intersection + pred_only] = 1
     gt[:intersection] = 1
-    gt[intersection + pred_only:intersection + pred_only + gt_only] = 1
-    metainfo = dict(img_path='img.jpg', text='all the stars', ref_id=sent_id,
-                    sent_id=sent_id, image_id=1)
+    gt[intersection + pred_only : intersection + pred_only + gt_only] = 1
+    metainfo = dict(
+        img_path='img.jpg', text='all the stars', ref_id=sent_id, sent_id=sent_id, image_id=1
+    )
     if num_targets is not None:
         metainfo.update(num_targets=num_targets, no_target=num_targets == 0)
     data_sample = SegDataSample(metainfo=metainfo)
@@ -45,8 +47,9 @@ def scored(metric, cases=CASES):
 
 
 def test_gres_values_match_hand_computation():
-    metrics = scored(RefSegMetric(gres=True, prec_rule='inclusive',
-                                  prec_thresholds=(0.3, 0.7, 0.9)))
+    metrics = scored(
+        RefSegMetric(gres=True, prec_rule='inclusive', prec_thresholds=(0.3, 0.7, 0.9))
+    )
     assert metrics['gIoU'] == pytest.approx(100 * (1 / 3 + 1 + 1 + 0 + 0) / 5)
     assert metrics['cIoU'] == pytest.approx(100 * 8 / 19)
     assert metrics['N-acc'] == pytest.approx(50.0)  # 1 of 2 no-target samples empty
@@ -71,8 +74,7 @@ def test_rela_code_accuracies_and_ciou_follow_the_released_evaluator():
     assert metrics['N-acc'] == pytest.approx(100 / 3)
     assert metrics['T-acc'] == pytest.approx(100 / 3)
     assert metrics['cIoU'] == pytest.approx(100 * 8 / 19)
-    targets_only = scored(RefSegMetric(gres=True, nt_acc='rela_code'),
-                          [c for c in CASES if c[3]])
+    targets_only = scored(RefSegMetric(gres=True, nt_acc='rela_code'), [c for c in CASES if c[3]])
     assert targets_only['N-acc'] == targets_only['T-acc'] == 0.0
 
 
@@ -97,7 +99,10 @@ def test_records_carry_kind_emptiness_and_score(tmp_path):
     assert (first['kind'], first['gt_empty'], first['pred_empty']) == ('none', True, True)
     assert first['no_target_score'] == 0.75 and first['iou'] == 1.0
     assert (second['kind'], second['pred_empty'], second['no_target_score']) == (
-        'single', False, None)
+        'single',
+        False,
+        None,
+    )
     assert math.isclose(second['iou'], 1 / 3)
     metric.compute_metrics(metric.results)
     assert (tmp_path / 'records.json').exists()

@@ -1,4 +1,5 @@
 """RefSegMetric on hand-computed cases (one process)."""
+
 import json
 import math
 from typing import Optional
@@ -17,11 +18,9 @@ from refseg.registry import METRICS
 PREC_KEYS = ['Prec@50', 'Prec@60', 'Prec@70', 'Prec@80', 'Prec@90']
 
 
-def make_sample(gt,
-                pred=None,
-                logits=None,
-                sent_id: int = 0,
-                text: str = 'the dog on the left') -> dict:
+def make_sample(
+    gt, pred=None, logits=None, sent_id: int = 0, text: str = 'the dog on the left'
+) -> dict:
     """A ``SegDataSample.to_dict()`` as the evaluator hands it to metrics."""
     sample = SegDataSample(
         metainfo=dict(
@@ -30,22 +29,20 @@ def make_sample(gt,
             ref_id=100 + sent_id,
             sent_id=sent_id,
             ann_id=1000 + sent_id,
-            image_id=10 + sent_id))
+            image_id=10 + sent_id,
+        )
+    )
     sample.gt_sem_seg = PixelData(data=torch.as_tensor(gt)[None])
     if pred is not None:
-        sample.pred_sem_seg = PixelData(
-            data=torch.as_tensor(pred, dtype=torch.uint8)[None])
+        sample.pred_sem_seg = PixelData(data=torch.as_tensor(pred, dtype=torch.uint8)[None])
     if logits is not None:
-        sample.seg_logits = PixelData(
-            data=torch.as_tensor(logits, dtype=torch.float32)[None])
+        sample.seg_logits = PixelData(data=torch.as_tensor(logits, dtype=torch.float32)[None])
     return sample.to_dict()
 
 
-def overlap_sample(intersection: int,
-                   pred_only: int,
-                   gt_only: int,
-                   sent_id: int = 0,
-                   shape=(4, 8)) -> dict:
+def overlap_sample(
+    intersection: int, pred_only: int, gt_only: int, sent_id: int = 0, shape=(4, 8)
+) -> dict:
     """A sample whose masks overlap on exactly ``intersection`` pixels.
 
     The first ``intersection`` pixels are in both masks, the next
@@ -103,8 +100,7 @@ def test_inclusive_rule_counts_iou_equal_to_threshold(threshold_samples):
 
 
 def test_custom_prec_thresholds_name_their_keys(threshold_samples):
-    metrics = evaluate(
-        RefSegMetric(prec_thresholds=(0.25, 0.75)), threshold_samples)
+    metrics = evaluate(RefSegMetric(prec_thresholds=(0.25, 0.75)), threshold_samples)
     assert metrics['Prec@25'] == pytest.approx(75.0)
     assert metrics['Prec@75'] == pytest.approx(50.0)
     assert 'Prec@50' not in metrics
@@ -119,28 +115,26 @@ def test_miou_and_oiou_weigh_samples_differently():
     assert metrics['oIoU'] == pytest.approx(100 * 4 / 28)
 
 
-@pytest.mark.parametrize('threshold, expected_iou',
-                         [(None, 0.0), (0.35, 2 / 3), (0.5, 0.5)])
-def test_threshold_rebinarises_logits(threshold: Optional[float],
-                                      expected_iou: float):
+@pytest.mark.parametrize('threshold, expected_iou', [(None, 0.0), (0.35, 2 / 3), (0.5, 0.5)])
+def test_threshold_rebinarises_logits(threshold: Optional[float], expected_iou: float):
     gt = [[1, 1, 0, 0]]
     # sigmoid: 0.88, 0.5 exactly, 0.38, 0.27. pred_sem_seg disagrees on
     # purpose, to show which input is scored.
     logits = [[2.0, 0.0, -0.5, -1.0]]
     pred = [[0, 0, 0, 1]]
     metrics = evaluate(
-        RefSegMetric(threshold=threshold),
-        [make_sample(gt, pred=pred, logits=logits)])
+        RefSegMetric(threshold=threshold), [make_sample(gt, pred=pred, logits=logits)]
+    )
     # None scores pred (I 0, U 3); 0.35 keeps 3 pixels (I 2, U 3); 0.5 is
     # strict, so sigmoid(0) = 0.5 drops out (I 1, U 2).
     assert metrics['mIoU'] == pytest.approx(100 * expected_iou)
 
 
-@pytest.mark.parametrize('empty_target, expected_miou, all_empty_oiou',
-                         [('zero', 100 * 0.5 / 3, 0.0),
-                          ('one', 100 * 1.5 / 3, 100.0)])
-def test_empty_target_conventions(empty_target: str, expected_miou: float,
-                                  all_empty_oiou: float):
+@pytest.mark.parametrize(
+    'empty_target, expected_miou, all_empty_oiou',
+    [('zero', 100 * 0.5 / 3, 0.0), ('one', 100 * 1.5 / 3, 100.0)],
+)
+def test_empty_target_conventions(empty_target: str, expected_miou: float, all_empty_oiou: float):
     empty = [[0, 0, 0, 0]]
     samples = [
         make_sample(empty, pred=empty, sent_id=0),  # U = 0
@@ -151,9 +145,7 @@ def test_empty_target_conventions(empty_target: str, expected_miou: float,
     assert metrics['mIoU'] == pytest.approx(expected_miou)
     # The empty-vs-empty sample adds nothing to the pooled counts.
     assert metrics['oIoU'] == pytest.approx(25.0)
-    only_empty = evaluate(
-        RefSegMetric(empty_target=empty_target),
-        [make_sample(empty, pred=empty)])
+    only_empty = evaluate(RefSegMetric(empty_target=empty_target), [make_sample(empty, pred=empty)])
     assert only_empty['mIoU'] == pytest.approx(all_empty_oiou)
     assert only_empty['oIoU'] == pytest.approx(all_empty_oiou)
 
@@ -167,8 +159,7 @@ def test_soft_and_ignored_ground_truth():
     # Referent pixels 0 and 4; prediction 0, 1, 2: I 1, U 4.
     assert metrics['mIoU'] == pytest.approx(25.0)
     ignored_uint8 = torch.tensor([[1, 255, 255, 0]], dtype=torch.uint8)
-    metrics = evaluate(RefSegMetric(),
-                       [make_sample(ignored_uint8, pred=[[1, 1, 1, 0]])])
+    metrics = evaluate(RefSegMetric(), [make_sample(ignored_uint8, pred=[[1, 1, 1, 0]])])
     assert metrics['mIoU'] == pytest.approx(100.0)
 
 
@@ -183,7 +174,8 @@ def test_results_hold_only_small_python_values(threshold_samples):
             text='the dog on the left',
             iou=0.5,
             intersection=4,
-            union=8)
+            union=8,
+        )
     ]
 
 
@@ -199,7 +191,8 @@ def test_output_file_records(tmp_path, threshold_samples):
         text='the dog on the left',
         iou=0.8,
         intersection=8,
-        union=10)
+        union=10,
+    )
     assert [r['iou'] for r in records] == [0.5, 0.8, 0.9, 0.25]
 
 
@@ -225,50 +218,59 @@ def test_default_keys_are_bare(threshold_samples):
 
 def test_log_states_protocol(monkeypatch, threshold_samples):
     messages = []
-    monkeypatch.setattr(ref_seg_metric, 'print_log',
-                        lambda msg, **kwargs: messages.append(msg))
+    monkeypatch.setattr(ref_seg_metric, 'print_log', lambda msg, **kwargs: messages.append(msg))
     evaluate(
-        RefSegMetric(threshold=0.35, prec_rule='inclusive'), [
+        RefSegMetric(threshold=0.35, prec_rule='inclusive'),
+        [
             make_sample([[1, 0]], logits=[[1.0, -1.0]]),
-        ])
+        ],
+    )
     summary = messages[0]
     assert 'sigmoid(seg_logits) > 0.35' in summary
     assert 'IoU >= X (inclusive)' in summary
     assert 'Prec@90' in summary and '100.00' in summary
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    (dict(threshold=1.5), 'threshold'),
-    (dict(threshold=0), 'threshold'),
-    (dict(prec_thresholds=()), 'prec_thresholds'),
-    (dict(prec_thresholds=(0.5, 1.5)), 'prec_thresholds'),
-    (dict(prec_thresholds=(0.5, 0.5)), 'prec_thresholds'),
-    (dict(prec_rule='loose'), 'prec_rule'),
-    (dict(empty_target='nan'), 'empty_target'),
-    (dict(output_file='records.txt'), 'output_file'),
-])
+@pytest.mark.parametrize(
+    'kwargs, message',
+    [
+        (dict(threshold=1.5), 'threshold'),
+        (dict(threshold=0), 'threshold'),
+        (dict(prec_thresholds=()), 'prec_thresholds'),
+        (dict(prec_thresholds=(0.5, 1.5)), 'prec_thresholds'),
+        (dict(prec_thresholds=(0.5, 0.5)), 'prec_thresholds'),
+        (dict(prec_rule='loose'), 'prec_rule'),
+        (dict(empty_target='nan'), 'empty_target'),
+        (dict(output_file='records.txt'), 'output_file'),
+    ],
+)
 def test_rejects_bad_arguments(kwargs: dict, message: str):
     with pytest.raises(ValueError, match=message):
         RefSegMetric(**kwargs)
 
 
-@pytest.mark.parametrize('gt, pred, error, message', [
-    ([[1, 0, 0]], [[1, 0]], ValueError,
-     r'prediction of shape \(1, 2\) but a ground truth of shape \(1, 3\)'),
-    ([[1, 2]], [[1, 0]], ValueError, 'gt_sem_seg value 2'),
-    ([[1, 0]], [[1, 3]], ValueError, r'pred_sem_seg values \[1, 3\]'),
-    ([[1, 0]], None, KeyError, "has no 'pred_sem_seg'"),
-])
-def test_rejects_bad_samples(gt: list, pred: Optional[list], error: type,
-                             message: str):
+@pytest.mark.parametrize(
+    'gt, pred, error, message',
+    [
+        (
+            [[1, 0, 0]],
+            [[1, 0]],
+            ValueError,
+            r'prediction of shape \(1, 2\) but a ground truth of shape \(1, 3\)',
+        ),
+        ([[1, 2]], [[1, 0]], ValueError, 'gt_sem_seg value 2'),
+        ([[1, 0]], [[1, 3]], ValueError, r'pred_sem_seg values \[1, 3\]'),
+        ([[1, 0]], None, KeyError, "has no 'pred_sem_seg'"),
+    ],
+)
+def test_rejects_bad_samples(gt: list, pred: Optional[list], error: type, message: str):
     with pytest.raises(error, match=message):
         RefSegMetric().process({}, [make_sample(gt, pred=pred)])
 
 
 def test_threshold_needs_logits():
     with pytest.raises(KeyError, match="has no 'seg_logits'"):
-        RefSegMetric(threshold=0.35).process(
-            {}, [make_sample([[1, 0]], pred=[[1, 0]])])
+        RefSegMetric(threshold=0.35).process({}, [make_sample([[1, 0]], pred=[[1, 0]])])
 
 
 def test_rejects_masks_without_channel_dim():
@@ -286,7 +288,7 @@ def test_no_samples_is_an_error():
 def test_subclass_extends_records_and_summary(threshold_samples):
 
     class AnnotatedMetric(RefSegMetric):
-        record_meta_keys = RefSegMetric.record_meta_keys + ('ann_id', )
+        record_meta_keys = RefSegMetric.record_meta_keys + ('ann_id',)
 
         def summarize(self, results):
             metrics = super().summarize(results)

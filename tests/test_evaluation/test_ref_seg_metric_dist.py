@@ -1,4 +1,5 @@
 """RefSegMetric under a real 2-process (gloo, CPU) distributed evaluation."""
+
 import importlib
 import json
 import socket
@@ -55,11 +56,9 @@ def test_two_ranks_count_each_sample_once(worker, tmp_path):
         worker.evaluate_rank,
         args=(WORLD_SIZE, _free_port(), str(tmp_path)),
         nprocs=WORLD_SIZE,
-        join=True)
-    ranks = [
-        json.loads((tmp_path / f'rank{rank}.json').read_text())
-        for rank in range(WORLD_SIZE)
-    ]
+        join=True,
+    )
+    ranks = [json.loads((tmp_path / f'rank{rank}.json').read_text()) for rank in range(WORLD_SIZE)]
     # The set-up really pads: rank 1 sees sample 0 a second time.
     assert ranks[0]['indices'] == [0, 2, 4]
     assert ranks[1]['indices'] == [1, 3, 0]

@@ -1,5 +1,6 @@
 """CRIS against the official model: module sizes, shapes at 416 and the checkpoint
 converter (official layout -> refseg, identical predictions)."""
+
 import argparse
 import copy
 import importlib.util
@@ -10,8 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from refseg.models.utils.cris_checkpoint import (cris_official_to_refseg,
-                                                 refseg_to_cris_official)
+from refseg.models.utils.cris_checkpoint import cris_official_to_refseg, refseg_to_cris_official
 from refseg.registry import MODELS
 
 init_default_scope('refseg')
@@ -39,10 +39,13 @@ def millions(module) -> float:
 
 
 # Official CRIS (cris.md §2-4, computed from the official layer shapes).
-@pytest.mark.parametrize('config, neck, projector, new, total', [
-    ('cris_r50_refcoco.py', 24.14, 5.97, 44.84, 146.85),
-    ('cris_r101_refcoco.py', 23.09, 4.79, 41.56, None),
-])
+@pytest.mark.parametrize(
+    'config, neck, projector, new, total',
+    [
+        ('cris_r50_refcoco.py', 24.14, 5.97, 44.84, 146.85),
+        ('cris_r101_refcoco.py', 23.09, 4.79, 41.56, None),
+    ],
+)
 def test_parameter_counts_match_official(config, neck, projector, new, total):
     model = build_on_meta(config)
     head = model.decode_head
@@ -60,13 +63,21 @@ def test_parameter_counts_match_official(config, neck, projector, new, total):
 def test_shapes_at_416():
     model = build_on_meta('cris_r50_refcoco.py').eval()
     with torch.device('meta'):
-        img_feats = (torch.empty(2, 512, 52, 52), torch.empty(2, 1024, 26, 26),
-                     torch.empty(2, 1024, 13, 13))
+        img_feats = (
+            torch.empty(2, 512, 52, 52),
+            torch.empty(2, 1024, 26, 26),
+            torch.empty(2, 1024, 13, 13),
+        )
         sent_feat = torch.empty(2, 1024)
         vis_feats = model.neck(img_feats, dict(sent_feat=sent_feat))
-        logits = model.decode_head(dict(
-            vis_feats=vis_feats, word_feats=torch.empty(2, 17, 512),
-            pad_mask=torch.zeros(2, 17, dtype=torch.bool), sent_feat=sent_feat))
+        logits = model.decode_head(
+            dict(
+                vis_feats=vis_feats,
+                word_feats=torch.empty(2, 17, 512),
+                pad_mask=torch.zeros(2, 17, dtype=torch.bool),
+                sent_feat=sent_feat,
+            )
+        )
     assert vis_feats.shape == (2, 512, 26, 26)
     assert logits.shape == (2, 1, 104, 104)
 
@@ -76,14 +87,34 @@ def test_official_key_layout():
     model = build_on_meta('cris_r50_refcoco.py')
     official = refseg_to_cris_official(model.state_dict())
     modules = {key.rsplit('.', 1)[0] for key in official}
-    neck = {m[len('neck.'):] for m in modules if m.startswith('neck.')}
-    cbr = ('f1_v_proj', 'f2_v_proj', 'f2_cat', 'f3_v_proj', 'f3_cat', 'f4_proj5',
-           'f4_proj4', 'f4_proj3', 'aggr', 'coordconv.1')
-    assert neck == {'txt_proj.0', 'txt_proj.1', 'norm_layer.0', 'coordconv.0.conv1.0',
-                    'coordconv.0.conv1.1'} | {f'{n}.{i}' for n in cbr for i in (0, 1)}
+    neck = {m[len('neck.') :] for m in modules if m.startswith('neck.')}
+    cbr = (
+        'f1_v_proj',
+        'f2_v_proj',
+        'f2_cat',
+        'f3_v_proj',
+        'f3_cat',
+        'f4_proj5',
+        'f4_proj4',
+        'f4_proj3',
+        'aggr',
+        'coordconv.1',
+    )
+    assert neck == {
+        'txt_proj.0',
+        'txt_proj.1',
+        'norm_layer.0',
+        'coordconv.0.conv1.0',
+        'coordconv.0.conv1.1',
+    } | {f'{n}.{i}' for n in cbr for i in (0, 1)}
     assert {m for m in modules if m.startswith('proj.')} == {
-        'proj.vis.1.0', 'proj.vis.1.1', 'proj.vis.3.0', 'proj.vis.3.1', 'proj.vis.4',
-        'proj.txt'}
+        'proj.vis.1.0',
+        'proj.vis.1.1',
+        'proj.vis.3.0',
+        'proj.vis.3.1',
+        'proj.vis.4',
+        'proj.txt',
+    }
     assert 'decoder.layers.2.ffn.3.weight' in official
     assert 'decoder.norm.bias' in official
     assert 'backbone.visual.attnpool.connect.1.running_var' in official
@@ -95,18 +126,28 @@ def test_official_key_layout():
 TINY_MODEL = dict(
     type='RefSegmentor',
     context_length=8,
-    backbone=dict(type='CLIPResNet', layers=(1, 1, 1, 1), width=8, heads=2,
-                  input_resolution=64, output_dim=32),
-    text_encoder=dict(type='CLIPTextTransformer', context_length=12, vocab_size=64,
-                      width=16, layers=1, heads=2, embed_dim=24),
-    neck=dict(type='CRISNeck', in_channels=(64, 128, 32), out_channels=(8, 16, 32),
-              state_dim=24),
+    backbone=dict(
+        type='CLIPResNet', layers=(1, 1, 1, 1), width=8, heads=2, input_resolution=64, output_dim=32
+    ),
+    text_encoder=dict(
+        type='CLIPTextTransformer',
+        context_length=12,
+        vocab_size=64,
+        width=16,
+        layers=1,
+        heads=2,
+        embed_dim=24,
+    ),
+    neck=dict(type='CRISNeck', in_channels=(64, 128, 32), out_channels=(8, 16, 32), state_dim=24),
     decode_head=dict(
-        type='CRISHead', in_channels=16,
-        decoder=dict(type='VLTransformerDecoder', num_layers=1, embed_dims=16,
-                     num_heads=2, ffn_dims=32),
-        projector=dict(type='TextPixelProjector', in_channels=16, channels=8,
-                       text_channels=24)))
+        type='CRISHead',
+        in_channels=16,
+        decoder=dict(
+            type='VLTransformerDecoder', num_layers=1, embed_dims=16, num_heads=2, ffn_dims=32
+        ),
+        projector=dict(type='TextPixelProjector', in_channels=16, channels=8, text_channels=24),
+    ),
+)
 
 
 def tiny_model(seed: int):
@@ -126,14 +167,21 @@ def test_converted_official_checkpoint_gives_identical_predictions(tmp_path):
     state_dict = {f'module.{key}': value for key, value in official.items()}
     state_dict['module.backbone.logit_scale'] = torch.tensor(4.6052)
     src, dst = tmp_path / 'best_model.pth', tmp_path / 'refseg.pth'
-    torch.save(dict(epoch=7, cur_iou=0.5, best_iou=0.6, state_dict=state_dict,
-                    optimizer=dict(state={}, param_groups=[])), src)
+    torch.save(
+        dict(
+            epoch=7,
+            cur_iou=0.5,
+            best_iou=0.6,
+            state_dict=state_dict,
+            optimizer=dict(state={}, param_groups=[]),
+        ),
+        src,
+    )
 
     load_tool().main([str(src), str(dst)])
 
     target = tiny_model(seed=1)
-    target.load_state_dict(
-        torch.load(dst, weights_only=True)['state_dict'], strict=True)
+    target.load_state_dict(torch.load(dst, weights_only=True)['state_dict'], strict=True)
     images = torch.randn(2, 3, 64, 64)
     token_ids = torch.tensor([[49, 5, 6, 63, 0, 0, 0, 0], [49, 7, 8, 9, 10, 11, 63, 0]])
     with torch.no_grad():

@@ -1,4 +1,5 @@
 """End-to-end training of the tiny CRIS on synthetic REFER data through MMEngine's runner."""
+
 import copy
 import os.path as osp
 
@@ -8,8 +9,9 @@ from mmengine.runner import Runner, load_checkpoint
 
 from refseg.registry import MODELS
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'synthetic',
-                  'cris_tiny_synthetic.py')
+CONFIG = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', 'synthetic', 'cris_tiny_synthetic.py'
+)
 IMG_SIZE = 64
 
 
@@ -35,7 +37,8 @@ def _tiny_cfg(data_root: str, work_dir: str) -> Config:
     cfg.log_processor = dict(by_epoch=False)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.default_hooks.checkpoint = dict(
-        type='AtomicCheckpointHook', by_epoch=False, interval=8, save_best=None)
+        type='AtomicCheckpointHook', by_epoch=False, interval=8, save_best=None
+    )
     cfg.randomness = dict(seed=0)
     return cfg
 

@@ -1,4 +1,5 @@
 """NoTargetHead alone and inside the tiny CRIS and RISCLIP segmentors."""
+
 import pytest
 import torch
 from mmengine.config import Config
@@ -16,16 +17,22 @@ RISCLIP_GRES = 'configs/synthetic/risclip_tiny_synthetic-gres.py'
 def head(**kwargs):
     init_default_scope('refseg')
     torch.manual_seed(0)
-    return MODELS.build(dict(type='NoTargetHead', in_channels=8, text_channels=6,
-                             channels=16, num_heads=2, **kwargs))
+    return MODELS.build(
+        dict(
+            type='NoTargetHead', in_channels=8, text_channels=6, channels=16, num_heads=2, **kwargs
+        )
+    )
 
 
 def samples(no_targets, size=96, text='all the red shapes'):
     matrix = letterbox_matrix(48, 64, size)
     out = []
     for no_target in no_targets:
-        sample = SegDataSample(metainfo=dict(
-            text=text, ori_shape=(48, 64), img_shape=(size, size), letterbox_matrix=matrix))
+        sample = SegDataSample(
+            metainfo=dict(
+                text=text, ori_shape=(48, 64), img_shape=(size, size), letterbox_matrix=matrix
+            )
+        )
         if no_target is not None:
             sample.set_metainfo(dict(no_target=no_target))
         out.append(sample)
@@ -35,7 +42,7 @@ def samples(no_targets, size=96, text='all the red shapes'):
 def test_forward_labels_and_loss():
     model = head()
     feats = dict(vis_feats=torch.randn(3, 8, 4, 5), sent_feat=torch.randn(3, 6))
-    assert model(feats).shape == (3, )
+    assert model(feats).shape == (3,)
     data_samples = samples([True, False, None])
     gt = torch.zeros(1, 6, 6, dtype=torch.long)
     data_samples[2].gt_sem_seg = PixelData(data=gt)  # empty: no target

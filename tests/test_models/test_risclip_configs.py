@@ -1,5 +1,6 @@
 """Every RISCLIP config parses, builds (on the meta device) and is self-consistent; the
 RISCLIP recipe's optimizer groups, stage-2 start and decoder norm are as the spec says."""
+
 import glob
 import os
 import os.path as osp
@@ -15,8 +16,7 @@ from refseg.utils.config_overrides import resolve_stage1_checkpoint
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RECIPES = sorted(glob.glob(osp.join(REPO, 'configs', 'risclip', '*.py')))
-CONFIGS = sorted(RECIPES +
-                 glob.glob(osp.join(REPO, 'configs', 'synthetic', 'risclip_*.py')))
+CONFIGS = sorted(RECIPES + glob.glob(osp.join(REPO, 'configs', 'synthetic', 'risclip_*.py')))
 
 
 def test_all_recipes_are_present():
@@ -25,9 +25,14 @@ def test_all_recipes_are_present():
         for data in ('refcoco', 'refcoco+', 'refcocog-umd', 'refcocog-google'):
             assert f'risclip_{backbone}_{data}.py' in names
             assert f'risclip_{backbone}_{data}_stage1.py' in names
-    assert {'risclip_vitb_refcoco_naive.py', 'risclip-lite_vitb_refcoco.py',
-            'risclip-lite_vitb_refcoco_stage1.py', 'risclip_tiny_synthetic_stage1.py',
-            'risclip_tiny_synthetic.py', 'risclip_tiny_synthetic_naive.py'} <= names
+    assert {
+        'risclip_vitb_refcoco_naive.py',
+        'risclip-lite_vitb_refcoco.py',
+        'risclip-lite_vitb_refcoco_stage1.py',
+        'risclip_tiny_synthetic_stage1.py',
+        'risclip_tiny_synthetic.py',
+        'risclip_tiny_synthetic_naive.py',
+    } <= names
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -36,8 +41,7 @@ def test_config_is_consistent(path):
     model_cfg = cfg.model
     head = model_cfg.decode_head
     assert head.image_dims == model_cfg.backbone.width
-    assert head.embed_dims == model_cfg.backbone.output_dim == \
-        model_cfg.text_encoder.embed_dim
+    assert head.embed_dims == model_cfg.backbone.output_dim == model_cfg.text_encoder.embed_dim
     assert head.num_levels == len(model_cfg.feature_levels)
     assert model_cfg.context_length <= model_cfg.text_encoder.context_length
     size = model_cfg.data_preprocessor.size
@@ -56,15 +60,16 @@ def test_config_is_consistent(path):
     assert not cfg.default_hooks.checkpoint.by_epoch and not cfg.log_processor.by_epoch
     # The last scheduler runs to the end of training: its own `end`, or none, and then
     # mmengine's Runner ends it at train_cfg.max_iters.
-    assert cfg.param_scheduler[-1].get('end', cfg.train_cfg.max_iters) == \
-        cfg.train_cfg.max_iters
+    assert cfg.param_scheduler[-1].get('end', cfg.train_cfg.max_iters) == cfg.train_cfg.max_iters
 
     init_default_scope('refseg')
     with torch.device('meta'):
         model = MODELS.build(model_cfg)
-    trainable = {name.split('.')[0] if not name.startswith('decode_head') else
-                 '.'.join(name.split('.')[:2])
-                 for name, param in model.named_parameters() if param.requires_grad}
+    trainable = {
+        name.split('.')[0] if not name.startswith('decode_head') else '.'.join(name.split('.')[:2])
+        for name, param in model.named_parameters()
+        if param.requires_grad
+    }
     if model_cfg.stage == 1:
         assert trainable == {'cfe', 'ske', 'decode_head.grounding'}
     elif model_cfg.finetune_stage1:  # the naive baselines
@@ -87,25 +92,31 @@ def _param_groups(config, **model_options):
     optim_cfg.pop('dtype')
     groups = build_optim_wrapper(model, optim_cfg).optimizer.param_groups
     names = {id(param): name for name, param in model.named_parameters()}
-    return {names[id(group['params'][0])]: (group['lr'], group['weight_decay'])
-            for group in groups}, model
+    return {
+        names[id(group['params'][0])]: (group['lr'], group['weight_decay']) for group in groups
+    }, model
 
 
 def _no_decay(model, name):
     owner = model.get_submodule(name.rsplit('.', 1)[0]) if '.' in name else model
     return name.endswith('bias') or isinstance(
-        owner, (torch.nn.LayerNorm, torch.nn.modules.batchnorm._BatchNorm))
+        owner, (torch.nn.LayerNorm, torch.nn.modules.batchnorm._BatchNorm)
+    )
 
 
-@pytest.mark.parametrize('config, options, scaled', [
-    ('risclip_vitb_refcoco_stage1.py', {}, ()),
-    # Stage 2 fine-tuning CFE/SKE at 0.1x: the custom keys must keep the decay rules.
-    ('risclip_vitb_refcoco.py', dict(finetune_stage1=True), ('cfe.', 'ske.')),
-])
+@pytest.mark.parametrize(
+    'config, options, scaled',
+    [
+        ('risclip_vitb_refcoco_stage1.py', {}, ()),
+        # Stage 2 fine-tuning CFE/SKE at 0.1x: the custom keys must keep the decay rules.
+        ('risclip_vitb_refcoco.py', dict(finetune_stage1=True), ('cfe.', 'ske.')),
+    ],
+)
 def test_no_weight_decay_on_biases_and_norms(config, options, scaled):
     groups, model = _param_groups(config, **options)
     base_lr = Config.fromfile(
-        osp.join(REPO, 'configs', 'risclip', config)).optim_wrapper.optimizer.lr
+        osp.join(REPO, 'configs', 'risclip', config)
+    ).optim_wrapper.optimizer.lr
     in_proj = [name for name in groups if name.endswith('in_proj_bias')]
     assert any(name.startswith('cfe.') for name in in_proj)
     assert any(name.startswith('ske.') for name in in_proj)
@@ -132,7 +143,8 @@ def test_stage2_finds_stage1_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         resolve_stage1_checkpoint(cfg, config, work_root=str(tmp_path))
     assert 'python tools/train.py configs/risclip/risclip_vitb_refcoco_stage1.py' in str(
-        error.value)
+        error.value
+    )
     assert cfg.load_from is None
 
     work_dir = tmp_path / 'risclip_vitb_refcoco_stage1'

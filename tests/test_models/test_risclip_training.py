@@ -1,4 +1,5 @@
 """Both RISCLIP stages through MMEngine's runner on the synthetic REFER data (CPU, seconds)."""
+
 import copy
 import os.path as osp
 
@@ -32,11 +33,15 @@ def tiny_run_cfg(name, data_root, work_dir, iters=2):
 
 
 def test_two_stages_train_and_chain_on_synthetic_data(synthetic_refcoco_root, tmp_path):
-    cfg1 = tiny_run_cfg('risclip_tiny_synthetic_stage1.py', synthetic_refcoco_root,
-                        str(tmp_path / 'stage1'))
+    cfg1 = tiny_run_cfg(
+        'risclip_tiny_synthetic_stage1.py', synthetic_refcoco_root, str(tmp_path / 'stage1')
+    )
     runner1 = Runner.from_cfg(cfg1)
-    clip_before = {k: v.clone() for k, v in runner1.model.state_dict().items()
-                   if k.startswith(('backbone.', 'text_encoder.'))}
+    clip_before = {
+        k: v.clone()
+        for k, v in runner1.model.state_dict().items()
+        if k.startswith(('backbone.', 'text_encoder.'))
+    }
     cfe_before = copy.deepcopy(runner1.model.cfe.state_dict())
     runner1.train()
     metrics1 = runner1.message_hub.get_scalar('val/mIoU').current()
@@ -44,13 +49,16 @@ def test_two_stages_train_and_chain_on_synthetic_data(synthetic_refcoco_root, tm
     stage1_state = runner1.model.state_dict()
     for key, value in clip_before.items():
         assert torch.equal(stage1_state[key], value), key
-    assert any(not torch.equal(value, runner1.model.cfe.state_dict()[key])
-               for key, value in cfe_before.items())
+    assert any(
+        not torch.equal(value, runner1.model.cfe.state_dict()[key])
+        for key, value in cfe_before.items()
+    )
     checkpoint = str(tmp_path / 'stage1' / 'iter_2.pth')
     assert osp.isfile(checkpoint)
 
-    cfg2 = tiny_run_cfg('risclip_tiny_synthetic.py', synthetic_refcoco_root,
-                        str(tmp_path / 'stage2'))
+    cfg2 = tiny_run_cfg(
+        'risclip_tiny_synthetic.py', synthetic_refcoco_root, str(tmp_path / 'stage2')
+    )
     cfg2.load_from = checkpoint
     runner2 = Runner.from_cfg(cfg2)
     runner2.train()

@@ -1,12 +1,15 @@
 """Over-long expressions: one warning per log (per model, i.e. per run), with a count."""
+
 import warnings
 
 import pytest
 
 from refseg.models.utils import TruncationLog, tokenize_expressions
 
-LONG = ['the small dog that sits next to the red chair under the big table',
-        'the tall man in a blue coat standing behind the parked white car']
+LONG = [
+    'the small dog that sits next to the red chair under the big table',
+    'the tall man in a blue coat standing behind the parked white car',
+]
 
 
 def test_one_warning_per_log_and_a_count():

@@ -1,4 +1,5 @@
 """The model-zoo metafiles (OpenMMLab format) list exactly the configs that exist."""
+
 import glob
 import os.path as osp
 
@@ -17,13 +18,13 @@ def _load(relative):
 
 
 def _metafiles():
-    return sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '*',
-                                                                   'metafile.yaml')))
+    return sorted(
+        osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '*', 'metafile.yaml'))
+    )
 
 
 def _entries():
-    return [(metafile, entry) for metafile in _metafiles()
-            for entry in _load(metafile)['Models']]
+    return [(metafile, entry) for metafile in _metafiles() for entry in _load(metafile)['Models']]
 
 
 def test_model_index_imports_every_metafile():
@@ -32,12 +33,15 @@ def test_model_index_imports_every_metafile():
 
 def test_metafiles_list_exactly_the_configs():
     configs = sorted(
-        osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))
-        if osp.basename(osp.dirname(p)) != '_base_')
+        osp.relpath(p, REPO)
+        for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))
+        if osp.basename(osp.dirname(p)) != '_base_'
+    )
     listed = [entry['Config'] for _, entry in _entries()]
     assert sorted(listed) == configs, (
         f'missing from metafiles: {sorted(set(configs) - set(listed))}; '
-        f'listed but absent: {sorted(set(listed) - set(configs))}')
+        f'listed but absent: {sorted(set(listed) - set(configs))}'
+    )
 
 
 def test_metafile_entries_are_well_formed():

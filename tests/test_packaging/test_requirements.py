@@ -1,6 +1,7 @@
 """What installing refseg asks pip for: the supported OpenMMLab ranges, checked at import,
 and never a second torch (refseg leaves torch to the user, and nothing it requires pulls
 one in)."""
+
 import importlib.metadata as metadata
 import os.path as osp
 import re
@@ -18,9 +19,21 @@ except ImportError:  # Python < 3.11
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Packages that require torch (or are torch): any of them in the closure would let pip
 # replace the installed CPU/CUDA build.
-TORCH_PULLERS = {'torch', 'torchvision', 'torchaudio', 'timm', 'open-clip-torch',
-                 'accelerate', 'sentence-transformers', 'pytorch-lightning', 'lightning',
-                 'torchmetrics', 'mmpretrain', 'clip-anytorch', 'openai-clip'}
+TORCH_PULLERS = {
+    'torch',
+    'torchvision',
+    'torchaudio',
+    'timm',
+    'open-clip-torch',
+    'accelerate',
+    'sentence-transformers',
+    'pytorch-lightning',
+    'lightning',
+    'torchmetrics',
+    'mmpretrain',
+    'clip-anytorch',
+    'openai-clip',
+}
 
 
 def _project():

@@ -1,4 +1,5 @@
 """Baseline A's class maps in the Mask R-CNN bridge, and what the part metrics record."""
+
 import os.path as osp
 
 import pytest
@@ -23,23 +24,34 @@ def val_file(tmp_path_factory):
 def part_masks(parts, image_id):
     """category id -> GT union mask of the image's samples."""
     image = parts['images'][image_id]
-    return {s['category_id']: torch.from_numpy(decode_mask_ann(
-        s['segmentation'], image['height'], image['width'])).bool()
-            for s in parts['samples'] if s['image_id'] == image_id}
+    return {
+        s['category_id']: torch.from_numpy(
+            decode_mask_ann(s['segmentation'], image['height'], image['width'])
+        ).bool()
+        for s in parts['samples']
+        if s['image_id'] == image_id
+    }
 
 
 def prediction(image, masks, labels):
-    return dict(img_id=image['id'], img_path=image['file_name'],
-                ori_shape=(image['height'], image['width']),
-                pred_instances=dict(masks=torch.stack(masks), labels=torch.tensor(labels),
-                                    scores=torch.full((len(labels), ), 0.9)))
+    return dict(
+        img_id=image['id'],
+        img_path=image['file_name'],
+        ori_shape=(image['height'], image['width']),
+        pred_instances=dict(
+            masks=torch.stack(masks),
+            labels=torch.tensor(labels),
+            scores=torch.full((len(labels),), 0.9),
+        ),
+    )
 
 
 def test_object_map_answers_parts_with_the_object_and_reports_unsupported(val_file):
     parts = load_part_annotations(val_file)
     # An object detector knowing two classes: 'dog' (Quadruped) and 'aeroplane'.
     metric = PartMaskRCNNMetric(
-        ann_file=val_file, object_class_map=dict(dog='Quadruped', plane='Aeroplane'))
+        ann_file=val_file, object_class_map=dict(dog='Quadruped', plane='Aeroplane')
+    )
     metric.dataset_meta = dict(classes=('person', 'dog', 'plane'))
     expected, samples, unsupported = {}, [], 0
     for image_id, image in parts['images'].items():
@@ -77,8 +89,9 @@ def test_part_map_merges_several_detector_classes(val_file):
     middle = int(rows.float().mean())
     top, bottom = gt.clone(), gt.clone()
     top[middle:], bottom[:middle] = False, False
-    metric = PartMaskRCNNMetric(ann_file=val_file,
-                                part_class_map={'x:upper': name, 'x:lower': name})
+    metric = PartMaskRCNNMetric(
+        ann_file=val_file, part_class_map={'x:upper': name, 'x:lower': name}
+    )
     metric.dataset_meta = dict(classes=('x:upper', 'x:lower', 'x:other'))
     metric.process({}, [prediction(image, [top, bottom], [0, 1])])
     records = metric.results[0]['records']
@@ -88,8 +101,9 @@ def test_part_map_merges_several_detector_classes(val_file):
     with pytest.raises(ValueError, match='do not name part categories'):
         PartMaskRCNNMetric(ann_file=val_file, part_class_map={'x:upper': 'Dog Nose'})
     with pytest.raises(ValueError, match='not both'):
-        PartMaskRCNNMetric(ann_file=val_file, part_class_map={'a': name},
-                           object_class_map={'b': 'Bird'})
+        PartMaskRCNNMetric(
+            ann_file=val_file, part_class_map={'a': name}, object_class_map={'b': 'Bird'}
+        )
 
 
 def test_saved_masks_and_per_class_keys():
@@ -98,15 +112,27 @@ def test_saved_masks_and_per_class_keys():
     pred = torch.zeros_like(gt)
     pred[0, 1:3, 2:5] = 1
     metric = PartRefSegMetric(save_masks=True)
-    metric.process({}, [dict(gt_sem_seg=dict(data=gt), pred_sem_seg=dict(data=pred),
-                             category_id=25, ref_id=0, sent_id=0, image_id=3,
-                             text='the tire of the cab', img_path='a.jpg')])
+    metric.process(
+        {},
+        [
+            dict(
+                gt_sem_seg=dict(data=gt),
+                pred_sem_seg=dict(data=pred),
+                category_id=25,
+                ref_id=0,
+                sent_id=0,
+                image_id=3,
+                text='the tire of the cab',
+                img_path='a.jpg',
+            )
+        ],
+    )
     record = metric.results[0]
-    decoded = mask_utils.decode(dict(size=record['pred_rle']['size'],
-                                     counts=record['pred_rle']['counts'].encode()))
+    decoded = mask_utils.decode(
+        dict(size=record['pred_rle']['size'], counts=record['pred_rle']['counts'].encode())
+    )
     assert (decoded == pred[0].numpy()).all()
     assert record['img_path'] == 'a.jpg'
     metrics = metric.evaluate(1)
     assert metrics['IoU_class/Car Tier'] == pytest.approx(100 * 4 / 8)
-    assert 'pred_rle' not in PartRefSegMetric().sample_record(
-        dict(category_id=0), 1, 2)
+    assert 'pred_rle' not in PartRefSegMetric().sample_record(dict(category_id=0), 1, 2)

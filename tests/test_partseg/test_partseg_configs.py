@@ -1,11 +1,13 @@
 """The partseg configs: data_root reaches every evaluator, the study's configs agree."""
+
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 
-CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                   'configs', 'partseg')
+CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'partseg'
+)
 
 
 def evaluators(cfg):
@@ -15,15 +17,19 @@ def evaluators(cfg):
             yield from ([value] if isinstance(value, dict) else value)
 
 
-@pytest.mark.parametrize('name', ['maskrcnn_r50_fpn_partimagenet.py',
-                                  'maskrcnn_r50_fpn_partimagenet_416.py',
-                                  'maskrcnn_r50_fpn_coco-pretrained_partimagenet.py'])
+@pytest.mark.parametrize(
+    'name',
+    [
+        'maskrcnn_r50_fpn_partimagenet.py',
+        'maskrcnn_r50_fpn_partimagenet_416.py',
+        'maskrcnn_r50_fpn_coco-pretrained_partimagenet.py',
+    ],
+)
 def test_maskrcnn_evaluators_follow_the_data_root(name, monkeypatch):
     monkeypatch.setenv('PARTIMAGENET_ROOT', '/elsewhere/pin/')
     cfg = Config.fromfile(osp.join(CONFIGS, name))
     metrics = list(evaluators(cfg))
-    assert metrics and all(m['ann_file'].startswith('/elsewhere/pin/annotations/')
-                           for m in metrics)
+    assert metrics and all(m['ann_file'].startswith('/elsewhere/pin/annotations/') for m in metrics)
     assert cfg.test_dataloader.dataset.data_root == '/elsewhere/pin/'
     # COCO AP reads the sanitised copy, the referring bridge the original file.
     for metric in metrics:
@@ -34,19 +40,29 @@ def test_maskrcnn_evaluators_follow_the_data_root(name, monkeypatch):
 
 def test_baseline_a_maps_coco_classes_to_superclasses():
     cfg = Config.fromfile(osp.join(CONFIGS, 'maskrcnn_r50_fpn_coco-pretrained_partimagenet.py'))
-    (metric, ) = cfg.test_evaluator
+    (metric,) = cfg.test_evaluator
     assert metric['object_class_map']['zebra'] == 'Quadruped'
     assert set(metric['object_class_map'].values()) == {
-        'Quadruped', 'Bird', 'Car', 'Bicycle', 'Boat', 'Aeroplane', 'Bottle'}
+        'Quadruped',
+        'Bird',
+        'Car',
+        'Bicycle',
+        'Boat',
+        'Aeroplane',
+        'Bottle',
+    }
     assert cfg.model.roi_head.bbox_head.num_classes == 80
     assert cfg.test_dataloader.dataset.metainfo is None
 
 
 def test_same_checkpoint_selection_for_cris_and_maskrcnn():
     picks = []
-    for name in ('cris_r50_partimagenet.py', 'maskrcnn_r50_fpn_partimagenet.py',
-                 'cris_tiny_partimagenet-synthetic.py',
-                 'maskrcnn_tiny_partimagenet-synthetic.py'):
+    for name in (
+        'cris_r50_partimagenet.py',
+        'maskrcnn_r50_fpn_partimagenet.py',
+        'cris_tiny_partimagenet-synthetic.py',
+        'maskrcnn_tiny_partimagenet-synthetic.py',
+    ):
         hook = Config.fromfile(osp.join(CONFIGS, name)).default_hooks.checkpoint
         picks.append((hook.save_best, hook.get('rule')))
     assert set(picks) == {('mIoU_part', 'greater')}

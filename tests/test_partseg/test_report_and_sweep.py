@@ -1,4 +1,5 @@
 """tools/analysis_tools/partseg_report.py and sweep_thresholds.py on hand-made records."""
+
 import importlib.util
 import json
 import os.path as osp
@@ -36,11 +37,19 @@ def write_records(path, split, root, predict):
         inter, union = int((pred & gt).sum()), int((pred | gt).sum())
         rle = mask_utils.encode(np.asfortranarray(pred.astype(np.uint8)))
         image = split.images[key[0]]
-        records.append(dict(
-            ref_id=ref_id, image_id=key[0], category_id=key[1], text='x',
-            iou=inter / union if union else 0.0, intersection=inter, union=union,
-            img_path=osp.join(root, 'images', 'test', image['file_name']),
-            pred_rle=dict(size=rle['size'], counts=rle['counts'].decode())))
+        records.append(
+            dict(
+                ref_id=ref_id,
+                image_id=key[0],
+                category_id=key[1],
+                text='x',
+                iou=inter / union if union else 0.0,
+                intersection=inter,
+                union=union,
+                img_path=osp.join(root, 'images', 'test', image['file_name']),
+                pred_rle=dict(size=rle['size'], counts=rle['counts'].decode()),
+            )
+        )
     path.write_text(json.dumps(records))
     return str(path)
 
@@ -50,12 +59,30 @@ def test_report_tables_interval_and_figures(split_root, tmp_path):
     ann_file = osp.join(split_root, 'annotations', 'test', 'test.json')
     split = tool.Split(ann_file)
     perfect = write_records(tmp_path / 'a.json', split, split_root, lambda k, gt: gt)
-    empty = write_records(tmp_path / 'b.json', split, split_root,
-                          lambda k, gt: np.zeros_like(gt))
+    empty = write_records(tmp_path / 'b.json', split, split_root, lambda k, gt: np.zeros_like(gt))
     out_dir = tmp_path / 'report'
-    tool.main(['--ann-file', ann_file, '--out-dir', str(out_dir), '--bootstrap', '50',
-               '--run', 'A', perfect, '128', 'T0', '--run', 'B', empty, '160', 'class',
-               '--grid-rows', '2'])
+    tool.main(
+        [
+            '--ann-file',
+            ann_file,
+            '--out-dir',
+            str(out_dir),
+            '--bootstrap',
+            '50',
+            '--run',
+            'A',
+            perfect,
+            '128',
+            'T0',
+            '--run',
+            'B',
+            empty,
+            '160',
+            'class',
+            '--grid-rows',
+            '2',
+        ]
+    )
     report = (out_dir / 'report.md').read_text()
     # Perfect minus empty is 100 points, whatever the resample.
     assert '**+100.0** points, 95 % interval [+100.0, +100.0]' in report
@@ -77,16 +104,27 @@ def test_report_tables_interval_and_figures(split_root, tmp_path):
 
 def test_sweep_copies_the_metric_per_value_and_chooses():
     from mmengine.config import Config
+
     tool = load_tool('sweep_thresholds')
-    cfg = Config(dict(val_evaluator=dict(type='PartRefSegMetric', output_file='x.json'),
-                      default_scope='refseg'))
+    cfg = Config(
+        dict(
+            val_evaluator=dict(type='PartRefSegMetric', output_file='x.json'),
+            default_scope='refseg',
+        )
+    )
     import refseg.evaluation  # noqa: F401  (registers the metrics)
+
     copies = tool.sweep_evaluator(cfg, 'val', 'threshold', [0.3, 0.5])
     assert [(m['threshold'], m['prefix']) for m in copies] == [
-        (0.3, 'threshold=0.3'), (0.5, 'threshold=0.5')]
+        (0.3, 'threshold=0.3'),
+        (0.5, 'threshold=0.5'),
+    ]
     assert all('output_file' not in m for m in copies)
     with pytest.raises(ValueError, match='score_thr'):
         tool.sweep_evaluator(cfg, 'val', 'score_thr', [0.5])
-    results = {'threshold=0.3/mIoU_part': 40.0, 'threshold=0.5/mIoU_part': 42.0,
-               'threshold=0.7/mIoU_part': 42.0}
+    results = {
+        'threshold=0.3/mIoU_part': 40.0,
+        'threshold=0.5/mIoU_part': 42.0,
+        'threshold=0.7/mIoU_part': 42.0,
+    }
     assert tool.choose(results, 'threshold', [0.3, 0.5, 0.7], 'mIoU_part') == 0.5

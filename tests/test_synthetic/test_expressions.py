@@ -4,6 +4,7 @@ Each sentence is parsed with regular expressions and evaluated on the stored obj
 attributes (not with the generator's resolver or its margins); it must pick out its
 referent and nothing else.
 """
+
 import json
 import os.path as osp
 import pickle
@@ -21,7 +22,6 @@ SINGULAR.update(shapes='shape', objects='object', ones='one')
 
 
 class Obj:
-
     def __init__(self, ann, shape_names):
         self.id = ann['id']
         self.shape = shape_names[ann['category_id']]
@@ -78,9 +78,14 @@ NP = r'(?P<np>[a-z ]+?)'
 LM = r'the (?P<lm>[a-z ]+)'
 NUM = r'(?P<n>two|three)'
 COUNTS = {'two': 2, 'three': 3}
-AXIS = {'left': (lambda o: o.x), 'right': (lambda o: -o.x), 'top': (lambda o: o.y),
-        'bottom': (lambda o: -o.y), 'highest': (lambda o: o.y),
-        'lowest': (lambda o: -o.y)}
+AXIS = {
+    'left': (lambda o: o.x),
+    'right': (lambda o: -o.x),
+    'top': (lambda o: o.y),
+    'bottom': (lambda o: -o.y),
+    'highest': (lambda o: o.y),
+    'lowest': (lambda o: -o.y),
+}
 PATTERNS = [
     (rf'^{NUM} (?P<side>left|right|top|bottom)most {NP}$', 'first'),
     (rf'^{NUM} {NP} (on|at) the (?P<side>left|right|top|bottom)$', 'first'),
@@ -108,8 +113,9 @@ def denote(sentence, objs, width, height):
     to mean anything and denote nothing otherwise; a count ('the two stars', 'both stars')
     must match the number of objects, or the sentence is rejected (None).
     """
-    sentence = re.sub(r'^(all the|the|all|both) ', lambda m: 'two ' if m[1] == 'both'
-                      else '', sentence)
+    sentence = re.sub(
+        r'^(all the|the|all|both) ', lambda m: 'two ' if m[1] == 'both' else '', sentence
+    )
     for pattern, kind in PATTERNS:
         match = re.match(pattern, sentence)
         if match is None:
@@ -128,9 +134,12 @@ def denote(sentence, objs, width, height):
             return ranked(group, lambda o: sign * o.area, 1) if len(group) > 1 else []
         if kind == 'region':
             h, v = match.groupdict().get('h'), match.groupdict().get('v')
-            return [o for o in group
-                    if (h is None or (o.x < width / 2) == (h == 'left'))
-                    and (v is None or (o.y < height / 2) == (v in ('top', 'upper')))]
+            return [
+                o
+                for o in group
+                if (h is None or (o.x < width / 2) == (h == 'left'))
+                and (v is None or (o.y < height / 2) == (v in ('top', 'upper')))
+            ]
         if kind == 'centre':
             return nearest(group, width / 2, height / 2) if len(group) > 1 else []
         landmark = only(matching(objs, match['lm']))
@@ -139,9 +148,13 @@ def denote(sentence, objs, width, height):
         group = [o for o in group if o is not landmark]
         if kind == 'nearest':
             return nearest(group, landmark.x, landmark.y) if len(group) > 1 else []
-        side = {'left': lambda o: o.x < landmark.x, 'right': lambda o: o.x > landmark.x,
-                'above': lambda o: o.y < landmark.y, 'below': lambda o: o.y > landmark.y,
-                'under': lambda o: o.y > landmark.y}[match['rel']]
+        side = {
+            'left': lambda o: o.x < landmark.x,
+            'right': lambda o: o.x > landmark.x,
+            'above': lambda o: o.y < landmark.y,
+            'below': lambda o: o.y > landmark.y,
+            'under': lambda o: o.y > landmark.y,
+        }[match['rel']]
         return [o for o in group if side(o)]
     return matching(objs, sentence)  # attributes only
 
@@ -179,24 +192,39 @@ def test_every_expression_identifies_its_referent(world_root):
     for ref in refs:
         image = images[ref['image_id']]
         for sentence in ref['sentences']:
-            found = referent(sentence['sent'], objs[ref['image_id']], image['width'],
-                             image['height'])
+            found = referent(
+                sentence['sent'], objs[ref['image_id']], image['width'], image['height']
+            )
             assert found is not None and found.id == ref['ann_id'], (ref, sentence['sent'])
             kinds[kind_of(sentence['sent'])] += 1
     # Every kind of expression occurs, none dominates.
-    assert set(kinds) == {'attribute', 'extreme', 'ordinal', 'superlative', 'region',
-                          'centre', 'relation', 'nearest'}, kinds
+    assert set(kinds) == {
+        'attribute',
+        'extreme',
+        'ordinal',
+        'superlative',
+        'region',
+        'centre',
+        'relation',
+        'nearest',
+    }, kinds
     assert max(kinds.values()) < 0.35 * sum(kinds.values()), kinds
 
 
 def test_the_reader_rejects_wrong_expressions():
     shape_names = {1: 'circle', 2: 'square'}
-    objs = [Obj(dict(id=i, category_id=c, area=a,
-                     attributes=dict(colour=col, size=s, center=xy)), shape_names)
-            for i, c, col, s, xy, a in [(1, 1, 'red', 'big', [20, 20], 900),
-                                        (2, 1, 'red', 'small', [90, 70], 200),
-                                        (3, 2, 'blue', 'small', [60, 30], 250),
-                                        (4, 1, 'green', 'medium', [110, 20], 400)]]
+    objs = [
+        Obj(
+            dict(id=i, category_id=c, area=a, attributes=dict(colour=col, size=s, center=xy)),
+            shape_names,
+        )
+        for i, c, col, s, xy, a in [
+            (1, 1, 'red', 'big', [20, 20], 900),
+            (2, 1, 'red', 'small', [90, 70], 200),
+            (3, 2, 'blue', 'small', [60, 30], 250),
+            (4, 1, 'green', 'medium', [110, 20], 400),
+        ]
+    ]
     assert referent('the leftmost circle', objs, 128, 96).id == 1
     assert referent('the rightmost circle', objs, 128, 96).id == 4
     assert referent('the second circle from the left', objs, 128, 96).id == 2
@@ -238,8 +266,17 @@ def test_grefs_select_exactly_their_targets(world_root):
     kinds = Counter()
     sent_ids = []
     for ref in grefs:
-        assert set(ref) == {'ref_id', 'image_id', 'ann_id', 'category_id', 'split',
-                            'file_name', 'sentences', 'sent_ids', 'no_target'}
+        assert set(ref) == {
+            'ref_id',
+            'image_id',
+            'ann_id',
+            'category_id',
+            'split',
+            'file_name',
+            'sentences',
+            'sent_ids',
+            'no_target',
+        }
         image = images[ref['image_id']]
         assert ref['split'] == split_of[image['id']]
         if ref['no_target']:
@@ -262,12 +299,12 @@ def test_grefs_select_exactly_their_targets(world_root):
             assert sentence['tokens'] == sentence['sent'].split()
             assert sentence['raw'].lower() == sentence['sent']
             if kind == 'single':
-                found = referent(sentence['sent'], objs[image['id']], image['width'],
-                                 image['height'])
+                found = referent(
+                    sentence['sent'], objs[image['id']], image['width'], image['height']
+                )
                 assert found is not None and found.id == targets[0], (ref, sentence)
             else:
-                found = denote(sentence['sent'], objs[image['id']], image['width'],
-                               image['height'])
+                found = denote(sentence['sent'], objs[image['id']], image['width'], image['height'])
                 assert found is not None, (ref, sentence)
                 assert sorted(o.id for o in found) == sorted(targets), (ref, sentence)
     assert len(set(sent_ids)) == len(sent_ids)

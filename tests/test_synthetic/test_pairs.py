@@ -1,4 +1,5 @@
 """The image-text pairs written beside the REFER files (pairs_<split>.json)."""
+
 import json
 import os.path as osp
 import pickle
@@ -8,9 +9,14 @@ from refseg.synthetic import GENERATOR_VERSION
 from refseg.synthetic.phrasing import NUMBERS
 from refseg.synthetic.world import COLOURS, PLURALS, SHAPES, SIZES
 
-VOCABULARY = (set(COLOURS) | set(SHAPES) | set(SIZES) | set(PLURALS.values())
-              | set(NUMBERS.values()) | {'a', 'an', 'and', 'from', 'left', 'to', 'right:',
-                                          'of', 'above', 'below', 'right'})
+VOCABULARY = (
+    set(COLOURS)
+    | set(SHAPES)
+    | set(SIZES)
+    | set(PLURALS.values())
+    | set(NUMBERS.values())
+    | {'a', 'an', 'and', 'from', 'left', 'to', 'right:', 'of', 'above', 'below', 'right'}
+)
 
 
 def test_pairs_describe_the_images_of_their_split(world_root):
@@ -47,5 +53,6 @@ def test_pairs_describe_the_images_of_their_split(world_root):
             assert pair['bbox'] == ann['bbox']
             attrs = ann['attributes']
             article = 'an' if attrs['size'][0] in 'aeiou' else 'a'
-            assert pair['caption'] == (f'{article} {attrs["size"]} {attrs["colour"]} '
-                                       f'{shape_of[ann["category_id"]]}')
+            assert pair['caption'] == (
+                f'{article} {attrs["size"]} {attrs["colour"]} {shape_of[ann["category_id"]]}'
+            )

@@ -1,4 +1,5 @@
 """tools/analysis_tools/text_blind_baselines.py and refseg.synthetic.text_blind."""
+
 import importlib.util
 import json
 import os.path as osp

@@ -1,4 +1,5 @@
 """tools/analysis_tools: browse_dataset.py and analyze_logs.py."""
+
 import importlib.util
 import json
 import os
@@ -15,7 +16,8 @@ REFCOCO_CONFIG = osp.join(ROOT, 'configs', 'cris', 'cris_r50_refcoco.py')
 
 def load_tool(relative_path: str):
     spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path))
+        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path)
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -26,13 +28,24 @@ analyze_logs = load_tool('tools/analysis_tools/analyze_logs.py')
 
 
 @pytest.mark.parametrize('split,shape', [('train', (416, 416, 3)), ('test', (64, 80, 3))])
-def test_browse_dataset_draws_masks_with_expressions(synthetic_refcoco_root, tmp_path,
-                                                     split, shape):
+def test_browse_dataset_draws_masks_with_expressions(
+    synthetic_refcoco_root, tmp_path, split, shape
+):
     out_dir = tmp_path / split
-    status = browse_dataset.main([
-        REFCOCO_CONFIG, '--split', split, '--not-show', '--output-dir', str(out_dir),
-        '--max-samples', '2', '--cfg-options',
-        f'{split}_dataloader.dataset.data_root={synthetic_refcoco_root}'])
+    status = browse_dataset.main(
+        [
+            REFCOCO_CONFIG,
+            '--split',
+            split,
+            '--not-show',
+            '--output-dir',
+            str(out_dir),
+            '--max-samples',
+            '2',
+            '--cfg-options',
+            f'{split}_dataloader.dataset.data_root={synthetic_refcoco_root}',
+        ]
+    )
     assert status == 0
     names = sorted(os.listdir(out_dir))
     assert len(names) == 2
@@ -47,8 +60,7 @@ def test_browse_dataset_draws_masks_with_expressions(synthetic_refcoco_root, tmp
             background = np.array([104, 116, 123])
         else:  # drawn over the original image
             stem = name.split('_ref')[0].split('_', 2)[2]
-            image = mmcv.imread(
-                osp.join(synthetic_refcoco_root, 'train2014', stem + '.jpg'))
+            image = mmcv.imread(osp.join(synthetic_refcoco_root, 'train2014', stem + '.jpg'))
             background = image[:4, :20].reshape(-1, 3).mean(0)
         # the expression in a dark caption strip below the image, not over it
         assert drawing[image_rows:].reshape(-1, 3).mean(0).sum() < background.sum() * 0.5
@@ -89,8 +101,24 @@ def test_plot_curve_writes_an_image(tmp_path):
     first = write_log(tmp_path / 'a.json', EPOCH_LOG)
     second = write_log(tmp_path / 'b.json', EPOCH_LOG[:2])
     out = str(tmp_path / 'curves.png')
-    assert analyze_logs.main(['plot_curve', first, second, '--keys', 'loss', 'mIoU',
-                              '--out', out, '--legend', 'run a', 'run b']) == 0
+    assert (
+        analyze_logs.main(
+            [
+                'plot_curve',
+                first,
+                second,
+                '--keys',
+                'loss',
+                'mIoU',
+                '--out',
+                out,
+                '--legend',
+                'run a',
+                'run b',
+            ]
+        )
+        == 0
+    )
     image = mmcv.imread(out)
     assert image.shape[0] > image.shape[1] / 2  # two stacked panels
     assert (image < 128).any()  # something is drawn
@@ -111,10 +139,28 @@ def test_benchmark_multi_text_runs_all_three_paths(tmp_path, capsys):
     out = tmp_path / 'bench.json'
     threads = torch.get_num_threads()
     try:
-        assert benchmark.main([
-            osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py'),
-            '--num-texts', '1', '2', '--repeats', '1', '--image-size', '32', '48',
-            '--threads', '1', '--clock', 'cpu', '--out', str(out)]) == 0
+        assert (
+            benchmark.main(
+                [
+                    osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py'),
+                    '--num-texts',
+                    '1',
+                    '2',
+                    '--repeats',
+                    '1',
+                    '--image-size',
+                    '32',
+                    '48',
+                    '--threads',
+                    '1',
+                    '--clock',
+                    'cpu',
+                    '--out',
+                    str(out),
+                ]
+            )
+            == 0
+        )
     finally:
         torch.set_num_threads(threads)
     results = json.loads(out.read_text())['results']

@@ -1,4 +1,5 @@
 """check_refer.py and check_partimagenet.py on broken data (issue 10 items 13, 14)."""
+
 import importlib.util
 import json
 import os
@@ -9,15 +10,17 @@ TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'refseg_checks_{name}',
-                                                  osp.join(TOOLS, f'{name}.py'))
+    spec = importlib.util.spec_from_file_location(
+        f'refseg_checks_{name}', osp.join(TOOLS, f'{name}.py')
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_check_refer_decodes_images_and_flags_empty_sentences(synthetic_refcoco_root,
-                                                               tmp_path, capsys):
+def test_check_refer_decodes_images_and_flags_empty_sentences(
+    synthetic_refcoco_root, tmp_path, capsys
+):
     check_refer = load_tool('check_refer')
     source = osp.join(synthetic_refcoco_root, 'refcoco')
     with open(osp.join(source, 'instances.json')) as f:
@@ -35,10 +38,10 @@ def test_check_refer_decodes_images_and_flags_empty_sentences(synthetic_refcoco_
     by_id = {image['id']: image for image in instances['images']}
     for image_id in used:
         name = by_id[image_id]['file_name']
-        os.symlink(osp.join(synthetic_refcoco_root, 'train2014', name),
-                   tmp_path / 'train2014' / name)
-    empty, garbage, resized = (tmp_path / 'train2014' / by_id[i]['file_name']
-                               for i in used[:3])
+        os.symlink(
+            osp.join(synthetic_refcoco_root, 'train2014', name), tmp_path / 'train2014' / name
+        )
+    empty, garbage, resized = (tmp_path / 'train2014' / by_id[i]['file_name'] for i in used[:3])
     for path in (empty, garbage):
         os.remove(path)
     empty.write_bytes(b'')
@@ -50,8 +53,9 @@ def test_check_refer_decodes_images_and_flags_empty_sentences(synthetic_refcoco_
     assert check_refer.main([str(tmp_path), '--check-images', '--strict']) == 1
     out = capsys.readouterr().out
     sent_id = refs[0]['sentences'][0]['sent_id']
-    assert (f"1 x empty sentence ('sent' blank): ref_id={refs[0]['ref_id']} "
-            f'sent_id={sent_id}') in out
+    assert (
+        f"1 x empty sentence ('sent' blank): ref_id={refs[0]['ref_id']} sent_id={sent_id}"
+    ) in out
     assert f'1 x image file empty (0 bytes): {empty}' in out
     assert f'1 x image file not decodable: {garbage}' in out
     height = by_id[used[2]]['height']

@@ -1,4 +1,5 @@
 """tools/infer.py and tools/model_converters/publish_model.py on a tiny trained model."""
+
 import importlib.util
 import json
 import os
@@ -20,7 +21,8 @@ TEXTS = ['the white square', 'the black background!']
 
 def load_tool(relative_path: str):
     spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path))
+        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path)
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -52,19 +54,30 @@ def trained_checkpoint(tmp_path_factory, one_thread):
     model = init_model(TINY_CONFIG)
     model.train()
     img, mask = square_image()
-    packed = model.test_pipeline(dict(img=img, gt_seg_map=mask, seg_fields=['gt_seg_map'],
-                                      ori_shape=img.shape[:2], text=TEXTS[0]))
+    packed = model.test_pipeline(
+        dict(
+            img=img,
+            gt_seg_map=mask,
+            seg_fields=['gt_seg_map'],
+            ori_shape=img.shape[:2],
+            text=TEXTS[0],
+        )
+    )
     optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
     batch = dict(inputs=[packed['inputs']] * 2, data_samples=[packed['data_samples']] * 2)
     losses = [model.train_step(batch, optim)['decode.loss_ce'].item() for _ in range(4)]
     assert losses[-1] < losses[0]
     path = str(tmp_path_factory.mktemp('ckpt') / 'iter_4.pth')
     cfg_text = Config.fromfile(TINY_CONFIG).pretty_text  # as the runner stores it
-    torch.save(dict(meta=dict(iter=4, dataset_meta=dict(classes=('background', 'object')),
-                              cfg=cfg_text),
-                    state_dict=model.state_dict(),
-                    optimizer=optim.state_dict(),
-                    message_hub=dict(log_scalars={})), path)
+    torch.save(
+        dict(
+            meta=dict(iter=4, dataset_meta=dict(classes=('background', 'object')), cfg=cfg_text),
+            state_dict=model.state_dict(),
+            optimizer=optim.state_dict(),
+            message_hub=dict(log_scalars={}),
+        ),
+        path,
+    )
     return path, model.state_dict()
 
 
@@ -73,8 +86,9 @@ def test_publish_model_strips_training_state(trained_checkpoint, tmp_path):
     out = publish_model.publish(src, str(tmp_path / 'tiny_cris.pth'))
     name = osp.basename(out)
     assert name.startswith('tiny_cris-') and name.endswith('.pth')
-    digest = name[len('tiny_cris-'):-len('.pth')]
+    digest = name[len('tiny_cris-') : -len('.pth')]
     import hashlib
+
     with open(out, 'rb') as f:
         assert hashlib.sha256(f.read()).hexdigest()[:8] == digest
     published = torch.load(out, weights_only=True)
@@ -94,9 +108,23 @@ def test_infer_writes_overlays_masks_and_summary(trained_checkpoint, tmp_path):
     (images / 'notes.txt').write_text('ignored: not an image extension')
     out_dir = tmp_path / 'out'
 
-    status = infer.main([
-        str(images), '--text', TEXTS[0], '--text', TEXTS[1], '--config', TINY_CONFIG,
-        '--checkpoint', ckpt, '--out-dir', str(out_dir), '--threshold', '0.5'])
+    status = infer.main(
+        [
+            str(images),
+            '--text',
+            TEXTS[0],
+            '--text',
+            TEXTS[1],
+            '--config',
+            TINY_CONFIG,
+            '--checkpoint',
+            ckpt,
+            '--out-dir',
+            str(out_dir),
+            '--threshold',
+            '0.5',
+        ]
+    )
 
     assert status == 1  # broken.jpg failed, the others went on
     summary = json.loads((out_dir / 'summary.json').read_text())
@@ -121,10 +149,11 @@ def test_infer_writes_overlays_masks_and_summary(trained_checkpoint, tmp_path):
             written.update([expr['overlay'], expr['mask']])
     assert len(written) == 8  # unique per image and expression
     # Sorted input: square.jpg takes the stem "square", square.png becomes "square-2".
-    assert results['square.jpg']['expressions'][0]['overlay'] == \
-        'square_00_the-white-square.png'
-    assert results['square.png']['expressions'][1]['mask'] == \
-        'square-2_01_the-black-background_mask.png'
+    assert results['square.jpg']['expressions'][0]['overlay'] == 'square_00_the-white-square.png'
+    assert (
+        results['square.png']['expressions'][1]['mask']
+        == 'square-2_01_the-black-background_mask.png'
+    )
     assert sorted(os.listdir(out_dir)) == sorted(written | {'summary.json'})
 
 
@@ -133,17 +162,20 @@ def test_infer_single_image_and_bad_arguments(trained_checkpoint, tmp_path, caps
     img, _ = square_image()
     path = str(tmp_path / 'one.png')
     mmcv.imwrite(img, path)
-    common = ['--config', TINY_CONFIG, '--checkpoint', ckpt,
-              '--out-dir', str(tmp_path / 'o')]
+    common = ['--config', TINY_CONFIG, '--checkpoint', ckpt, '--out-dir', str(tmp_path / 'o')]
     assert infer.main([path, '--text', TEXTS[0], *common]) == 0
-    with_config = mmcv.imread(str(tmp_path / 'o' / 'one_00_the-white-square_mask.png'),
-                              flag='unchanged')
+    with_config = mmcv.imread(
+        str(tmp_path / 'o' / 'one_00_the-white-square_mask.png'), flag='unchanged'
+    )
     # The published checkpoint alone: its stored config builds the same model.
     published = publish_model.publish(ckpt, str(tmp_path / 'tiny.pth'))
-    assert infer.main([path, '--text', TEXTS[0], '--checkpoint', published,
-                       '--out-dir', str(tmp_path / 'p')]) == 0
-    alone = mmcv.imread(str(tmp_path / 'p' / 'one_00_the-white-square_mask.png'),
-                        flag='unchanged')
+    assert (
+        infer.main(
+            [path, '--text', TEXTS[0], '--checkpoint', published, '--out-dir', str(tmp_path / 'p')]
+        )
+        == 0
+    )
+    alone = mmcv.imread(str(tmp_path / 'p' / 'one_00_the-white-square_mask.png'), flag='unchanged')
     assert np.array_equal(alone, with_config)
     assert infer.main([path, '--text', '  ', *common]) == 2
     assert 'expression is empty' in capsys.readouterr().err
@@ -153,7 +185,7 @@ def test_infer_single_image_and_bad_arguments(trained_checkpoint, tmp_path, caps
 
 def test_slugify():
     from refseg.apis.refseg_inferencer import slugify
+
     assert slugify('The dog, on the LEFT!') == 'the-dog-on-the-left'
     assert slugify('猫') == 'text'
     assert len(slugify('a' * 100)) == 40
-

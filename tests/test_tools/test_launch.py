@@ -1,4 +1,5 @@
 """Unit tests for the set-up the tools share (refseg.engine.launcher) and tools/test.py."""
+
 import importlib.util
 import os.path as osp
 
@@ -13,24 +14,34 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def load_tool(name):
     spec = importlib.util.spec_from_file_location(
-        f'refseg_tool_{name}', osp.join(REPO_ROOT, 'tools', f'{name}.py'))
+        f'refseg_tool_{name}', osp.join(REPO_ROOT, 'tools', f'{name}.py')
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def test_rank_env_from_slurm_and_mpi():
-    slurm = dict(SLURM_PROCID='3', SLURM_NTASKS='8', SLURM_LOCALID='1',
-                 SLURM_NODELIST='node[1-2]', MASTER_ADDR='10.0.0.1')
+    slurm = dict(
+        SLURM_PROCID='3',
+        SLURM_NTASKS='8',
+        SLURM_LOCALID='1',
+        SLURM_NODELIST='node[1-2]',
+        MASTER_ADDR='10.0.0.1',
+    )
     assert runner_setup.rank_env_from_launcher('slurm', slurm) == dict(
-        RANK='3', WORLD_SIZE='8', LOCAL_RANK='1', MASTER_ADDR='10.0.0.1',
-        MASTER_PORT='29500')
-    mpi = dict(OMPI_COMM_WORLD_RANK='1', OMPI_COMM_WORLD_SIZE='2',
-               OMPI_COMM_WORLD_LOCAL_RANK='0', MASTER_ADDR='host',
-               MASTER_PORT='1234')
+        RANK='3', WORLD_SIZE='8', LOCAL_RANK='1', MASTER_ADDR='10.0.0.1', MASTER_PORT='29500'
+    )
+    mpi = dict(
+        OMPI_COMM_WORLD_RANK='1',
+        OMPI_COMM_WORLD_SIZE='2',
+        OMPI_COMM_WORLD_LOCAL_RANK='0',
+        MASTER_ADDR='host',
+        MASTER_PORT='1234',
+    )
     assert runner_setup.rank_env_from_launcher('mpi', mpi) == dict(
-        RANK='1', WORLD_SIZE='2', LOCAL_RANK='0', MASTER_ADDR='host',
-        MASTER_PORT='1234')
+        RANK='1', WORLD_SIZE='2', LOCAL_RANK='0', MASTER_ADDR='host', MASTER_PORT='1234'
+    )
     with pytest.raises(KeyError, match=r"\['RANK', 'WORLD_SIZE'\].*torchrun"):
         runner_setup.rank_env_from_launcher('pytorch', {})
     with pytest.raises(KeyError, match='MASTER_ADDR'):
@@ -53,12 +64,14 @@ def test_setup_launcher_on_cpu_wraps_ddp_without_device_ids(monkeypatch):
     cfg = Config(dict(find_unused_parameters=True))
     runner_setup.setup_launcher(cfg, 'pytorch')
     assert cfg.model_wrapper_cfg == dict(
-        type='MMDistributedDataParallel', device_ids=None,
-        broadcast_buffers=False, find_unused_parameters=True)
+        type='MMDistributedDataParallel',
+        device_ids=None,
+        broadcast_buffers=False,
+        find_unused_parameters=True,
+    )
     own = Config(dict(model_wrapper_cfg=dict(find_unused_parameters=True)))
     runner_setup.setup_launcher(own, 'pytorch')
-    assert own.model_wrapper_cfg == dict(find_unused_parameters=True,
-                                         device_ids=None)
+    assert own.model_wrapper_cfg == dict(find_unused_parameters=True, device_ids=None)
 
 
 def test_enable_amp(monkeypatch):
@@ -74,8 +87,9 @@ def test_enable_amp(monkeypatch):
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     bf16 = Config(dict(optim_wrapper=dict(type='AmpOptimWrapper', dtype='bfloat16')))
     runner_setup.enable_amp(bf16)
-    assert bf16.optim_wrapper == dict(type='AmpOptimWrapper', dtype='bfloat16',
-                                      loss_scale='dynamic')
+    assert bf16.optim_wrapper == dict(
+        type='AmpOptimWrapper', dtype='bfloat16', loss_scale='dynamic'
+    )
     other = Config(dict(optim_wrapper=dict(type='OptimWrapperDict')))
     with pytest.raises(ValueError, match="'OptimWrapperDict'"):
         runner_setup.enable_amp(other)
@@ -83,14 +97,17 @@ def test_enable_amp(monkeypatch):
 
 def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
     test_tool = load_tool('test')
-    cfg = Config(dict(
-        default_scope='refseg',
-        default_hooks=dict(visualization=dict(type='RefSegVisualizationHook',
-                                              draw=False)),
-        test_evaluator=dict(type='RefSegMetric')))
+    cfg = Config(
+        dict(
+            default_scope='refseg',
+            default_hooks=dict(visualization=dict(type='RefSegVisualizationHook', draw=False)),
+            test_evaluator=dict(type='RefSegMetric'),
+        )
+    )
     test_tool.enable_visualization(cfg, show=False, show_dir='vis', wait_time=2)
     assert cfg.default_hooks.visualization == dict(
-        type='RefSegVisualizationHook', draw=True, show_dir='vis')
+        type='RefSegVisualizationHook', draw=True, show_dir='vis'
+    )
     test_tool.enable_visualization(cfg, show=True, show_dir=None, wait_time=0.5)
     assert cfg.default_hooks.visualization.show
     assert cfg.default_hooks.visualization.wait_time == 0.5
@@ -102,14 +119,23 @@ def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
     assert (tmp_path / 'out').is_dir()
     # Metrics without output_file (mmdet's CocoMetric) are left alone; subclasses that
     # pass it on through **kwargs get it.
-    listed = Config(dict(default_scope='refseg', test_evaluator=[
-        dict(type='mmdet.CocoMetric'), dict(type='RefSegMetric'),
-        dict(type='PartMaskRCNNMetric')]))
+    listed = Config(
+        dict(
+            default_scope='refseg',
+            test_evaluator=[
+                dict(type='mmdet.CocoMetric'),
+                dict(type='RefSegMetric'),
+                dict(type='PartMaskRCNNMetric'),
+            ],
+        )
+    )
     test_tool.set_output_file(listed, str(tmp_path / 'res.json'))
     assert [m.get('output_file') for m in listed.test_evaluator] == [
-        None, str(tmp_path / 'res_0.json'), str(tmp_path / 'res_1.json')]
-    coco_only = Config(dict(default_scope='mmdet',
-                            test_evaluator=dict(type='CocoMetric')))
+        None,
+        str(tmp_path / 'res_0.json'),
+        str(tmp_path / 'res_1.json'),
+    ]
+    coco_only = Config(dict(default_scope='mmdet', test_evaluator=dict(type='CocoMetric')))
     with pytest.raises(ValueError, match=r"--out: none of the test metrics \['CocoMetric'\]"):
         test_tool.set_output_file(coco_only, str(tmp_path / 'res.json'))
     typo = Config(dict(default_scope='refseg', test_evaluator=dict(type='RefSegMetrik')))
@@ -119,12 +145,18 @@ def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
     with pytest.raises(KeyError, match='default_hooks.visualization'):
         test_tool.enable_visualization(Config(dict()), True, None, 1)
     # mmdet's hook (the Mask R-CNN baseline config) names its folder test_out_dir.
-    det = Config(dict(default_scope='mmdet', default_hooks=dict(
-        visualization=dict(type='DetVisualizationHook'))))
+    det = Config(
+        dict(
+            default_scope='mmdet',
+            default_hooks=dict(visualization=dict(type='DetVisualizationHook')),
+        )
+    )
     test_tool.enable_visualization(det, show=False, show_dir='vis', wait_time=2)
     assert det.default_hooks.visualization == dict(
-        type='DetVisualizationHook', draw=True, test_out_dir='vis')
-    timer = Config(dict(default_scope='refseg', default_hooks=dict(
-        visualization=dict(type='IterTimerHook'))))
+        type='DetVisualizationHook', draw=True, test_out_dir='vis'
+    )
+    timer = Config(
+        dict(default_scope='refseg', default_hooks=dict(visualization=dict(type='IterTimerHook')))
+    )
     with pytest.raises(ValueError, match="'IterTimerHook' takes neither"):
         test_tool.enable_visualization(timer, show=False, show_dir='vis', wait_time=2)

@@ -6,6 +6,7 @@ lists them), shell scripts must parse (``bash -n``), config paths must exist, an
 ``python -c`` one-liners run. Commands that train, install or run the suite are not
 executed here (minutes of CPU, or network); the reason is in each skip.
 """
+
 import os
 import os.path as osp
 import re
@@ -45,8 +46,7 @@ def _words(command):
 
 def _run(args, timeout=120):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def _check_configs(words):
@@ -64,11 +64,15 @@ def _heavy_reason(words):
     if words[:3] == ['python', '-m', 'pytest']:
         return 'runs the test suite itself'
     if words[0] == 'python' and words[1].startswith('tools/'):
-        return ('trains, tests or infers with real data and checkpoints (minutes to hours); '
-                'its tool and options are checked by test_readme_command_is_valid')
+        return (
+            'trains, tests or infers with real data and checkpoints (minutes to hours); '
+            'its tool and options are checked by test_readme_command_is_valid'
+        )
     if words[0] == 'bash' and words[1].startswith('tools/'):
-        return (f'{words[1]} installs packages or starts distributed training; it is '
-                'checked to parse by test_readme_command_is_valid')
+        return (
+            f'{words[1]} installs packages or starts distributed training; it is '
+            'checked to parse by test_readme_command_is_valid'
+        )
     if words[:2] == ['python', '-c']:
         return None
     return 'not a refseg command'

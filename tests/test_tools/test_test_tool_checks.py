@@ -1,4 +1,5 @@
 """tools/test.py refuses early: an unwritable --out, a checkpoint that does not fit."""
+
 import importlib.util
 import os.path as osp
 
@@ -13,7 +14,8 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def load_test_tool():
     spec = importlib.util.spec_from_file_location(
-        'refseg_tools_test', osp.join(REPO_ROOT, 'tools', 'test.py'))
+        'refseg_tools_test', osp.join(REPO_ROOT, 'tools', 'test.py')
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -33,8 +35,7 @@ def test_checkpoint_must_fit_the_model(tmp_path):
     tool = load_test_tool()
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
     fitting = tmp_path / 'fitting.pth'
-    torch.save(dict(state_dict={f'module.{k}': v for k, v in model.state_dict().items()}),
-               fitting)
+    torch.save(dict(state_dict={f'module.{k}': v for k, v in model.state_dict().items()}), fitting)
     tool.check_checkpoint_fits(model, str(fitting))
 
     other = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 1, 1))

@@ -1,4 +1,5 @@
 """tools/train.py end to end: a run killed mid-training resumes from its last checkpoint."""
+
 import os
 import os.path as osp
 import signal
@@ -16,14 +17,21 @@ TOY_CONFIG = osp.join(TOY_DATA, 'toy_train.py')
 def tool_env() -> dict:
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
-        [REPO_ROOT, TOY_DATA] + [p for p in [env.get('PYTHONPATH')] if p])
+        [REPO_ROOT, TOY_DATA] + [p for p in [env.get('PYTHONPATH')] if p]
+    )
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
     return env
 
 
 def train_command(work_dir, *options):
-    return [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'), TOY_CONFIG,
-            '--work-dir', str(work_dir), *options]
+    return [
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'train.py'),
+        TOY_CONFIG,
+        '--work-dir',
+        str(work_dir),
+        *options,
+    ]
 
 
 def wait_for_first_checkpoint(process, pointer, timeout=300):
@@ -41,13 +49,22 @@ def test_resume_after_kill_continues_from_last_complete_checkpoint(tmp_path):
     straight_log = open(tmp_path / 'straight.log', 'w')
     straight_run = subprocess.Popen(
         train_command(tmp_path / 'straight', '--cfg-options', 'train_cfg.max_iters=10'),
-        env=tool_env(), cwd=tmp_path, stdout=straight_log, stderr=subprocess.STDOUT)
+        env=tool_env(),
+        cwd=tmp_path,
+        stdout=straight_log,
+        stderr=subprocess.STDOUT,
+    )
     # 1 s a step: after the first checkpoint (iteration 2) there are 8 s to kill the run.
     with open(tmp_path / 'killed.log', 'w') as log:
         process = subprocess.Popen(
-            train_command(work_dir, '--cfg-options', 'model.step_delay=1.0',
-                          'train_cfg.max_iters=10'),
-            env=tool_env(), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+            train_command(
+                work_dir, '--cfg-options', 'model.step_delay=1.0', 'train_cfg.max_iters=10'
+            ),
+            env=tool_env(),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_for_first_checkpoint(process, pointer)
         finally:
@@ -56,16 +73,19 @@ def test_resume_after_kill_continues_from_last_complete_checkpoint(tmp_path):
     assert process.returncode == -signal.SIGKILL
 
     last_complete = pointer.read_text()
-    resumed_iter = int(osp.basename(last_complete)[len('iter_'):-len('.pth')])
+    resumed_iter = int(osp.basename(last_complete)[len('iter_') : -len('.pth')])
     assert resumed_iter < 10 and osp.isfile(last_complete)
     # What a kill during the next save would leave behind: a truncated partial file.
     partial = work_dir / f'.iter_{resumed_iter + 2}.pth.0123abcd.partial'
     partial.write_bytes(open(last_complete, 'rb').read()[:100])
 
     result = subprocess.run(
-        train_command(work_dir, '--resume', '--amp', '--cfg-options',
-                      'train_cfg.max_iters=10'),
-        env=tool_env(), cwd=tmp_path, capture_output=True, text=True)
+        train_command(work_dir, '--resume', '--amp', '--cfg-options', 'train_cfg.max_iters=10'),
+        env=tool_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert f'Resuming from the newest complete checkpoint {last_complete}' in output

@@ -3,6 +3,7 @@
 Each test plants a payload (a pickled object whose rebuilding creates a marker file) and
 checks that reading the file fails, names the file, and leaves no marker.
 """
+
 import functools
 import http.server
 import inspect
@@ -22,10 +23,13 @@ from mmengine.runner import CheckpointLoader, load_checkpoint
 
 import refseg.utils.checkpoint as refseg_checkpoint
 from refseg.datasets.refcoco import load_refs
-from refseg.utils.checkpoint import (load_from_weights_only,
-                                     weights_only_checkpoint_loading)
-from refseg.utils.safe_pickle import (UnsafePickleError, load_data_file,
-                                      read_torchscript_weights, restricted_loads)
+from refseg.utils.checkpoint import load_from_weights_only, weights_only_checkpoint_loading
+from refseg.utils.safe_pickle import (
+    UnsafePickleError,
+    load_data_file,
+    read_torchscript_weights,
+    restricted_loads,
+)
 
 
 class TouchOnUnpickle:
@@ -35,7 +39,7 @@ class TouchOnUnpickle:
         self.marker = str(marker)
 
     def __reduce__(self):
-        return pathlib.Path.touch, (pathlib.Path(self.marker), )
+        return pathlib.Path.touch, (pathlib.Path(self.marker),)
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +54,10 @@ def evil_and_clean(tmp_path):
     marker = tmp_path / 'code_ran'
     served = tmp_path / 'served'
     served.mkdir()
-    torch.save(dict(state_dict=dict(weight=torch.ones(2)), meta=TouchOnUnpickle(marker)),
-               served / 'evil.pth')
+    torch.save(
+        dict(state_dict=dict(weight=torch.ones(2)), meta=TouchOnUnpickle(marker)),
+        served / 'evil.pth',
+    )
     torch.save(dict(state_dict=dict(weight=torch.ones(2))), served / 'clean.pth')
     return served, marker
 
@@ -73,14 +79,16 @@ def http_root(evil_and_clean, tmp_path, monkeypatch):
 
 
 def test_importing_refseg_changes_nothing_in_mmengine():
-    code = ('from mmengine.fileio.backends import backends, prefix_to_backends\n'
-            'from mmengine.runner import CheckpointLoader\n'
-            'before = (dict(CheckpointLoader._schemes), dict(backends), '
-            'dict(prefix_to_backends))\n'
-            'import refseg, refseg.utils.checkpoint, refseg.engine, refseg.apis\n'
-            'after = (dict(CheckpointLoader._schemes), dict(backends), '
-            'dict(prefix_to_backends))\n'
-            'assert before == after, [set(a) ^ set(b) for a, b in zip(before, after)]\n')
+    code = (
+        'from mmengine.fileio.backends import backends, prefix_to_backends\n'
+        'from mmengine.runner import CheckpointLoader\n'
+        'before = (dict(CheckpointLoader._schemes), dict(backends), '
+        'dict(prefix_to_backends))\n'
+        'import refseg, refseg.utils.checkpoint, refseg.engine, refseg.apis\n'
+        'after = (dict(CheckpointLoader._schemes), dict(backends), '
+        'dict(prefix_to_backends))\n'
+        'assert before == after, [set(a) ^ set(b) for a, b in zip(before, after)]\n'
+    )
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
 
@@ -97,16 +105,20 @@ def test_mmengine_internals_the_safe_loader_relies_on():
     # The old best file is removed through best_ckpt_path(_dict), which refseg blanks.
     assert 'if best_ckpt_path and is_main_process()' in source
     with weights_only_checkpoint_loading():
-        for path in ('a.pth', 'https://x/a.pth', 'open-mmlab://x', 's3://b/a.pth',
-                     'pavi://x', 'torchvision://x', 'open-mmlab:s3://b/a.pth'):
-            assert CheckpointLoader._get_checkpoint_loader(path) is \
-                load_from_weights_only
-    assert CheckpointLoader._get_checkpoint_loader('https://x/a.pth') is not \
-        load_from_weights_only
+        for path in (
+            'a.pth',
+            'https://x/a.pth',
+            'open-mmlab://x',
+            's3://b/a.pth',
+            'pavi://x',
+            'torchvision://x',
+            'open-mmlab:s3://b/a.pth',
+        ):
+            assert CheckpointLoader._get_checkpoint_loader(path) is load_from_weights_only
+    assert CheckpointLoader._get_checkpoint_loader('https://x/a.pth') is not load_from_weights_only
 
 
-def test_local_and_http_checkpoints_are_read_weights_only(evil_and_clean, http_root,
-                                                          monkeypatch):
+def test_local_and_http_checkpoints_are_read_weights_only(evil_and_clean, http_root, monkeypatch):
     served, marker = evil_and_clean
     # Even when the environment asks torch for full unpickling.
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
@@ -121,14 +133,16 @@ def test_local_and_http_checkpoints_are_read_weights_only(evil_and_clean, http_r
 
 
 def test_every_mmengine_scheme_goes_through_the_weights_only_reader(
-        evil_and_clean, http_root, tmp_path, monkeypatch):
+    evil_and_clean, http_root, tmp_path, monkeypatch
+):
     served, marker = evil_and_clean
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
     # open-mmlab:// names resolve through MMEngine's model list, extended from here.
     monkeypatch.setenv('MMENGINE_HOME', str(tmp_path / 'mmengine_home'))
     (tmp_path / 'mmengine_home').mkdir()
     (tmp_path / 'mmengine_home' / 'open_mmlab.json').write_text(
-        json.dumps(dict(evil_model=f'{http_root}/evil.pth')))
+        json.dumps(dict(evil_model=f'{http_root}/evil.pth'))
+    )
 
     class FakeS3:
         def get(self, filepath):
@@ -138,16 +152,15 @@ def test_every_mmengine_scheme_goes_through_the_weights_only_reader(
     model = nn.Module()
     model.weight = nn.Parameter(torch.zeros(2))
     with weights_only_checkpoint_loading():
-        for source in (f'{http_root}/evil.pth', 'open-mmlab://evil_model',
-                       's3://bucket/evil.pth'):
+        for source in (f'{http_root}/evil.pth', 'open-mmlab://evil_model', 's3://bucket/evil.pth'):
             with pytest.raises(pickle.UnpicklingError, match='Refusing to load .*evil.pth'):
                 load_checkpoint(model, source)  # what load_from and Pretrained call
     assert not marker.exists()
 
 
-def test_init_model_accepts_an_http_checkpoint_and_refuses_a_payload(evil_and_clean,
-                                                                     http_root):
+def test_init_model_accepts_an_http_checkpoint_and_refuses_a_payload(evil_and_clean, http_root):
     from refseg.apis.inference import _read_checkpoint
+
     _, marker = evil_and_clean
     weights, _ = _read_checkpoint(f'{http_root}/clean.pth')
     assert torch.equal(weights['weight'], torch.ones(2))
@@ -180,20 +193,29 @@ def test_torchscript_archive_is_read_without_running_it(tmp_path):
     with pytest.raises(UnsafePickleError, match='RN50.pt: its data.pkl names'):
         read_torchscript_weights(str(evil))
     from refseg.models.backbones.clip.weights import load_clip_state_dict
+
     with pytest.raises(UnsafePickleError, match='RN50.pt'):
         load_clip_state_dict(str(evil))
     assert not marker.exists()
 
 
 def test_dataset_pickles_allow_builtin_values_only(tmp_path, capsys):
-    refs = [dict(ref_id=1, ann_id=2, image_id=3, category_id=1, split='train',
-                 sentences=[dict(sent_id=0, sent='a cat', raw='A cat')], tags={'x'})]
+    refs = [
+        dict(
+            ref_id=1,
+            ann_id=2,
+            image_id=3,
+            category_id=1,
+            split='train',
+            sentences=[dict(sent_id=0, sent='a cat', raw='A cat')],
+            tags={'x'},
+        )
+    ]
     assert restricted_loads(pickle.dumps(refs, protocol=2), 'refs.p') == refs
 
     marker = tmp_path / 'code_ran'
     evil = tmp_path / 'refs(unc).p'
-    evil.write_bytes(pickle.dumps([dict(ref_id=1, note=TouchOnUnpickle(marker))],
-                                  protocol=2))
+    evil.write_bytes(pickle.dumps([dict(ref_id=1, note=TouchOnUnpickle(marker))], protocol=2))
     with pytest.raises(UnsafePickleError, match=r'refs\(unc\).p: it names'):
         load_refs(str(evil))
     annotations = tmp_path / 'train.pkl'
@@ -210,7 +232,8 @@ def test_dataset_pickles_allow_builtin_values_only(tmp_path, capsys):
         sys.path.pop(0)
     (tmp_path / 'refcoco').mkdir()
     (tmp_path / 'refcoco' / 'instances.json').write_text(
-        json.dumps(dict(images=[], annotations=[], categories=[])))
+        json.dumps(dict(images=[], annotations=[], categories=[]))
+    )
     (tmp_path / 'refcoco' / 'refs(unc).p').write_bytes(evil.read_bytes())
     assert check_refer.main([str(tmp_path)]) == 2
     assert 'Refusing to unpickle' in capsys.readouterr().out

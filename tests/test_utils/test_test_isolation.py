@@ -3,6 +3,7 @@
 The two tests run in file order: the first leaves mmdet's scope current, as the tiny
 Mask R-CNN test's Runner does; the second must not see it.
 """
+
 from mmengine.registry import DefaultScope, init_default_scope
 
 

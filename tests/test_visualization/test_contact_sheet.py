@@ -1,4 +1,5 @@
 """tools/analysis_tools/contact_sheet.py: sample choice and sheet layout."""
+
 import importlib.util
 import os.path as osp
 
@@ -8,7 +9,8 @@ from refseg.visualization import RefSegLocalVisualizer
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 spec = importlib.util.spec_from_file_location(
-    'contact_sheet', osp.join(ROOT, 'tools', 'analysis_tools', 'contact_sheet.py'))
+    'contact_sheet', osp.join(ROOT, 'tools', 'analysis_tools', 'contact_sheet.py')
+)
 contact_sheet = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(contact_sheet)
 
@@ -28,11 +30,11 @@ def test_rows_are_image_gt_prediction():
     panel_w = 128 * 3  # enlarged to >= 320 px
     assert row.shape[1] == 3 * panel_w + 2 * 4
     image_panel = row[:, :panel_w]
-    gt_panel = row[:, panel_w + 4:2 * panel_w + 4]
-    pred_panel = row[:, 2 * panel_w + 8:]
-    assert (image_panel[:96 * 3] == 120).all()  # the plain image
+    gt_panel = row[:, panel_w + 4 : 2 * panel_w + 4]
+    pred_panel = row[:, 2 * panel_w + 8 :]
+    assert (image_panel[: 96 * 3] == 120).all()  # the plain image
     assert not (gt_panel[25 * 3, 25 * 3] == 120).all()  # GT filled
-    assert (pred_panel[:96 * 3] == 120).all()  # empty prediction: image untouched...
-    assert (pred_panel[96 * 3:] != 120).any()  # ...and the legend says "no target"
+    assert (pred_panel[: 96 * 3] == 120).all()  # empty prediction: image untouched...
+    assert (pred_panel[96 * 3 :] != 120).any()  # ...and the legend says "no target"
     sheet = contact_sheet.stack_rows([row, row[:, :500]])
     assert sheet.shape == (2 * row.shape[0] + 4, row.shape[1], 3)

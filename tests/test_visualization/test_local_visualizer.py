@@ -31,8 +31,10 @@ def test_caption_strip_is_below_the_image(visualizer):
     assert (strip == 255).all(axis=2).any()  # white text on the dark strip
     longer = visualizer.draw_panel(img, None, TEXT + ' ' + TEXT + ' ' + TEXT)
     assert longer.shape[0] > drawn.shape[0]  # long expressions wrap onto more lines
-    assert np.array_equal(visualizer.draw_panel(np.full((96, 400, 3), 100, np.uint8),
-                                                None, '')[:, :, 0].shape, (96, 400))
+    assert np.array_equal(
+        visualizer.draw_panel(np.full((96, 400, 3), 100, np.uint8), None, '')[:, :, 0].shape,
+        (96, 400),
+    )
 
 
 def test_mask_has_an_outline_and_a_light_fill(visualizer):
@@ -41,7 +43,7 @@ def test_mask_has_an_outline_and_a_light_fill(visualizer):
     mask[60:120, 80:200] = True
     drawn = visualizer.draw_panel(img, mask, None, color=(255, 0, 0))
     assert drawn.shape[0] > img.shape[0]  # the legend strip
-    drawn = drawn[:img.shape[0]]
+    drawn = drawn[: img.shape[0]]
     assert np.array_equal(drawn[0:40], img[0:40])  # far from the mask: unchanged
     inside = drawn[90, 140].astype(int)
     assert 100 < inside[0] < 200 and inside[1] < 100  # light fill: image still shows
@@ -89,23 +91,21 @@ def test_add_datasample_draws_gt_and_prediction_side_by_side(visualizer, tmp_pat
     scale = 3
     panel_w = 128 * scale
     assert drawn.shape[1] == 2 * panel_w + 4
-    gt_panel, pred_panel = drawn[:, :panel_w], drawn[:, panel_w + 4:]
+    gt_panel, pred_panel = drawn[:, :panel_w], drawn[:, panel_w + 4 :]
     assert np.array_equal(gt_panel[80 * scale, 20 * scale], img[80, 20])  # outside GT
     assert not np.array_equal(gt_panel[30 * scale, 30 * scale], img[30, 30])  # inside
     assert not np.array_equal(pred_panel[85 * scale, 110 * scale], img[85, 110])
     assert np.array_equal(pred_panel[85 * scale, 20 * scale], img[85, 20])
     # the two panels use different colours, so the legend tells them apart
-    assert not np.array_equal(gt_panel[30 * scale, 30 * scale],
-                              pred_panel[60 * scale, 90 * scale])
+    assert not np.array_equal(gt_panel[30 * scale, 30 * scale], pred_panel[60 * scale, 90 * scale])
     assert mmcv.imread(out_file).shape == drawn.shape
 
-    only_pred = visualizer.add_datasample('sample', img, sample, draw_gt=False,
-                                          out_file=out_file)
+    only_pred = visualizer.add_datasample('sample', img, sample, draw_gt=False, out_file=out_file)
     assert only_pred.shape[1] == panel_w
 
 
 def test_binary_mask_handles_soft_and_ignored_values():
-    soft = np.array([[[0., 0.49, 0.5, 1.0, 255.]]])
+    soft = np.array([[[0.0, 0.49, 0.5, 1.0, 255.0]]])
     assert binary_mask(soft).tolist() == [[False, False, True, True, False]]
     assert binary_mask(torch.ones(2, 3)).all()
     with pytest.raises(ValueError, match='single mask'):

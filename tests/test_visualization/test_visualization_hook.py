@@ -18,8 +18,9 @@ from refseg.visualization import RefSegLocalVisualizer
 def outputs_for_one_image(img_path, sentences):
     outputs = []
     for sent_id, text in sentences:
-        sample = SegDataSample(metainfo=dict(img_path=img_path, text=text, ref_id=7,
-                                             sent_id=sent_id))
+        sample = SegDataSample(
+            metainfo=dict(img_path=img_path, text=text, ref_id=7, sent_id=sent_id)
+        )
         sample.pred_sem_seg = PixelData(data=torch.zeros(1, 32, 48, dtype=torch.uint8))
         outputs.append(sample)
     return outputs
@@ -42,21 +43,24 @@ class FakeTestRunner(SimpleNamespace):
 
 @pytest.fixture
 def runner(tmp_path):
-    return FakeTestRunner(work_dir=str(tmp_path / 'work'), timestamp='20240101_000000',
-                          message_hub=SimpleNamespace(get_info=lambda key, default: 3))
+    return FakeTestRunner(
+        work_dir=str(tmp_path / 'work'),
+        timestamp='20240101_000000',
+        message_hub=SimpleNamespace(get_info=lambda key, default: 3),
+    )
 
 
 def test_one_file_per_sentence_in_show_dir(image_path, runner):
     RefSegLocalVisualizer.get_instance('hook_show_dir')
-    hook = HOOKS.build(dict(type='RefSegVisualizationHook', draw=True, show_dir='vis',
-                            interval=1))
+    hook = HOOKS.build(dict(type='RefSegVisualizationHook', draw=True, show_dir='vis', interval=1))
     hook.before_run(runner)
     outputs = outputs_for_one_image(image_path, [(1, 'the left dog'), (2, 'the right dog')])
     hook.after_test_iter(runner, 0, {}, outputs)
     out_dir = osp.join(runner.work_dir, runner.timestamp, 'vis')
     assert sorted(os.listdir(out_dir)) == [
         'test_COCO_train2014_000000000009_ref7_sent1.png',
-        'test_COCO_train2014_000000000009_ref7_sent2.png']
+        'test_COCO_train2014_000000000009_ref7_sent2.png',
+    ]
     first = mmcv.imread(osp.join(out_dir, os.listdir(out_dir)[0]))
     second = mmcv.imread(osp.join(out_dir, os.listdir(out_dir)[1]))
     assert first.shape[1] == 48 * 7 and first.shape[0] > 32 * 7  # enlarged + caption
@@ -65,8 +69,8 @@ def test_one_file_per_sentence_in_show_dir(image_path, runner):
 
 def test_backends_store_under_the_visualizer_save_dir(image_path, runner, tmp_path):
     RefSegLocalVisualizer.get_instance(
-        'hook_backend', vis_backends=[dict(type='LocalVisBackend')],
-        save_dir=str(tmp_path / 'show'))
+        'hook_backend', vis_backends=[dict(type='LocalVisBackend')], save_dir=str(tmp_path / 'show')
+    )
     hook = RefSegVisualizationHook(draw=True, interval=2)
     hook.before_run(runner)
     outputs = outputs_for_one_image(image_path, [(5, 'a cup')])
@@ -85,7 +89,8 @@ def test_samples_without_ids_get_batch_names(image_path, runner, tmp_path):
     hook.after_test_iter(runner, 4, {}, outputs)
     assert sorted(os.listdir(tmp_path / 'abs')) == [
         'test_COCO_train2014_000000000009_b4_0.png',
-        'test_COCO_train2014_000000000009_b4_1.png']
+        'test_COCO_train2014_000000000009_b4_1.png',
+    ]
 
 
 def test_draw_false_draws_nothing(image_path, runner, tmp_path):
@@ -110,10 +115,7 @@ def test_test_draws_every_nth_sample_across_batches(image_path, runner, tmp_path
     hook.before_test(runner)
     for batch_idx in range(3):  # samples 0..7 in batches of 3, 3 and 2
         count = 2 if batch_idx == 2 else 3
-        sentences = [(batch_idx * 3 + i, f'sentence {batch_idx * 3 + i}')
-                     for i in range(count)]
-        hook.after_test_iter(runner, batch_idx, {}, outputs_for_one_image(image_path,
-                                                                          sentences))
+        sentences = [(batch_idx * 3 + i, f'sentence {batch_idx * 3 + i}') for i in range(count)]
+        hook.after_test_iter(runner, batch_idx, {}, outputs_for_one_image(image_path, sentences))
     drawn = sorted(os.listdir(tmp_path / 'nth'))
-    assert drawn == [f'test_COCO_train2014_000000000009_ref7_sent{i}.png'
-                     for i in (0, 3, 6)]
+    assert drawn == [f'test_COCO_train2014_000000000009_ref7_sent{i}.png' for i in (0, 3, 6)]

@@ -1,5 +1,6 @@
 """Shared helpers of the benchmark tools: build a model with random weights and make a
 batch of synthetic referring inputs of a given size."""
+
 from typing import TYPE_CHECKING, List, Tuple
 
 if TYPE_CHECKING:
@@ -14,9 +15,12 @@ def build_model(config: str, device: str):
     return model, model.cfg
 
 
-def make_batch(batch_size: int, input_size: int, device: str,
-               text: str = 'the man in the red shirt on the left'
-               ) -> Tuple['torch.Tensor', List]:
+def make_batch(
+    batch_size: int,
+    input_size: int,
+    device: str,
+    text: str = 'the man in the red shirt on the left',
+) -> Tuple['torch.Tensor', List]:
     """Normalised random images and data samples whose original size is the input size
     (so post-processing is the identity warp)."""
     import torch
@@ -29,9 +33,16 @@ def make_batch(batch_size: int, input_size: int, device: str,
     samples = []
     for i in range(batch_size):
         sample = SegDataSample()
-        sample.set_metainfo(dict(
-            text=text, ori_shape=(input_size, input_size),
-            img_shape=(input_size, input_size), pad_shape=(input_size, input_size),
-            letterbox_matrix=matrix, ref_id=i, sent_id=i))
+        sample.set_metainfo(
+            dict(
+                text=text,
+                ori_shape=(input_size, input_size),
+                img_shape=(input_size, input_size),
+                pad_shape=(input_size, input_size),
+                letterbox_matrix=matrix,
+                ref_id=i,
+                sent_id=i,
+            )
+        )
         samples.append(sample)
     return inputs, samples

@@ -20,6 +20,7 @@ over the logging interval) and reports, per log, the mean and the slowest and fa
 epochs. The first line of each epoch includes the data loader's start-up and is left out
 unless ``--include-outliers``.
 """
+
 import argparse
 import json
 import os.path as osp
@@ -33,23 +34,29 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Analyze MMEngine JSON logs')
     commands = parser.add_subparsers(dest='command', required=True)
     plot = commands.add_parser('plot_curve', help='plot scalar curves to an image file')
-    plot.add_argument('json_logs', nargs='+',
-                      help='JSON logs (vis_data/scalars.json or vis_data/<timestamp>.json)')
-    plot.add_argument('--keys', nargs='+', default=['loss'],
-                      help='scalars to plot, e.g. loss mIoU oIoU')
+    plot.add_argument(
+        'json_logs',
+        nargs='+',
+        help='JSON logs (vis_data/scalars.json or vis_data/<timestamp>.json)',
+    )
+    plot.add_argument(
+        '--keys', nargs='+', default=['loss'], help='scalars to plot, e.g. loss mIoU oIoU'
+    )
     plot.add_argument('--out', required=True, help='output image (.png, .pdf, .svg)')
-    plot.add_argument('--legend', nargs='+',
-                      help='one label per log (default: the run folders of each log)')
+    plot.add_argument(
+        '--legend', nargs='+', help='one label per log (default: the run folders of each log)'
+    )
     plot.add_argument('--title', help='figure title')
     speed = commands.add_parser('cal_train_time', help='seconds per training iteration')
     speed.add_argument('json_logs', nargs='+', help='JSON logs, as for plot_curve')
-    speed.add_argument('--include-outliers', action='store_true',
-                       help="keep each epoch's first line (data loader start-up)")
+    speed.add_argument(
+        '--include-outliers',
+        action='store_true',
+        help="keep each epoch's first line (data loader start-up)",
+    )
     args = parser.parse_args(argv)
-    if args.command == 'plot_curve' and args.legend and len(args.legend) != len(
-            args.json_logs):
-        parser.error(
-            f'--legend has {len(args.legend)} labels for {len(args.json_logs)} logs')
+    if args.command == 'plot_curve' and args.legend and len(args.legend) != len(args.json_logs):
+        parser.error(f'--legend has {len(args.legend)} labels for {len(args.json_logs)} logs')
     return args
 
 
@@ -63,11 +70,11 @@ def read_json_log(path: str) -> List[dict]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ValueError(f'{path}:{number} is not JSON ({err.msg}): '
-                                 f'{line.strip()[:80]}') from err
-            if not isinstance(record, dict):
                 raise ValueError(
-                    f'{path}:{number} is not a JSON object: {line.strip()[:80]}')
+                    f'{path}:{number} is not JSON ({err.msg}): {line.strip()[:80]}'
+                ) from err
+            if not isinstance(record, dict):
+                raise ValueError(f'{path}:{number} is not a JSON object: {line.strip()[:80]}')
             records.append(record)
     return records
 
@@ -119,8 +126,9 @@ def run_labels(json_logs: Sequence[str]) -> List[str]:
         runs.append(parts)
     depth = 2
     # Add folders until every label differs (or the paths themselves are the same).
-    while (len({tuple(run[-depth:]) for run in runs}) < len({tuple(run) for run in runs})
-           and depth < max(len(run) for run in runs)):
+    while len({tuple(run[-depth:]) for run in runs}) < len(
+        {tuple(run) for run in runs}
+    ) and depth < max(len(run) for run in runs):
         depth += 1
     return ['/'.join(run[-depth:]) for run in runs]
 
@@ -138,21 +146,34 @@ def train_time(records: List[dict], include_outliers: bool = False) -> Dict[str,
     if not include_outliers:
         per_epoch = {epoch: times[1:] for epoch, times in per_epoch.items() if times[1:]}
     if not per_epoch:
-        raise ValueError('no training line with "time" (and, without --include-outliers, '
-                         'more than one per epoch)')
+        raise ValueError(
+            'no training line with "time" (and, without --include-outliers, '
+            'more than one per epoch)'
+        )
     means = {epoch: sum(times) / len(times) for epoch, times in per_epoch.items()}
     everything = [t for times in per_epoch.values() for t in times]
     mean = sum(everything) / len(everything)
     std = (sum((t - mean) ** 2 for t in everything) / len(everything)) ** 0.5
     slowest = max(means, key=means.get)
     fastest = min(means, key=means.get)
-    return dict(mean=mean, std=std, slowest_epoch=slowest, slowest=means[slowest],
-                fastest_epoch=fastest, fastest=means[fastest], lines=len(everything))
+    return dict(
+        mean=mean,
+        std=std,
+        slowest_epoch=slowest,
+        slowest=means[slowest],
+        fastest_epoch=fastest,
+        fastest=means[fastest],
+        lines=len(everything),
+    )
 
 
-def plot_curves(json_logs: Sequence[str], keys: Sequence[str], out: str,
-                legend: Optional[Sequence[str]] = None,
-                title: Optional[str] = None) -> None:
+def plot_curves(
+    json_logs: Sequence[str],
+    keys: Sequence[str],
+    out: str,
+    legend: Optional[Sequence[str]] = None,
+    title: Optional[str] = None,
+) -> None:
     """Draw one panel per key and one line per log, and save the figure to ``out``."""
     # The Agg canvas needs no display, and pyplot's global state is left alone.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -163,9 +184,15 @@ def plot_curves(json_logs: Sequence[str], keys: Sequence[str], out: str,
     all_curves = [extract_curves(records, keys) for records in logs]
     for key in keys:
         if not any(key in curves for curves in all_curves):
-            available = sorted({
-                name for records in logs for record in records for name in record
-                if name not in ('step', 'iter', 'epoch')})
+            available = sorted(
+                {
+                    name
+                    for records in logs
+                    for record in records
+                    for name in record
+                    if name not in ('step', 'iter', 'epoch')
+                }
+            )
             raise KeyError(f'no log has the key {key!r}; keys found: {available}')
 
     fig = Figure(figsize=(7, 2.6 * len(keys)), layout='constrained')
@@ -190,10 +217,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == 'cal_train_time':
         for label, path in zip(run_labels(args.json_logs), args.json_logs):
             stats = train_time(read_json_log(path), args.include_outliers)
-            print(f'{label} ({path}): {stats["mean"]:.4f} s/iter on average '
-                  f'(std {stats["std"]:.4f}, {stats["lines"]} log lines); slowest epoch '
-                  f'{stats["slowest_epoch"]}: {stats["slowest"]:.4f} s/iter, fastest epoch '
-                  f'{stats["fastest_epoch"]}: {stats["fastest"]:.4f} s/iter')
+            print(
+                f'{label} ({path}): {stats["mean"]:.4f} s/iter on average '
+                f'(std {stats["std"]:.4f}, {stats["lines"]} log lines); slowest epoch '
+                f'{stats["slowest_epoch"]}: {stats["slowest"]:.4f} s/iter, fastest epoch '
+                f'{stats["fastest_epoch"]}: {stats["fastest"]:.4f} s/iter'
+            )
         return 0
     plot_curves(args.json_logs, args.keys, args.out, args.legend, args.title)
     print(f'wrote {args.out}')

@@ -11,6 +11,7 @@ during the timed loop (``VmHWM`` after resetting it); on CUDA it is
 ``torch.cuda.max_memory_allocated`` above the weights. Arguments are parsed before torch
 is imported, so ``--help`` is quick.
 """
+
 import argparse
 import json
 import os
@@ -25,12 +26,17 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Benchmark refseg inference')
     parser.add_argument('config')
     parser.add_argument('--batch-sizes', type=int, nargs='+', default=[1])
-    parser.add_argument('--input-size', type=int, default=None,
-                        help='square input side (default: the config\'s img_size or 416)')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        default=None,
+        help="square input side (default: the config's img_size or 416)",
+    )
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--device', default=None,
-                        help='cpu, cuda or cuda:N (default: cuda when a GPU is available)')
+    parser.add_argument(
+        '--device', default=None, help='cpu, cuda or cuda:N (default: cuda when a GPU is available)'
+    )
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--amp', action='store_true', help='autocast (bf16 on CPU, fp16 on CUDA)')
     parser.add_argument('--out', help='append the results as JSON lines to this file')
@@ -93,7 +99,8 @@ def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
         peak = _peak_rss_mib()
         peak_name = 'peak_rss_mib'
     return {
-        'batch_size': batch_size, 'input_size': input_size,
+        'batch_size': batch_size,
+        'input_size': input_size,
         'latency_ms_median': round(median * 1000, 2),
         'latency_ms_mean': round(sum(times) / len(times) * 1000, 2),
         'throughput_img_s': round(batch_size / median, 2),
@@ -111,10 +118,15 @@ def check_device(device: str) -> None:
 
     if not device.startswith('cuda') or torch.cuda.is_available():
         return
-    why = ('this torch build has no CUDA support' if torch.version.cuda is None else
-           'no GPU is visible (check CUDA_VISIBLE_DEVICES and the driver)')
-    raise SystemExit(f'--device {device}: no GPU is available ({why}; torch '
-                     f'{torch.__version__}). Benchmark on the CPU with --device cpu.')
+    why = (
+        'this torch build has no CUDA support'
+        if torch.version.cuda is None
+        else 'no GPU is visible (check CUDA_VISIBLE_DEVICES and the driver)'
+    )
+    raise SystemExit(
+        f'--device {device}: no GPU is available ({why}; torch '
+        f'{torch.__version__}). Benchmark on the CPU with --device cpu.'
+    )
 
 
 def main():
@@ -131,13 +143,22 @@ def main():
     model, cfg = build_model(args.config, args.device)
     input_size = args.input_size or cfg.get('img_size', 416)
     n_params = sum(p.numel() for p in model.parameters())
-    header = dict(config=args.config, device=args.device, threads=torch.get_num_threads(),
-                  amp=args.amp, params_m=round(n_params / 1e6, 2),
-                  torch=torch.__version__)
+    header = dict(
+        config=args.config,
+        device=args.device,
+        threads=torch.get_num_threads(),
+        amp=args.amp,
+        params_m=round(n_params / 1e6, 2),
+        torch=torch.__version__,
+    )
     print(json.dumps(header))
     for batch_size in args.batch_sizes:
-        result = dict(header, **benchmark(model, batch_size, input_size, args.device,
-                                          args.iters, args.warmup, args.amp))
+        result = dict(
+            header,
+            **benchmark(
+                model, batch_size, input_size, args.device, args.iters, args.warmup, args.amp
+            ),
+        )
         print(json.dumps(result))
         if args.out:
             os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)

@@ -20,6 +20,7 @@ least disturbed by other processes). On a CPU shared with other jobs, ``--thread
 Markdown table of milliseconds per expression and the speed-up of encode-once over
 separate calls.
 """
+
 import argparse
 import json
 import platform
@@ -31,27 +32,48 @@ if TYPE_CHECKING:
     import numpy as np
 
 EXPRESSIONS = [
-    'the man in the red shirt on the left', 'a white dog lying on the grass',
-    'the car closest to the camera', 'woman holding an umbrella', 'the biggest elephant',
-    'the bowl of rice in the middle', 'right giraffe', 'the person sitting on the bench',
-    'the blue truck behind the bus', 'the small cat under the table'
+    'the man in the red shirt on the left',
+    'a white dog lying on the grass',
+    'the car closest to the camera',
+    'woman holding an umbrella',
+    'the biggest elephant',
+    'the bowl of rice in the middle',
+    'right giraffe',
+    'the person sitting on the bench',
+    'the blue truck behind the bus',
+    'the small cat under the table',
 ]
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Benchmark multi-expression inference')
     parser.add_argument('config', help='model config (weights stay random)')
-    parser.add_argument('--num-texts', type=int, nargs='+', default=[1, 5, 10],
-                        help=f'values of K (at most {len(EXPRESSIONS)})')
-    parser.add_argument('--image-size', type=int, nargs=2, default=[480, 640],
-                        metavar=('H', 'W'), help='size of the random input image')
+    parser.add_argument(
+        '--num-texts',
+        type=int,
+        nargs='+',
+        default=[1, 5, 10],
+        help=f'values of K (at most {len(EXPRESSIONS)})',
+    )
+    parser.add_argument(
+        '--image-size',
+        type=int,
+        nargs=2,
+        default=[480, 640],
+        metavar=('H', 'W'),
+        help='size of the random input image',
+    )
     parser.add_argument('--repeats', type=int, default=3, help='timed runs per figure')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
-    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
-                        help='wall: elapsed time; cpu: CPU time of this process, which '
-                        'other jobs on a shared machine barely disturb (use with '
-                        '--threads 1, where it equals the wall time of an idle machine)')
+    parser.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help='wall: elapsed time; cpu: CPU time of this process, which '
+        'other jobs on a shared machine barely disturb (use with '
+        '--threads 1, where it equals the wall time of an idle machine)',
+    )
     parser.add_argument('--out', help='also write the results as JSON to this file')
     args = parser.parse_args(argv)
     if max(args.num_texts) > len(EXPRESSIONS) or min(args.num_texts) < 1:
@@ -61,8 +83,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def fastest(run: Callable[[], object], repeats: int, device: str,
-            clock: Callable[[], float]) -> float:
+def fastest(
+    run: Callable[[], object], repeats: int, device: str, clock: Callable[[], float]
+) -> float:
     """Seconds of the fastest of ``repeats`` runs, after one warm-up run."""
     import torch
 
@@ -79,8 +102,14 @@ def fastest(run: Callable[[], object], repeats: int, device: str,
     return min(times)
 
 
-def benchmark(model, image: 'np.ndarray', num_texts: Sequence[int], repeats: int,
-              device: str, clock: Callable[[], float]) -> List[Dict[str, float]]:
+def benchmark(
+    model,
+    image: 'np.ndarray',
+    num_texts: Sequence[int],
+    repeats: int,
+    device: str,
+    clock: Callable[[], float],
+) -> List[Dict[str, float]]:
     import torch
 
     import refseg.apis.inference as api
@@ -97,26 +126,36 @@ def benchmark(model, image: 'np.ndarray', num_texts: Sequence[int], repeats: int
     rows = []
     for k in num_texts:
         texts = EXPRESSIONS[:k]
-        separate = fastest(lambda: [api.inference_refseg(model, image, t) for t in texts],
-                           repeats, device, clock)
+        separate = fastest(
+            lambda: [api.inference_refseg(model, image, t) for t in texts], repeats, device, clock
+        )
         batched = fastest(lambda: image_batch(texts), repeats, device, clock)
-        once = fastest(lambda: api.inference_refseg(model, image, texts), repeats, device,
-                       clock)
-        rows.append(dict(num_texts=k, separate_ms=1000 * separate / k,
-                         image_batch_ms=1000 * batched / k, encode_once_ms=1000 * once / k,
-                         speedup=separate / once))
+        once = fastest(lambda: api.inference_refseg(model, image, texts), repeats, device, clock)
+        rows.append(
+            dict(
+                num_texts=k,
+                separate_ms=1000 * separate / k,
+                image_batch_ms=1000 * batched / k,
+                encode_once_ms=1000 * once / k,
+                speedup=separate / once,
+            )
+        )
         print(f'K={k} done: {rows[-1]}', flush=True)
     return rows
 
 
 def markdown_table(rows: List[Dict[str, float]]) -> str:
-    lines = ['| K | separate calls (ms / expr.) | image batch (ms / expr.) | '
-             'encode once (ms / expr.) | speed-up vs separate |',
-             '|---|---|---|---|---|']
+    lines = [
+        '| K | separate calls (ms / expr.) | image batch (ms / expr.) | '
+        'encode once (ms / expr.) | speed-up vs separate |',
+        '|---|---|---|---|---|',
+    ]
     for row in rows:
-        lines.append(f'| {row["num_texts"]} | {row["separate_ms"]:.0f} | '
-                     f'{row["image_batch_ms"]:.0f} | {row["encode_once_ms"]:.0f} | '
-                     f'{row["speedup"]:.2f}x |')
+        lines.append(
+            f'| {row["num_texts"]} | {row["separate_ms"]:.0f} | '
+            f'{row["image_batch_ms"]:.0f} | {row["encode_once_ms"]:.0f} | '
+            f'{row["speedup"]:.2f}x |'
+        )
     return '\n'.join(lines)
 
 
@@ -137,16 +176,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with torch.inference_mode():
         clock = time.process_time if args.clock == 'cpu' else time.perf_counter
         rows = benchmark(model, image, args.num_texts, args.repeats, args.device, clock)
-    machine = (f'{platform.processor() or platform.machine()}, '
-               f'torch threads {torch.get_num_threads()}, device {args.device}, '
-               f'torch {torch.__version__}, {args.clock} clock')
+    machine = (
+        f'{platform.processor() or platform.machine()}, '
+        f'torch threads {torch.get_num_threads()}, device {args.device}, '
+        f'torch {torch.__version__}, {args.clock} clock'
+    )
     print(f'{args.config}, image {args.image_size[0]}x{args.image_size[1]}, {machine}')
     print(markdown_table(rows))
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(config=args.config, image_size=args.image_size, machine=machine,
-                           clock=args.clock, repeats=args.repeats, results=rows), f,
-                      indent=2)
+            json.dump(
+                dict(
+                    config=args.config,
+                    image_size=args.image_size,
+                    machine=machine,
+                    clock=args.clock,
+                    repeats=args.repeats,
+                    results=rows,
+                ),
+                f,
+                indent=2,
+            )
     return 0
 
 

@@ -27,6 +27,7 @@ affects all sides alike), ``--repeats`` times, median reported:
 refseg sides: ``torch`` (the PyTorch model, eager) and ``onnx`` (the same weights exported
 with ``tools/deployment/export_onnx.py --split`` and run on ONNX Runtime).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,13 @@ import time
 import types
 from typing import Callable, Dict, List
 
-TEXTS = ['the man in the red shirt on the left', 'a white car behind the tree',
-         'the smallest dog', 'left zebra', 'the bowl of rice on the right table']
+TEXTS = [
+    'the man in the red shirt on the left',
+    'a white car behind the tree',
+    'the smallest dog',
+    'left zebra',
+    'the bowl of rice on the right table',
+]
 
 
 def _import_heavy() -> None:
@@ -53,6 +59,7 @@ def _import_heavy() -> None:
     import numpy as np
     import torch
     import torch.nn as nn
+
     # CLIP's normalisation, which the official data loader applies.
     CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073])
     CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711])
@@ -60,25 +67,45 @@ def _import_heavy() -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='refseg CRIS vs official CRIS.pytorch')
-    parser.add_argument('--official-repo', required=True,
-                        help='local checkout of DerrickWang005/CRIS.pytorch')
-    parser.add_argument('--official-config', default='config/refcoco/cris_r50.yaml',
-                        help='official config, relative to the repo')
-    parser.add_argument('--config', default='configs/cris/cris_r50_refcoco.py',
-                        help='the matching refseg config')
-    parser.add_argument('--works', nargs='+', default=['forward', 'predict', 'texts', 'train'],
-                        choices=['forward', 'predict', 'texts', 'train'])
-    parser.add_argument('--sides', nargs='+', default=['official', 'torch', 'onnx'],
-                        choices=['official', 'torch', 'onnx'])
+    parser.add_argument(
+        '--official-repo', required=True, help='local checkout of DerrickWang005/CRIS.pytorch'
+    )
+    parser.add_argument(
+        '--official-config',
+        default='config/refcoco/cris_r50.yaml',
+        help='official config, relative to the repo',
+    )
+    parser.add_argument(
+        '--config', default='configs/cris/cris_r50_refcoco.py', help='the matching refseg config'
+    )
+    parser.add_argument(
+        '--works',
+        nargs='+',
+        default=['forward', 'predict', 'texts', 'train'],
+        choices=['forward', 'predict', 'texts', 'train'],
+    )
+    parser.add_argument(
+        '--sides',
+        nargs='+',
+        default=['official', 'torch', 'onnx'],
+        choices=['official', 'torch', 'onnx'],
+    )
     parser.add_argument('--threads', type=int, nargs='+', default=[1, 2])
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--num-texts', type=int, default=5)
-    parser.add_argument('--onnx', help='where the refseg model is exported (whole and split '
-                        'graphs); reused if it exists and holds the same weights. Default: '
-                        'a temporary folder')
-    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
-                        help='cpu: the process\'s CPU time, which other jobs on a loaded '
-                        'machine barely change (use with 1 thread)')
+    parser.add_argument(
+        '--onnx',
+        help='where the refseg model is exported (whole and split '
+        'graphs); reused if it exists and holds the same weights. Default: '
+        'a temporary folder',
+    )
+    parser.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help="cpu: the process's CPU time, which other jobs on a loaded "
+        'machine barely change (use with 1 thread)',
+    )
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='append the results as JSON lines to this file')
     return parser.parse_args(argv)
@@ -90,15 +117,16 @@ def import_official(repo: str) -> types.ModuleType:
     (which needs loguru)."""
     package_dir = osp.join(repo, 'model')
     if not osp.isfile(osp.join(package_dir, 'segmenter.py')):
-        raise FileNotFoundError(f'{repo} is not a CRIS.pytorch checkout: '
-                                f'{package_dir}/segmenter.py is missing')
-    if 'model' in sys.modules and getattr(sys.modules['model'], '__path__', None) != [
-            package_dir]:
+        raise FileNotFoundError(
+            f'{repo} is not a CRIS.pytorch checkout: {package_dir}/segmenter.py is missing'
+        )
+    if 'model' in sys.modules and getattr(sys.modules['model'], '__path__', None) != [package_dir]:
         raise RuntimeError('another package named "model" is already imported')
     package = types.ModuleType('model')
     package.__path__ = [package_dir]
     sys.modules['model'] = package
     import importlib
+
     return importlib.import_module('model.segmenter')
 
 
@@ -113,8 +141,9 @@ def read_official_config(path: str) -> dict:
     return cfg
 
 
-def build_official(segmenter: types.ModuleType, cfg: dict,
-                   state_dict: Dict[str, torch.Tensor]) -> nn.Module:
+def build_official(
+    segmenter: types.ModuleType, cfg: dict, state_dict: Dict[str, torch.Tensor]
+) -> nn.Module:
     """Official CRIS with the given (official-layout) weights.
 
     ``CRIS.__init__`` reads CLIP from a TorchScript file; this builds the same modules,
@@ -122,15 +151,20 @@ def build_official(segmenter: types.ModuleType, cfg: dict,
     """
     model = segmenter.CRIS.__new__(segmenter.CRIS)
     nn.Module.__init__(model)
-    clip_weights = {k[len('backbone.'):]: v.clone() for k, v in state_dict.items()
-                    if k.startswith('backbone.')}
+    clip_weights = {
+        k[len('backbone.') :]: v.clone() for k, v in state_dict.items() if k.startswith('backbone.')
+    }
     clip_weights.setdefault('logit_scale', torch.tensor(np.log(1 / 0.07)))
     model.backbone = segmenter.build_model(clip_weights, cfg['word_len']).float()
     model.neck = segmenter.FPN(in_channels=cfg['fpn_in'], out_channels=cfg['fpn_out'])
     model.decoder = segmenter.TransformerDecoder(
-        num_layers=cfg['num_layers'], d_model=cfg['vis_dim'], nhead=cfg['num_head'],
-        dim_ffn=cfg['dim_ffn'], dropout=cfg['dropout'],
-        return_intermediate=cfg['intermediate'])
+        num_layers=cfg['num_layers'],
+        d_model=cfg['vis_dim'],
+        nhead=cfg['num_head'],
+        dim_ffn=cfg['dim_ffn'],
+        dropout=cfg['dropout'],
+        return_intermediate=cfg['intermediate'],
+    )
     model.proj = segmenter.Projector(cfg['word_dim'], cfg['vis_dim'] // 2, 3)
     state_dict = dict(state_dict)
     state_dict.setdefault('backbone.logit_scale', clip_weights['logit_scale'])
@@ -145,36 +179,43 @@ def official_letterbox(image_bgr: np.ndarray, size: int):
     height, width = image_bgr.shape[:2]
     scale = min(size / height, size / width)
     new_h, new_w = height * scale, width * scale
-    bias_x, bias_y = (size - new_w) / 2., (size - new_h) / 2.
+    bias_x, bias_y = (size - new_w) / 2.0, (size - new_h) / 2.0
     src = np.array([[0, 0], [width, 0], [0, height]], np.float32)
-    dst = np.array([[bias_x, bias_y], [new_w + bias_x, bias_y], [bias_x, new_h + bias_y]],
-                   np.float32)
+    dst = np.array(
+        [[bias_x, bias_y], [new_w + bias_x, bias_y], [bias_x, new_h + bias_y]], np.float32
+    )
     matrix, inverse = cv2.getAffineTransform(src, dst), cv2.getAffineTransform(dst, src)
     rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-    rgb = cv2.warpAffine(rgb, matrix, (size, size), flags=cv2.INTER_CUBIC,
-                         borderValue=(CLIP_MEAN * 255).tolist())
-    tensor = torch.from_numpy(rgb.transpose(2, 0, 1)).float().div_(255.)
+    rgb = cv2.warpAffine(
+        rgb, matrix, (size, size), flags=cv2.INTER_CUBIC, borderValue=(CLIP_MEAN * 255).tolist()
+    )
+    tensor = torch.from_numpy(rgb.transpose(2, 0, 1)).float().div_(255.0)
     mean = torch.tensor(CLIP_MEAN, dtype=torch.float32)[:, None, None]
     std = torch.tensor(CLIP_STD, dtype=torch.float32)[:, None, None]
     return tensor.sub_(mean).div_(std)[None], inverse
 
 
-def official_postprocess(logits: torch.Tensor, inverse: np.ndarray, ori_shape,
-                         size: int) -> np.ndarray:
+def official_postprocess(
+    logits: torch.Tensor, inverse: np.ndarray, ori_shape, size: int
+) -> np.ndarray:
     """sigmoid, bicubic (align_corners) to the input size, inverse warp, > 0.35."""
     prob = torch.sigmoid(logits)
-    prob = torch.nn.functional.interpolate(prob, size=(size, size), mode='bicubic',
-                                           align_corners=True).squeeze()
+    prob = torch.nn.functional.interpolate(
+        prob, size=(size, size), mode='bicubic', align_corners=True
+    ).squeeze()
     height, width = ori_shape
-    prob = cv2.warpAffine(prob.numpy(), inverse, (width, height), flags=cv2.INTER_CUBIC,
-                          borderValue=0.)
+    prob = cv2.warpAffine(
+        prob.numpy(), inverse, (width, height), flags=cv2.INTER_CUBIC, borderValue=0.0
+    )
     return prob > 0.35
 
 
 # ------------------------------------------------------------------------ timing
-def time_interleaved(works: Dict[str, Callable[[], object]], repeats: int,
-                     clock: Callable[[], float] = time.perf_counter
-                     ) -> Dict[str, List[float]]:
+def time_interleaved(
+    works: Dict[str, Callable[[], object]],
+    repeats: int,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Dict[str, List[float]]:
     """Run each side once as warm-up, then ``repeats`` rounds of one call per side."""
     for fn in works.values():
         fn()
@@ -195,8 +236,9 @@ def refseg_train_batch(model, images: torch.Tensor, masks: torch.Tensor, texts):
     samples = []
     for mask, text in zip(masks, texts):
         sample = SegDataSample(gt_sem_seg=PixelData(data=mask))
-        sample.set_metainfo(dict(text=text, img_shape=(size, size),
-                                 pad_shape=(size, size), ori_shape=(size, size)))
+        sample.set_metainfo(
+            dict(text=text, img_shape=(size, size), pad_shape=(size, size), ori_shape=(size, size))
+        )
         samples.append(sample)
     return samples
 
@@ -215,20 +257,17 @@ def main(argv=None):
     if 'official' in args.sides:
         segmenter = import_official(args.official_repo)
         cfg = read_official_config(osp.join(args.official_repo, args.official_config))
-        official = build_official(segmenter, cfg,
-                                  refseg_to_cris_official(model.state_dict()))
+        official = build_official(segmenter, cfg, refseg_to_cris_official(model.state_dict()))
         if cfg['word_len'] != model.context_length or cfg['input_size'] != size:
-            raise ValueError('official config and refseg config differ in word_len / '
-                             'input_size')
+            raise ValueError('official config and refseg config differ in word_len / input_size')
     served = None
     if 'onnx' in args.sides:
-        onnx_path = args.onnx or osp.join(tempfile.mkdtemp(prefix='refseg_onnx_'),
-                                          'cris.onnx')
+        onnx_path = args.onnx or osp.join(tempfile.mkdtemp(prefix='refseg_onnx_'), 'cris.onnx')
         if not osp.isfile(onnx_path):
             _export(model, onnx_path)
     rng = np.random.default_rng(args.seed)
     photo = rng.integers(0, 256, size=(480, 640, 3), dtype=np.uint8)
-    texts = (TEXTS * args.num_texts)[:args.num_texts]
+    texts = (TEXTS * args.num_texts)[: args.num_texts]
     image = torch.randn(1, 3, size, size)
     token_ids = tokenize_expressions(texts[:1], model.context_length)
     context = model.context_length
@@ -240,20 +279,26 @@ def main(argv=None):
         if official is not None:
             theirs = official(image, token_ids)
             report['forward_max_abs_logit_diff'] = float((ours - theirs).abs().max())
-            print(f"forward, official vs refseg: max |logit diff| = "
-                  f"{report['forward_max_abs_logit_diff']:.2e}")
+            print(
+                f'forward, official vs refseg: max |logit diff| = '
+                f'{report["forward_max_abs_logit_diff"]:.2e}'
+            )
     if 'onnx' in args.sides:
         from refseg.apis.onnx_model import ONNXSegmentor
+
         served = ONNXSegmentor(onnx_path)
-        diff = float((served.forward_tokens(image, token_ids).sigmoid()
-                      - ours.sigmoid()).abs().max())
+        diff = float(
+            (served.forward_tokens(image, token_ids).sigmoid() - ours.sigmoid()).abs().max()
+        )
         shared = served.forward_shared_image(image, token_ids)
         diff = max(diff, float((shared.sigmoid() - ours.sigmoid()).abs().max()))
         report['onnx_max_abs_prob_diff'] = diff
         print(f'ONNX Runtime vs refseg torch: max |prob diff| = {diff:.2e}')
         if diff > 1e-4:
-            raise ValueError(f'{onnx_path} does not hold this model (probabilities differ '
-                             f'by {diff:.2e}): delete it to re-export')
+            raise ValueError(
+                f'{onnx_path} does not hold this model (probabilities differ '
+                f'by {diff:.2e}): delete it to re-export'
+            )
     if official is not None and 'train' in args.works:
         report.update(_compare_losses(model, official, size, context))
 
@@ -261,6 +306,7 @@ def main(argv=None):
         torch.set_num_threads(threads)
         if 'onnx' in args.sides:
             from refseg.apis.onnx_model import ONNXSegmentor
+
             served = ONNXSegmentor(onnx_path, threads=threads)
         for work in args.works:
             fns = {}
@@ -275,7 +321,8 @@ def main(argv=None):
                 batch = texts[:1] if work == 'predict' else texts
                 if official is not None:
                     fns['official'] = _no_grad(
-                        lambda b=batch: _official_predict(official, photo, b, size, context))
+                        lambda b=batch: _official_predict(official, photo, b, size, context)
+                    )
                 if 'torch' in args.sides:
                     fns['torch'] = _no_grad(lambda b=batch: _refseg_predict(model, photo, b))
                 if served is not None:
@@ -284,13 +331,18 @@ def main(argv=None):
                 fns.update(_train_steps(model, official, args.sides, size, context))
             print(f'timing {work} with {threads} thread(s): {", ".join(fns)}', flush=True)
             times = time_interleaved(
-                fns, args.repeats, time.process_time if args.clock == 'cpu' else
-                time.perf_counter)
-            row = dict(work=work, threads=threads, repeats=args.repeats, clock=args.clock,
-                       num_texts=len(texts) if work == 'texts' else 1,
-                       ms={k: 1000 * statistics.median(v) for k, v in times.items()},
-                       all_ms={k: [round(1000 * t) for t in v] for k, v in times.items()},
-                       load_avg=os.getloadavg())
+                fns, args.repeats, time.process_time if args.clock == 'cpu' else time.perf_counter
+            )
+            row = dict(
+                work=work,
+                threads=threads,
+                repeats=args.repeats,
+                clock=args.clock,
+                num_texts=len(texts) if work == 'texts' else 1,
+                ms={k: 1000 * statistics.median(v) for k, v in times.items()},
+                all_ms={k: [round(1000 * t) for t in v] for k, v in times.items()},
+                load_avg=os.getloadavg(),
+            )
             report['results'].append(row)
             print(_format_row(row), flush=True)
     print(_markdown(report))
@@ -303,6 +355,7 @@ def _no_grad(fn):
     def wrapped():
         with torch.no_grad():
             return fn()
+
     return wrapped
 
 
@@ -320,8 +373,9 @@ def _official_predict(official, photo, texts, size, context_length):
     masks = []
     for text in texts:  # the official test loop: one forward per sentence
         token_ids = tokenize_expressions([text], context_length)
-        masks.append(official_postprocess(official(image, token_ids), inverse,
-                                          photo.shape[:2], size))
+        masks.append(
+            official_postprocess(official(image, token_ids), inverse, photo.shape[:2], size)
+        )
     return masks
 
 
@@ -335,6 +389,7 @@ def _refseg_predict(model, photo, texts):
         samples = model.predict_texts(inputs, samples[0], texts)
     else:  # a torch segmentor before predict_texts existed: the inference API's path
         from refseg.apis.inference import predict_samples
+
         samples = predict_samples(model, photo, texts)
     return [s.pred_sem_seg.data for s in samples]
 
@@ -365,24 +420,29 @@ def _compare_losses(model, official, size, context_length) -> dict:
     statistics)."""
     images, masks, texts, token_ids = _train_batch(size, context_length)
     losses = {}
-    for name, net, fn in (('official', official, lambda: _official_loss(
-            official, images, masks, token_ids)), ('refseg', model, lambda: _refseg_loss(
-                model, images, masks, texts))):
+    for name, net, fn in (
+        ('official', official, lambda: _official_loss(official, images, masks, token_ids)),
+        ('refseg', model, lambda: _refseg_loss(model, images, masks, texts)),
+    ):
         saved = copy.deepcopy(net.state_dict())
         net.train()
         for module in net.modules():  # no dropout, attention dropout included
-            if module is not net and not isinstance(module,
-                                                    nn.modules.batchnorm._BatchNorm):
+            if module is not net and not isinstance(module, nn.modules.batchnorm._BatchNorm):
                 module.training = False
         with torch.no_grad():
             losses[name] = float(fn())
         net.load_state_dict(saved)  # undo the running-statistics update
         net.eval()
     diff = abs(losses['official'] - losses['refseg'])
-    print(f"training loss, dropout off: official {losses['official']:.7f}, refseg "
-          f"{losses['refseg']:.7f}, |diff| = {diff:.1e}")
-    return dict(train_loss_official=losses['official'], train_loss_refseg=losses['refseg'],
-                train_loss_abs_diff=diff)
+    print(
+        f'training loss, dropout off: official {losses["official"]:.7f}, refseg '
+        f'{losses["refseg"]:.7f}, |diff| = {diff:.1e}'
+    )
+    return dict(
+        train_loss_official=losses['official'],
+        train_loss_refseg=losses['refseg'],
+        train_loss_abs_diff=diff,
+    )
 
 
 def _train_steps(model, official, sides, size, context_length):
@@ -396,6 +456,7 @@ def _train_steps(model, official, sides, size, context_length):
             optim.zero_grad()
             _official_loss(official_copy, images, masks, token_ids).backward()
             optim.step()
+
         fns['official'] = official_step
     if 'torch' in sides:
         model_copy = copy.deepcopy(model).train()
@@ -405,6 +466,7 @@ def _train_steps(model, official, sides, size, context_length):
             optim_ref.zero_grad()
             _refseg_loss(model_copy, images, masks, texts).backward()
             optim_ref.step()
+
         fns['torch'] = refseg_step
     return fns
 
@@ -413,8 +475,7 @@ def _machine() -> str:
     cpu = 'unknown CPU'
     try:
         with open('/proc/cpuinfo') as f:
-            cpu = next(line.split(':', 1)[1].strip() for line in f
-                       if line.startswith('model name'))
+            cpu = next(line.split(':', 1)[1].strip() for line in f if line.startswith('model name'))
     except (OSError, StopIteration):
         pass
     return f'{cpu}, {os.cpu_count()} logical cores, torch {torch.__version__}'
@@ -424,24 +485,35 @@ def _format_row(row) -> str:
     ms = row['ms']
     parts = [f'{k} {v:.0f} ms' for k, v in ms.items()]
     if 'official' in ms:
-        parts += [f'official/{k} {ms["official"] / v:.2f}x' for k, v in ms.items()
-                  if k != 'official']
-    return f"  {row['work']} ({row['threads']} thr): " + ', '.join(parts)
+        parts += [
+            f'official/{k} {ms["official"] / v:.2f}x' for k, v in ms.items() if k != 'official'
+        ]
+    return f'  {row["work"]} ({row["threads"]} thr): ' + ', '.join(parts)
 
 
 def _markdown(report) -> str:
-    lines = ['| work | threads | official (ms) | refseg torch (ms) | refseg onnx (ms) | '
-             'official / torch | official / onnx | load avg |', '|' + '---|' * 8]
+    lines = [
+        '| work | threads | official (ms) | refseg torch (ms) | refseg onnx (ms) | '
+        'official / torch | official / onnx | load avg |',
+        '|' + '---|' * 8,
+    ]
     for row in report['results']:
         ms = row['ms']
-        cell = lambda k: f'{ms[k]:.0f}' if k in ms else '-'  # noqa: E731
-        ratio = lambda k: f'{ms["official"] / ms[k]:.2f}x' if (  # noqa: E731
-            k in ms and 'official' in ms) else '-'
-        work = row['work'] + (f' (K={row["num_texts"]}, per image)'
-                              if row['work'] == 'texts' else '')
-        lines.append(f'| {work} | {row["threads"]} | {cell("official")} | {cell("torch")} '
-                     f'| {cell("onnx")} | {ratio("torch")} | {ratio("onnx")} | '
-                     f'{row["load_avg"][0]:.1f} |')
+
+        def cell(k, ms=ms):
+            return f'{ms[k]:.0f}' if k in ms else '-'
+
+        def ratio(k, ms=ms):
+            return f'{ms["official"] / ms[k]:.2f}x' if k in ms and 'official' in ms else '-'
+
+        work = row['work'] + (
+            f' (K={row["num_texts"]}, per image)' if row['work'] == 'texts' else ''
+        )
+        lines.append(
+            f'| {work} | {row["threads"]} | {cell("official")} | {cell("torch")} '
+            f'| {cell("onnx")} | {ratio("torch")} | {ratio("onnx")} | '
+            f'{row["load_avg"][0]:.1f} |'
+        )
     return '\n'.join(lines)
 
 

@@ -11,6 +11,7 @@ so it is drawn over the original image. Files are named
 per sample, so several sentences of one image do not overwrite each other. A progress bar
 is drawn only when stdout is a terminal.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -23,17 +24,26 @@ if TYPE_CHECKING:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Browse a referring dataset')
     parser.add_argument('config', help='config file')
-    parser.add_argument('--split', choices=['train', 'val', 'test'], default='train',
-                        help='which dataloader of the config to browse')
+    parser.add_argument(
+        '--split',
+        choices=['train', 'val', 'test'],
+        default='train',
+        help='which dataloader of the config to browse',
+    )
     parser.add_argument('--output-dir', help='folder for the drawings')
     parser.add_argument('--not-show', action='store_true', help='do not open a window')
-    parser.add_argument('--show-interval', type=float, default=2,
-                        help='seconds each shown drawing stays')
-    parser.add_argument('--max-samples', type=int, default=20,
-                        help='number of samples to draw (<= 0: all)')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config entries, e.g. '
-                        'train_dataloader.dataset.data_root=data/coco')
+    parser.add_argument(
+        '--show-interval', type=float, default=2, help='seconds each shown drawing stays'
+    )
+    parser.add_argument(
+        '--max-samples', type=int, default=20, help='number of samples to draw (<= 0: all)'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config entries, e.g. train_dataloader.dataset.data_root=data/coco',
+    )
     args = parser.parse_args(argv)
     if args.not_show and not args.output_dir:
         parser.error('--not-show without --output-dir would draw nothing')
@@ -70,8 +80,10 @@ def image_for_mask(inputs, data_sample) -> 'np.ndarray':
         original = mmcv.imread(img_path, channel_order='rgb')
         if original is not None and original.shape[:2] == gt_shape:
             return original
-    raise ValueError(f'the mask of {img_path} is {gt_shape}, neither the pipeline image '
-                     f'{network_img.shape[:2]} nor the original image size')
+    raise ValueError(
+        f'the mask of {img_path} is {gt_shape}, neither the pipeline image '
+        f'{network_img.shape[:2]} nor the original image size'
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -99,13 +111,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         item = dataset[index]
         sample = item['data_samples']
         if 'gt_sem_seg' not in sample:
-            raise KeyError(f'sample {index} ({sample.metainfo.get("img_path")}) has no '
-                           'gt_sem_seg: does the pipeline load the mask (LoadRefMask)?')
+            raise KeyError(
+                f'sample {index} ({sample.metainfo.get("img_path")}) has no '
+                'gt_sem_seg: does the pipeline load the mask (LoadRefMask)?'
+            )
         name = sample_name(args.split, index, sample.metainfo)
         out_file = osp.join(args.output_dir, f'{name}.png') if args.output_dir else None
-        visualizer.add_datasample(name, image_for_mask(item['inputs'], sample), sample,
-                                  draw_pred=False, show=not args.not_show,
-                                  wait_time=args.show_interval, out_file=out_file)
+        visualizer.add_datasample(
+            name,
+            image_for_mask(item['inputs'], sample),
+            sample,
+            draw_pred=False,
+            show=not args.not_show,
+            wait_time=args.show_interval,
+            out_file=out_file,
+        )
         if progress is not None:
             progress.update()
     if progress is not None:

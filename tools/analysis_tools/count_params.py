@@ -9,6 +9,7 @@ freezing (e.g. RISCLIP's stage 1 vs stage 2). Each top-level module gets a row; 
 named in ``--expand`` get one row per child instead (``cfe.cross_attns``,
 ``decode_head.decoder`` ...).
 """
+
 import argparse
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Dict, Sequence, Tuple
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
     import torch.nn as nn
 
 
-def count_by_module(model: 'nn.Module',
-                    expand: Sequence[str] = ()) -> Dict[str, Tuple[int, int]]:
+def count_by_module(model: 'nn.Module', expand: Sequence[str] = ()) -> Dict[str, Tuple[int, int]]:
     """``{module name: (total, trainable)}`` per top-level module, or per child for the
     modules in ``expand``, in order of first appearance."""
     counts: Dict[str, Tuple[int, int]] = OrderedDict()
@@ -26,8 +26,10 @@ def count_by_module(model: 'nn.Module',
         parts = name.split('.')
         key = '.'.join(parts[:2]) if parts[0] in expand and len(parts) > 2 else parts[0]
         total, trainable = counts.get(key, (0, 0))
-        counts[key] = (total + param.numel(),
-                       trainable + (param.numel() if param.requires_grad else 0))
+        counts[key] = (
+            total + param.numel(),
+            trainable + (param.numel() if param.requires_grad else 0),
+        )
     return counts
 
 
@@ -49,11 +51,18 @@ def format_table(counts: Dict[str, Tuple[int, int]]) -> str:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Count parameters per module.')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--expand', nargs='*', default=['cfe', 'decode_head'],
-                        help='top-level modules listed per child (default: cfe '
-                        'decode_head)')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config settings, e.g. model.stage=2')
+    parser.add_argument(
+        '--expand',
+        nargs='*',
+        default=['cfe', 'decode_head'],
+        help='top-level modules listed per child (default: cfe decode_head)',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config settings, e.g. model.stage=2',
+    )
     return parser.parse_args()
 
 

@@ -8,6 +8,7 @@ FLOPs are counted by MMEngine's ``FlopAnalyzer`` (one fused multiply-add = 1 FLO
 fvcore convention) on the tensor path ``model.forward_tokens(image, token_ids)`` with random
 weights. Arguments are parsed before torch is imported, so ``--help`` is quick.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -41,7 +42,6 @@ def tensor_forward(model):
     import torch
 
     class TensorForward(torch.nn.Module):
-
         def __init__(self, model):
             super().__init__()
             self.model = model
@@ -65,6 +65,7 @@ def main():
     if args.no_flops:
         return
     from mmengine.analysis import FlopAnalyzer
+
     context_length = getattr(model, 'context_length', 17)
     tokens = model.tokenize(['the man in the red shirt on the left'])
     tokens = tokens[:, :context_length]

@@ -13,22 +13,30 @@ random object). Each is scored by ``RefSegMetric(gres=True)`` against every expr
 target (the union of its objects, or empty), like a model's masks: gIoU, cIoU, N-acc,
 T-acc, Prec@70 over the expressions with a target.
 """
+
 import argparse
 import sys
 from typing import Dict, List, Optional, Sequence
 
 RULES = ('empty', 'all', 'largest', 'centre', 'random')
-DESCRIPTIONS = dict(empty='always empty', all='union of all objects',
-                    largest='largest object', centre='centre-most object',
-                    random='random object')
+DESCRIPTIONS = dict(
+    empty='always empty',
+    all='union of all objects',
+    largest='largest object',
+    centre='centre-most object',
+    random='random object',
+)
 METRIC_CFG = dict(gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9))
 
 
-def gres_text_blind(data_root: str, split: str = 'val',
-                    ann_file: str = 'refcoco/instances.json',
-                    split_file: str = 'refcoco/grefs(unc).json',
-                    img_prefix: str = 'train2014/',
-                    seed: int = 0) -> Dict[str, Dict[str, float]]:
+def gres_text_blind(
+    data_root: str,
+    split: str = 'val',
+    ann_file: str = 'refcoco/instances.json',
+    split_file: str = 'refcoco/grefs(unc).json',
+    img_prefix: str = 'train2014/',
+    seed: int = 0,
+) -> Dict[str, Dict[str, float]]:
     """rule -> :meth:`RefSegMetric.summarize_gres` values on every expression of a split."""
     import numpy as np
     import torch
@@ -40,9 +48,16 @@ def gres_text_blind(data_root: str, split: str = 'val',
     from refseg.evaluation.metrics.ref_seg_metric import RefSegMetric
     from refseg.synthetic.text_blind import _object_masks, rule_masks
 
-    dataset = GRefCOCODataset(data_root=data_root, ann_file=ann_file, split_file=split_file,
-                              data_prefix=dict(img_path=img_prefix), split=split,
-                              sentence_mode='all', test_mode=True, serialize_data=False)
+    dataset = GRefCOCODataset(
+        data_root=data_root,
+        ann_file=ann_file,
+        split_file=split_file,
+        data_prefix=dict(img_path=img_prefix),
+        split=split,
+        sentence_mode='all',
+        test_mode=True,
+        serialize_data=False,
+    )
     instances = load(ann_file if is_abs(ann_file) else join_path(data_root, ann_file))
     anns_of: Dict[int, List[dict]] = {}
     for ann in instances['annotations']:
@@ -57,30 +72,46 @@ def gres_text_blind(data_root: str, split: str = 'val',
         if image_id != answered_image:
             masks = _object_masks(anns_of.get(image_id, []), height, width)
             empty = np.zeros((height, width), bool)
-            answers = rule_masks(masks, np.random.default_rng([seed, image_id])) if masks \
+            answers = (
+                rule_masks(masks, np.random.default_rng([seed, image_id]))
+                if masks
                 else dict(all=empty, largest=empty, centre=empty, random=empty)
+            )
             answers['empty'] = empty
             answered_image = image_id
         gt = torch.from_numpy(load_mask(dict(item))['gt_seg_map'])[None]
         for rule in RULES:
             pred = torch.from_numpy(answers[rule].astype(np.uint8))[None]
-            metrics[rule].process(None, [dict(
-                gt_sem_seg=dict(data=gt), pred_sem_seg=dict(data=pred),
-                num_targets=item['num_targets'], ref_id=item['ref_id'],
-                sent_id=item['sent_id'], image_id=image_id, text=item['text'],
-                img_path=item['img_path'])])
+            metrics[rule].process(
+                None,
+                [
+                    dict(
+                        gt_sem_seg=dict(data=gt),
+                        pred_sem_seg=dict(data=pred),
+                        num_targets=item['num_targets'],
+                        ref_id=item['ref_id'],
+                        sent_id=item['sent_id'],
+                        image_id=image_id,
+                        text=item['text'],
+                        img_path=item['img_path'],
+                    )
+                ],
+            )
     return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
 
 
 def format_table(results: Dict[str, Dict[str, float]]) -> str:
     """A Markdown table: rule, gIoU, cIoU, N-acc, T-acc, Prec@70, expressions."""
-    lines = ['| text-blind rule | gIoU | cIoU | N-acc | T-acc | Prec@70 | expressions |',
-             '|---|---:|---:|---:|---:|---:|---:|']
+    lines = [
+        '| text-blind rule | gIoU | cIoU | N-acc | T-acc | Prec@70 | expressions |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+    ]
     for rule, m in results.items():
-        cells = [f'{m[key]:.2f}' if key in m else '-'
-                 for key in ('gIoU', 'cIoU', 'N-acc', 'T-acc', 'Prec@70')]
-        lines.append(f'| {DESCRIPTIONS[rule]} | ' + ' | '.join(cells) +
-                     f' | {m["num_samples"]} |')
+        cells = [
+            f'{m[key]:.2f}' if key in m else '-'
+            for key in ('gIoU', 'cIoU', 'N-acc', 'T-acc', 'Prec@70')
+        ]
+        lines.append(f'| {DESCRIPTIONS[rule]} | ' + ' | '.join(cells) + f' | {m["num_samples"]} |')
     return '\n'.join(lines)
 
 
@@ -88,21 +119,27 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='dataset root, e.g. data/synthetic')
     parser.add_argument('--split', default='val', help='split (default val)')
-    parser.add_argument('--ann-file', default='refcoco/instances.json',
-                        help='COCO instances file under data_root')
-    parser.add_argument('--split-file', default='refcoco/grefs(unc).json',
-                        help='gRefCOCO refs under data_root')
-    parser.add_argument('--img-prefix', default='train2014/',
-                        help='image folder under data_root')
+    parser.add_argument(
+        '--ann-file', default='refcoco/instances.json', help='COCO instances file under data_root'
+    )
+    parser.add_argument(
+        '--split-file', default='refcoco/grefs(unc).json', help='gRefCOCO refs under data_root'
+    )
+    parser.add_argument('--img-prefix', default='train2014/', help='image folder under data_root')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random rule')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    results = gres_text_blind(args.data_root, split=args.split, ann_file=args.ann_file,
-                              split_file=args.split_file, img_prefix=args.img_prefix,
-                              seed=args.seed)
+    results = gres_text_blind(
+        args.data_root,
+        split=args.split,
+        ann_file=args.ann_file,
+        split_file=args.split_file,
+        img_prefix=args.img_prefix,
+        seed=args.seed,
+    )
     print(f'Text-blind rules on split {args.split!r} of {args.data_root} (gRES):')
     print(format_table(results))
     return 0

@@ -23,6 +23,7 @@ figures. ``DIR`` gets ``report.md`` with
 * ``per_part.png``, a per-part bar chart, and ``qualitative.png``, image | GT | CRIS |
   Mask R-CNN with each IoU, from the masks saved with ``save_masks=True``.
 """
+
 import argparse
 import csv
 import os
@@ -35,19 +36,29 @@ if TYPE_CHECKING:
     import numpy as np
 
 Key = Tuple[int, int]
-SIZE_BUCKETS = (('tiny', 0.0, 0.01), ('small', 0.01, 0.05), ('medium', 0.05, 0.20),
-                ('large', 0.20, 1.01))
+SIZE_BUCKETS = (
+    ('tiny', 0.0, 0.01),
+    ('small', 0.01, 0.05),
+    ('medium', 0.05, 0.20),
+    ('large', 0.20, 1.01),
+)
 PRECS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--ann-file', required=True, help='the split\'s PartImageNet json')
+    parser.add_argument('--ann-file', required=True, help="the split's PartImageNet json")
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--run', nargs=4, action='append', required=True,
-                        metavar=('NAME', 'RECORDS', 'RESOLUTION', 'FORM'))
-    parser.add_argument('--cris', help='run compared in the delta, CI and figures '
-                        '(default: the first run)')
+    parser.add_argument(
+        '--run',
+        nargs=4,
+        action='append',
+        required=True,
+        metavar=('NAME', 'RECORDS', 'RESOLUTION', 'FORM'),
+    )
+    parser.add_argument(
+        '--cris', help='run compared in the delta, CI and figures (default: the first run)'
+    )
     parser.add_argument('--maskrcnn', help='the other run compared (default: the last)')
     parser.add_argument('--bootstrap', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=0)
@@ -93,11 +104,15 @@ def read_records(path: str, split: Split) -> Dict[Key, dict]:
     for record in records:
         key = (int(record['image_id']), int(record['category_id']))
         if key not in split.rles:
-            raise KeyError(f'{path}: record for image {key[0]}, part category {key[1]} is '
-                           'not a sample of --ann-file; are both the same split?')
+            raise KeyError(
+                f'{path}: record for image {key[0]}, part category {key[1]} is '
+                'not a sample of --ann-file; are both the same split?'
+            )
         if key in by_key:
-            raise ValueError(f'{path}: two records for image {key[0]}, part {key[1]}; '
-                             'evaluate one expression form per run')
+            raise ValueError(
+                f'{path}: two records for image {key[0]}, part {key[1]}; '
+                'evaluate one expression form per run'
+            )
         by_key[key] = record
     return by_key
 
@@ -111,8 +126,9 @@ def text_blind_runs(split: Split, seed: int) -> Dict[str, Dict[Key, dict]]:
     for key in split.keys:
         by_image.setdefault(key[0], []).append(key)
     runs: Dict[str, Dict[Key, dict]] = OrderedDict(
-        (name, {}) for name in ('all parts (whole object)', 'largest part',
-                                'centre-most part', 'random part'))
+        (name, {})
+        for name in ('all parts (whole object)', 'largest part', 'centre-most part', 'random part')
+    )
     for image_id, keys in by_image.items():
         image = split.images[image_id]
         gts = {key: split.gt(key) for key in keys}
@@ -132,8 +148,9 @@ def text_blind_runs(split: Split, seed: int) -> Dict[str, Dict[Key, dict]]:
             for key in keys:
                 inter = int((pred & gts[key]).sum())
                 union = int((pred | gts[key]).sum())
-                runs[name][key] = dict(intersection=inter, union=union,
-                                       iou=inter / union if union else 0.0)
+                runs[name][key] = dict(
+                    intersection=inter, union=union, iou=inter / union if union else 0.0
+                )
     return runs
 
 
@@ -152,19 +169,19 @@ def summarise(records: Dict[Key, dict], keys: Optional[Sequence[Key]] = None) ->
     return summary
 
 
-def class_ious(records: Dict[Key, dict], keys: Optional[Sequence[Key]] = None
-               ) -> Dict[int, float]:
+def class_ious(records: Dict[Key, dict], keys: Optional[Sequence[Key]] = None) -> Dict[int, float]:
     """Part category -> cumulative IoU (percent) over its samples among ``keys``."""
     sums: Dict[int, List[int]] = {}
-    for key in (sorted(records) if keys is None else keys):
+    for key in sorted(records) if keys is None else keys:
         total = sums.setdefault(key[1], [0, 0])
         total[0] += records[key]['intersection']
         total[1] += records[key]['union']
     return {cat: 100 * i / max(u, 1) for cat, (i, u) in sorted(sums.items())}
 
 
-def paired_bootstrap(a: Dict[Key, dict], b: Dict[Key, dict], keys: Sequence[Key],
-                     reps: int, seed: int) -> Tuple[float, float, float]:
+def paired_bootstrap(
+    a: Dict[Key, dict], b: Dict[Key, dict], keys: Sequence[Key], reps: int, seed: int
+) -> Tuple[float, float, float]:
     """mIoU_part(a) - mIoU_part(b) on ``keys`` and its 95 % percentile interval, resampling
     samples with replacement (the same resample for both runs)."""
     import numpy as np
@@ -172,8 +189,9 @@ def paired_bootstrap(a: Dict[Key, dict], b: Dict[Key, dict], keys: Sequence[Key]
     cats = np.array([k[1] for k in keys])
     _, cat_index = np.unique(cats, return_inverse=True)
     num_cats = cat_index.max() + 1
-    arrays = [np.array([[r[k]['intersection'], r[k]['union']] for k in keys], dtype=float)
-              for r in (a, b)]
+    arrays = [
+        np.array([[r[k]['intersection'], r[k]['union']] for k in keys], dtype=float) for r in (a, b)
+    ]
 
     def part_miou(counts, weights):
         inter = np.bincount(cat_index, weights=counts[:, 0] * weights, minlength=num_cats)
@@ -196,17 +214,21 @@ def paired_bootstrap(a: Dict[Key, dict], b: Dict[Key, dict], keys: Sequence[Key]
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     def cell(value):
         return f'{value:.1f}' if isinstance(value, float) else str(value)
+
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     lines += ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in rows]
     return '\n'.join(lines)
 
 
-def bar_chart(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
-              names: Sequence[str]) -> None:
+def bar_chart(
+    path: str, split: Split, runs: Dict[str, Dict[Key, dict]], names: Sequence[str]
+) -> None:
     import matplotlib
     import numpy as np
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     cats = sorted({k[1] for name in names for k in runs[name]})
     fig, ax = plt.subplots(figsize=(max(8, 0.3 * len(cats)), 4.2))
     width = 0.8 / len(names)
@@ -215,37 +237,43 @@ def bar_chart(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
         x = np.arange(len(cats)) + (index - (len(names) - 1) / 2) * width
         bars = ax.bar(x, [ious.get(c, 0.0) for c in cats], width, label=name)
         unanswered = [i for i, c in enumerate(cats) if c not in ious]
-        ax.plot(x[unanswered], [1.5] * len(unanswered), 'x', ms=4,
-                color=bars.patches[0].get_facecolor())
+        ax.plot(
+            x[unanswered], [1.5] * len(unanswered), 'x', ms=4, color=bars.patches[0].get_facecolor()
+        )
     ax.set_xticks(np.arange(len(cats)))
     ax.set_xticklabels([split.categories[c]['name'] for c in cats], rotation=90, fontsize=7)
     ax.set_ylabel('IoU_c (cumulative, %)')
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8)
-    ax.set_title('Per-part IoU_c (x: not answered, e.g. an unsupported superclass)',
-                 fontsize=9)
+    ax.set_title('Per-part IoU_c (x: not answered, e.g. an unsupported superclass)', fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def qualitative_grid(path: str, split: Split, runs: Dict[str, Dict[Key, dict]],
-                     a: str, b: str, rows: int) -> int:
+def qualitative_grid(
+    path: str, split: Split, runs: Dict[str, Dict[Key, dict]], a: str, b: str, rows: int
+) -> int:
     """Samples where the two runs differ most, half won by each, as image | GT | a | b."""
     import cv2
     import matplotlib
     import numpy as np
     from pycocotools import mask as mask_utils
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    common = [k for k in sorted(set(runs[a]) & set(runs[b]))
-              if 'pred_rle' in runs[a][k] and 'pred_rle' in runs[b][k]
-              and runs[a][k].get('img_path')]
+
+    common = [
+        k
+        for k in sorted(set(runs[a]) & set(runs[b]))
+        if 'pred_rle' in runs[a][k] and 'pred_rle' in runs[b][k] and runs[a][k].get('img_path')
+    ]
     if not common:
         return 0
     diff = sorted(common, key=lambda k: runs[a][k]['iou'] - runs[b][k]['iou'])
-    chosen = list(OrderedDict.fromkeys(diff[-(rows - rows // 2):][::-1]
-                                       + diff[:rows // 2]))[:rows]
+    chosen = list(OrderedDict.fromkeys(diff[-(rows - rows // 2) :][::-1] + diff[: rows // 2]))[
+        :rows
+    ]
     fig, axes = plt.subplots(len(chosen), 4, figsize=(8, 2.1 * len(chosen)), squeeze=False)
     for row, key in enumerate(chosen):
         image = cv2.imread(runs[a][key]['img_path'])[..., ::-1]
@@ -297,22 +325,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out = [f'# Part-granularity RIS: {len(runs)} runs on {args.ann_file}', '']
     if args.note:
         out += [args.note, '']
-    header = ['run', 'resolution', 'expression', 'answered', 'mIoU', 'oIoU'] + [
-        f'Prec@{int(t * 100)}' for t in PRECS] + ['mIoU_part', 'mIoU_part (common)']
+    header = (
+        ['run', 'resolution', 'expression', 'answered', 'mIoU', 'oIoU']
+        + [f'Prec@{int(t * 100)}' for t in PRECS]
+        + ['mIoU_part', 'mIoU_part (common)']
+    )
     rows = []
-    for name, records in list(runs.items()) + [(f'text-blind: {n}', r)
-                                               for n, r in blind.items()]:
+    for name, records in list(runs.items()) + [(f'text-blind: {n}', r) for n, r in blind.items()]:
         s = summarise(records)
         resolution, form = meta.get(name, ('-', 'ignored'))
-        rows.append([name, resolution, form, f'{s["n"]}/{len(split.keys)}', s['mIoU'],
-                     s['oIoU']] + [s[f'Prec@{int(t * 100)}'] for t in PRECS]
-                    + [s['mIoU_part'], summarise(records, common)['mIoU_part']
-                       if common else '-'])
-    out += ['## Main table', '',
-            'Percent. `answered`: samples the run scores (a detector without a class for a '
-            'superclass leaves its parts unsupported). `mIoU_part (common)`: on the '
-            f'{len(common)} samples every run answers.', '',
-            markdown_table(header, rows), '']
+        rows.append(
+            [name, resolution, form, f'{s["n"]}/{len(split.keys)}', s['mIoU'], s['oIoU']]
+            + [s[f'Prec@{int(t * 100)}'] for t in PRECS]
+            + [s['mIoU_part'], summarise(records, common)['mIoU_part'] if common else '-']
+        )
+    out += [
+        '## Main table',
+        '',
+        'Percent. `answered`: samples the run scores (a detector without a class for a '
+        'superclass leaves its parts unsupported). `mIoU_part (common)`: on the '
+        f'{len(common)} samples every run answers.',
+        '',
+        markdown_table(header, rows),
+        '',
+    ]
 
     # Per part.
     per_run = {name: class_ious(records) for name, records in runs.items()}
@@ -332,10 +368,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if not n:
                 continue
             values = [per_run[name].get(cat) for name in runs]
-            delta = (per_run[cris][cat] - per_run[maskrcnn][cat]
-                     if cat in per_run[cris] and cat in per_run[maskrcnn] else None)
-            row = [split.categories[cat]['name'], n] + [
-                '-' if v is None else v for v in values] + ['-' if delta is None else delta]
+            delta = (
+                per_run[cris][cat] - per_run[maskrcnn][cat]
+                if cat in per_run[cris] and cat in per_run[maskrcnn]
+                else None
+            )
+            row = (
+                [split.categories[cat]['name'], n]
+                + ['-' if v is None else v for v in values]
+                + ['-' if delta is None else delta]
+            )
             rows.append(row)
             csv_rows.append(row)
         subtotal = []
@@ -343,12 +385,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             present = [per_run[name][c] for c in members if c in per_run[name]]
             subtotal.append(float(np.mean(present)) if present else '-')
         n = sum(1 for k in split.keys if k[1] in members)
-        delta = (subtotal[list(runs).index(cris)] - subtotal[list(runs).index(maskrcnn)]
-                 if '-' not in (subtotal[list(runs).index(cris)],
-                                subtotal[list(runs).index(maskrcnn)]) else '-')
+        delta = (
+            subtotal[list(runs).index(cris)] - subtotal[list(runs).index(maskrcnn)]
+            if '-' not in (subtotal[list(runs).index(cris)], subtotal[list(runs).index(maskrcnn)])
+            else '-'
+        )
         rows.append([f'**{superclass}** (mean)', n] + subtotal + [delta])
-    out += ['## Per part', '', 'IoU_c: cumulative I / U over the part\'s samples, '
-            'percent; `-`: not answered.', '', markdown_table(header, rows), '']
+    out += [
+        '## Per part',
+        '',
+        "IoU_c: cumulative I / U over the part's samples, percent; `-`: not answered.",
+        '',
+        markdown_table(header, rows),
+        '',
+    ]
     with open(osp.join(args.out_dir, 'per_part.csv'), 'w', newline='') as f:
         writer = csv.writer(f)
         writer.writerow(header)
@@ -357,39 +407,55 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # By size.
     header = ['run'] + [f'{name} (n)' for name, _, _ in SIZE_BUCKETS]
     rows = []
-    for name, records in list(runs.items()) + [(f'text-blind: {n}', r)
-                                               for n, r in blind.items()]:
+    for name, records in list(runs.items()) + [(f'text-blind: {n}', r) for n, r in blind.items()]:
         row = [name]
         for _, low, high in SIZE_BUCKETS:
             ious = [records[k]['iou'] for k in records if low <= split.share[k] < high]
             row.append(f'{100 * np.mean(ious):.1f} ({len(ious)})' if ious else '- (0)')
         rows.append(row)
-    out += ['## By part size', '', 'Mean per-sample IoU by the part\'s share of the image: '
-            'tiny < 1 %, small 1-5 %, medium 5-20 %, large >= 20 %.', '',
-            markdown_table(header, rows), '']
+    out += [
+        '## By part size',
+        '',
+        "Mean per-sample IoU by the part's share of the image: "
+        'tiny < 1 %, small 1-5 %, medium 5-20 %, large >= 20 %.',
+        '',
+        markdown_table(header, rows),
+        '',
+    ]
 
     # Paired bootstrap.
     pair = sorted(set(runs[cris]) & set(runs[maskrcnn]))
-    delta, low, high = paired_bootstrap(runs[cris], runs[maskrcnn], pair, args.bootstrap,
-                                        args.seed)
-    out += ['## Paired bootstrap', '',
-            f'mIoU_part({cris}) - mIoU_part({maskrcnn}) on their {len(pair)} common samples: '
-            f'**{delta:+.1f}** points, 95 % interval [{low:+.1f}, {high:+.1f}] '
-            f'({args.bootstrap} resamples of the samples, seed {args.seed}).', '']
+    delta, low, high = paired_bootstrap(runs[cris], runs[maskrcnn], pair, args.bootstrap, args.seed)
+    out += [
+        '## Paired bootstrap',
+        '',
+        f'mIoU_part({cris}) - mIoU_part({maskrcnn}) on their {len(pair)} common samples: '
+        f'**{delta:+.1f}** points, 95 % interval [{low:+.1f}, {high:+.1f}] '
+        f'({args.bootstrap} resamples of the samples, seed {args.seed}).',
+        '',
+    ]
 
     # Figures.
     bar_chart(osp.join(args.out_dir, 'per_part.png'), split, runs, [cris, maskrcnn])
-    shown = qualitative_grid(osp.join(args.out_dir, 'qualitative.png'), split, runs, cris,
-                             maskrcnn, args.grid_rows)
+    shown = qualitative_grid(
+        osp.join(args.out_dir, 'qualitative.png'), split, runs, cris, maskrcnn, args.grid_rows
+    )
     out += ['## Figures', '', '![per part](per_part.png)', '']
     if shown:
-        out += ['![qualitative](qualitative.png)', '',
-                f'{shown} samples where {cris} and {maskrcnn} differ most (half won by '
-                f'each), titled with {cris}\'s expression; green: ground truth, red: '
-                'prediction, the rest dimmed.', '']
+        out += [
+            '![qualitative](qualitative.png)',
+            '',
+            f'{shown} samples where {cris} and {maskrcnn} differ most (half won by '
+            f"each), titled with {cris}'s expression; green: ground truth, red: "
+            'prediction, the rest dimmed.',
+            '',
+        ]
     else:
-        out += ['No qualitative grid: the records hold no masks (test with '
-                'test_evaluator.save_masks=True).', '']
+        out += [
+            'No qualitative grid: the records hold no masks (test with '
+            'test_evaluator.save_masks=True).',
+            '',
+        ]
     report = osp.join(args.out_dir, 'report.md')
     with open(report + '.tmp', 'w') as f:
         f.write('\n'.join(out))

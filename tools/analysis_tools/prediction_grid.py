@@ -8,6 +8,7 @@ images): the image with the expression as caption, the predicted mask and the gr
 mask over the image, and the sample's IoU. The model is built and its checkpoint loaded
 (weights-only) with ``refseg.apis.init_model``.
 """
+
 import argparse
 from typing import List, Sequence
 
@@ -35,15 +36,16 @@ def draw_grid(rows: Sequence[dict], path: str, title: str = '') -> None:
         path (str): Output PNG.
         title (str): Figure title.
     """
-    fig, axes = plt.subplots(len(rows), 3, figsize=(9.6, 2.7 * len(rows)), squeeze=False,
-                             dpi=80)
+    fig, axes = plt.subplots(len(rows), 3, figsize=(9.6, 2.7 * len(rows)), squeeze=False, dpi=80)
     for row, ax in zip(rows, axes):
         inter = np.logical_and(row['pred'], row['gt']).sum()
         union = np.logical_or(row['pred'], row['gt']).sum()
-        iou = 100. * inter / union if union else 100.
-        panels = ((row['image'], f'"{row["text"]}"'),
-                  (overlay(row['image'], row['pred']), f'prediction (IoU {iou:.0f})'),
-                  (overlay(row['image'], row['gt'], (255, 255, 255)), 'ground truth'))
+        iou = 100.0 * inter / union if union else 100.0
+        panels = (
+            (row['image'], f'"{row["text"]}"'),
+            (overlay(row['image'], row['pred']), f'prediction (IoU {iou:.0f})'),
+            (overlay(row['image'], row['gt'], (255, 255, 255)), 'ground truth'),
+        )
         for axis, (picture, label) in zip(ax, panels):
             axis.imshow(picture)
             axis.set_title(label, fontsize=10)
@@ -55,8 +57,9 @@ def draw_grid(rows: Sequence[dict], path: str, title: str = '') -> None:
     picture = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
     plt.close(fig)
     # 256 colours without dithering keep the shapes' colours and a fifth of the bytes
-    picture.quantize(colors=256, method=Image.Quantize.FASTOCTREE,
-                     dither=Image.Dither.NONE).save(path, optimize=True)
+    picture.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+        path, optimize=True
+    )
 
 
 def spread_indices(image_ids: Sequence, num: int) -> List[int]:
@@ -103,9 +106,14 @@ def main() -> None:
         with torch.no_grad():
             sample = model.test_step(pseudo_collate([data]))[0]
         image = mmcv.imread(sample.metainfo['img_path'], channel_order='rgb')
-        rows.append(dict(image=image, text=sample.metainfo['text'],
-                         pred=sample.pred_sem_seg.data[0].numpy().astype(bool),
-                         gt=sample.gt_sem_seg.data[0].numpy() > 0.5))
+        rows.append(
+            dict(
+                image=image,
+                text=sample.metainfo['text'],
+                pred=sample.pred_sem_seg.data[0].numpy().astype(bool),
+                gt=sample.gt_sem_seg.data[0].numpy() > 0.5,
+            )
+        )
     draw_grid(rows, args.out, args.title)
     print(f'wrote {args.out}')
 

@@ -20,6 +20,7 @@ The default prefix loads the tiny CLIP pretrained on the synthetic world
 (``pretrain/clip_vit-tiny_synthetic.pth``, see ``configs/clip/clip_vit-tiny_synthetic.py``);
 ``--prefix risclip_tiny_synthetic`` runs the same comparison on a frozen RANDOM CLIP.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,11 +67,13 @@ def train(config: str, iters: int, work_dir: str, seed: int, **overrides) -> Dic
         config=config,
         trainable=sum(p.numel() for p in runner.model.parameters() if p.requires_grad),
         seconds=time.time() - start,
-        checkpoint=osp.join(work_dir, f'iter_{iters}.pth'))
+        checkpoint=osp.join(work_dir, f'iter_{iters}.pth'),
+    )
 
 
-def evaluate(config: str, checkpoint: str, split: str, work_dir: str,
-             no_text: bool = False) -> Dict[str, float]:
+def evaluate(
+    config: str, checkpoint: str, split: str, work_dir: str, no_text: bool = False
+) -> Dict[str, float]:
     """Score ``checkpoint`` on ``split`` (optionally with empty expressions)."""
     cfg = Config.fromfile(osp.join(CONFIGS, config))
     cfg.work_dir = work_dir
@@ -89,8 +92,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--stage1-iters', type=int, default=600)
     parser.add_argument('--stage2-iters', type=int, default=400)
-    parser.add_argument('--naive-iters', type=int, default=None,
-                        help='default: stage1-iters + stage2-iters')
+    parser.add_argument(
+        '--naive-iters', type=int, default=None, help='default: stage1-iters + stage2-iters'
+    )
     parser.add_argument('--splits', nargs='+', default=['val', 'testA', 'testB'])
     parser.add_argument('--prefix', default='risclip_vit-tiny-clip_synthetic')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
@@ -114,39 +118,55 @@ def main() -> None:
     naive_iters = args.naive_iters or args.stage1_iters + args.stage2_iters
     torch.set_num_threads(args.threads)
 
-    models = [('RISCLIP stage 1 (upsampled grounding map)', f'{args.prefix}_stage1.py',
-               args.stage1_iters),
-              ('RISCLIP stage 1 + 2', f'{args.prefix}.py',
-               args.stage1_iters + args.stage2_iters),
-              ('naive (frozen cosine map + decoder)', f'{args.prefix}_naive.py', naive_iters)]
+    models = [
+        (
+            'RISCLIP stage 1 (upsampled grounding map)',
+            f'{args.prefix}_stage1.py',
+            args.stage1_iters,
+        ),
+        ('RISCLIP stage 1 + 2', f'{args.prefix}.py', args.stage1_iters + args.stage2_iters),
+        ('naive (frozen cosine map + decoder)', f'{args.prefix}_naive.py', naive_iters),
+    ]
     results = {name: [] for name, _, _ in models}
     for seed in args.seeds:
         root = osp.join(args.work_dir, f'seed{seed}')
         stage1 = train(models[0][1], args.stage1_iters, osp.join(root, 'stage1'), seed)
-        stage2 = train(models[1][1], args.stage2_iters, osp.join(root, 'stage2'), seed,
-                       load_from=stage1['checkpoint'])
+        stage2 = train(
+            models[1][1],
+            args.stage2_iters,
+            osp.join(root, 'stage2'),
+            seed,
+            load_from=stage1['checkpoint'],
+        )
         stage2['seconds'] += stage1['seconds']
         naive = train(models[2][1], naive_iters, osp.join(root, 'naive'), seed)
         for (name, config, _), run in zip(models, (stage1, stage2, naive)):
-            scored = {split: evaluate(config, run['checkpoint'], split,
-                                      osp.join(root, 'test')) for split in args.splits}
-            scored['no-text'] = evaluate(config, run['checkpoint'], args.splits[0],
-                                         osp.join(root, 'test'), no_text=True)
+            scored = {
+                split: evaluate(config, run['checkpoint'], split, osp.join(root, 'test'))
+                for split in args.splits
+            }
+            scored['no-text'] = evaluate(
+                config, run['checkpoint'], args.splits[0], osp.join(root, 'test'), no_text=True
+            )
             results[name].append(dict(run, scores=scored))
             print(f'seed {seed} {name}: {scored}', flush=True)
 
     columns = [(split, key) for split in [*args.splits, 'no-text'] for key in METRICS]
-    print(f'\nseeds {args.seeds}; no-text = {args.splits[0]} with every expression '
-          "replaced by ''")
-    print('| model | iterations | trainable params | ' +
-          ' | '.join(f'{split} {key}' for split, key in columns) + ' | train time (s) |')
+    print(f"\nseeds {args.seeds}; no-text = {args.splits[0]} with every expression replaced by ''")
+    print(
+        '| model | iterations | trainable params | '
+        + ' | '.join(f'{split} {key}' for split, key in columns)
+        + ' | train time (s) |'
+    )
     print('|---|---:|---:|' + '---:|' * len(columns) + '---:|')
     for name, _, iters in models:
         runs = results[name]
-        cells = [summary([run['scores'][split][key] for run in runs])
-                 for split, key in columns]
-        print(f'| {name} | {iters} | {runs[0]["trainable"]:,} | ' + ' | '.join(cells) +
-              f' | {summary([run["seconds"] for run in runs])} |')
+        cells = [summary([run['scores'][split][key] for run in runs]) for split, key in columns]
+        print(
+            f'| {name} | {iters} | {runs[0]["trainable"]:,} | '
+            + ' | '.join(cells)
+            + f' | {summary([run["seconds"] for run in runs])} |'
+        )
 
 
 if __name__ == '__main__':

@@ -11,37 +11,47 @@ nearest the image centre, the union of all objects, a random object (fixed seed)
 scored by RefSegMetric against each expression's referent, like a model's masks, so the
 table belongs beside every results table (see refseg.synthetic.text_blind).
 """
+
 import argparse
 import sys
 from typing import Optional, Sequence
 
 # Same keys and order as refseg.synthetic.text_blind.RULES (imported only after parsing).
-DESCRIPTIONS = dict(largest='largest object', centre='centre-most object',
-                    all='union of all objects', random='random object')
+DESCRIPTIONS = dict(
+    largest='largest object',
+    centre='centre-most object',
+    all='union of all objects',
+    random='random object',
+)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='dataset root, e.g. data/synthetic')
     parser.add_argument('--split', default='val', help='REFER split (default val)')
-    parser.add_argument('--ann-file', default='refcoco/instances.json',
-                        help='COCO instances file under data_root')
-    parser.add_argument('--split-file', default='refcoco/refs(unc).p',
-                        help='REFER refs pickle under data_root')
-    parser.add_argument('--img-prefix', default='train2014/',
-                        help='image folder under data_root')
+    parser.add_argument(
+        '--ann-file', default='refcoco/instances.json', help='COCO instances file under data_root'
+    )
+    parser.add_argument(
+        '--split-file', default='refcoco/refs(unc).p', help='REFER refs pickle under data_root'
+    )
+    parser.add_argument('--img-prefix', default='train2014/', help='image folder under data_root')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random rule')
     return parser.parse_args(argv)
 
 
 def format_table(results: dict) -> str:
     """A Markdown table: rule, mIoU, oIoU, Prec@50 and the number of expressions."""
-    lines = ['| text-blind rule | mIoU | oIoU | Prec@50 | expressions |',
-             '|---|---:|---:|---:|---:|']
+    lines = [
+        '| text-blind rule | mIoU | oIoU | Prec@50 | expressions |',
+        '|---|---:|---:|---:|---:|',
+    ]
     for rule in DESCRIPTIONS:
         m = results[rule]
-        lines.append(f'| {DESCRIPTIONS[rule]} | {m["mIoU"]:.2f} | {m["oIoU"]:.2f} | '
-                     f'{m["Prec@50"]:.2f} | {m["num_samples"]} |')
+        lines.append(
+            f'| {DESCRIPTIONS[rule]} | {m["mIoU"]:.2f} | {m["oIoU"]:.2f} | '
+            f'{m["Prec@50"]:.2f} | {m["num_samples"]} |'
+        )
     return '\n'.join(lines)
 
 
@@ -50,9 +60,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     from refseg.synthetic.text_blind import text_blind_baselines
 
-    results = text_blind_baselines(args.data_root, split=args.split, ann_file=args.ann_file,
-                                   split_file=args.split_file, img_prefix=args.img_prefix,
-                                   seed=args.seed)
+    results = text_blind_baselines(
+        args.data_root,
+        split=args.split,
+        ann_file=args.ann_file,
+        split_file=args.split_file,
+        img_prefix=args.img_prefix,
+        seed=args.seed,
+    )
     print(f'Text-blind rules on split {args.split!r} of {args.data_root}:')
     print(format_table(results))
     return 0

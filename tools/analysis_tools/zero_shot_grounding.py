@@ -20,6 +20,7 @@ that gives the best mIoU on the first split (val); the other splits use it uncha
 ``--no-text`` embeds the empty string instead of the expression (the no-text control).
 Prints mIoU, oIoU and Prec@50 per split as a Markdown table.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -49,7 +50,7 @@ def build_towers(config: str, path: str, img_size: int, context_length: int):
     visual, text = model_cfg.visual.to_dict(), model_cfg.text_encoder.to_dict()
     visual['input_resolution'] = img_size
     if visual['type'] == 'CLIPResNet':
-        visual.update(dense_attnpool=False, out_indices=(3, ))
+        visual.update(dense_attnpool=False, out_indices=(3,))
     text['context_length'] = context_length
     towers = []
     for tower_cfg in (visual, text):
@@ -75,33 +76,44 @@ def dense_embeddings(visual, images: torch.Tensor) -> torch.Tensor:
     return dense.transpose(1, 2).unflatten(2, (height, width))
 
 
-def split_maps(visual, text, dataset, context_length: int, no_text: bool,
-               batch_size: int = 32) -> List[dict]:
+def split_maps(
+    visual, text, dataset, context_length: int, no_text: bool, batch_size: int = 32
+) -> List[dict]:
     """Normalised cosine maps at the original resolution and ground truths of a split."""
     mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
     samples = []
     for start in range(0, len(dataset), batch_size):
-        batch = pseudo_collate([dataset[i] for i in range(start, min(start + batch_size,
-                                                                      len(dataset)))])
+        batch = pseudo_collate(
+            [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
+        )
         # BGR uint8 -> normalised RGB, as the models' SegDataPreProcessor does
         images = (torch.stack(batch['inputs']).float().flip(1) - mean) / std
         metas = [sample.metainfo for sample in batch['data_samples']]
         texts = ['' if no_text else meta['text'] for meta in metas]
         with torch.no_grad():
             dense = F.normalize(dense_embeddings(visual, images), dim=1)
-            sent = F.normalize(text(tokenize_expressions(texts, context_length))['sent_feat'],
-                               dim=-1)
+            sent = F.normalize(
+                text(tokenize_expressions(texts, context_length))['sent_feat'], dim=-1
+            )
             cosine = torch.einsum('behw,be->bhw', dense, sent)[:, None]
-            cosine = F.interpolate(cosine, size=images.shape[-2:], mode='bilinear',
-                                   align_corners=False)
+            cosine = F.interpolate(
+                cosine, size=images.shape[-2:], mode='bilinear', align_corners=False
+            )
         for cos_map, meta, data_sample in zip(cosine, metas, batch['data_samples']):
             low, high = cos_map.min(), cos_map.max()
             normalised = (cos_map - low) / (high - low).clamp(min=1e-6)
-            prob = warp_to_original(normalised, meta['letterbox_matrix'],
-                                    tuple(meta['ori_shape'][:2]), mode='bilinear')[0]
-            samples.append(dict(prob=prob.numpy(), gt=data_sample.gt_sem_seg.data[0].numpy()
-                                > 0.5, text=meta['text'], img_path=meta['img_path']))
+            prob = warp_to_original(
+                normalised, meta['letterbox_matrix'], tuple(meta['ori_shape'][:2]), mode='bilinear'
+            )[0]
+            samples.append(
+                dict(
+                    prob=prob.numpy(),
+                    gt=data_sample.gt_sem_seg.data[0].numpy() > 0.5,
+                    text=meta['text'],
+                    img_path=meta['img_path'],
+                )
+            )
     return samples
 
 
@@ -114,10 +126,13 @@ def scores(samples: List[dict], threshold: float) -> Dict[str, float]:
         union = np.logical_or(pred, sample['gt']).sum()
         inters.append(inter)
         unions.append(union)
-        ious.append(inter / union if union else 1.)
+        ious.append(inter / union if union else 1.0)
     ious = np.array(ious)
-    return dict(mIoU=100 * ious.mean(), oIoU=100 * sum(inters) / max(sum(unions), 1),
-                prec50=100 * (ious > 0.5).mean())
+    return dict(
+        mIoU=100 * ious.mean(),
+        oIoU=100 * sum(inters) / max(sum(unions), 1),
+        prec50=100 * (ious > 0.5).mean(),
+    )
 
 
 def main() -> None:
@@ -129,8 +144,12 @@ def main() -> None:
     parser.add_argument('--context-length', type=int, default=17)
     parser.add_argument('--splits', nargs='+', default=['val', 'testA', 'testB'])
     parser.add_argument('--no-text', action='store_true')
-    parser.add_argument('--threshold', type=float, default=None,
-                        help='use this threshold instead of choosing one on the first split')
+    parser.add_argument(
+        '--threshold',
+        type=float,
+        default=None,
+        help='use this threshold instead of choosing one on the first split',
+    )
     parser.add_argument('--grid', help='draw the first val predictions into this PNG')
     args = parser.parse_args()
 
@@ -145,30 +164,50 @@ def main() -> None:
     threshold = args.threshold
     rows = []
     for split in args.splits:
-        dataset = DATASETS.build(dict(
-            type='RefCOCODataset', data_root=args.data_root, split=split,
-            sentence_mode='all', test_mode=True, pipeline=pipeline))
+        dataset = DATASETS.build(
+            dict(
+                type='RefCOCODataset',
+                data_root=args.data_root,
+                split=split,
+                sentence_mode='all',
+                test_mode=True,
+                pipeline=pipeline,
+            )
+        )
         samples = split_maps(visual, text, dataset, args.context_length, args.no_text)
         if threshold is None:
             threshold = max(THRESHOLDS, key=lambda t: scores(samples, t)['mIoU'])
         rows.append((split, scores(samples, threshold), len(samples)))
         if args.grid and split == args.splits[0]:
             sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-            from prediction_grid import draw_grid, spread_indices
             import mmcv
+            from prediction_grid import draw_grid, spread_indices
+
             chosen = spread_indices([s['img_path'] for s in samples], 6)
-            draw_grid([dict(image=mmcv.imread(samples[i]['img_path'], channel_order='rgb'),
-                            text=samples[i]['text'], pred=samples[i]['prob'] > threshold,
-                            gt=samples[i]['gt']) for i in chosen], args.grid,
-                      f'zero-shot cosine map, {visual.__class__.__name__} '
-                      f'(threshold {threshold:.2f})')
+            draw_grid(
+                [
+                    dict(
+                        image=mmcv.imread(samples[i]['img_path'], channel_order='rgb'),
+                        text=samples[i]['text'],
+                        pred=samples[i]['prob'] > threshold,
+                        gt=samples[i]['gt'],
+                    )
+                    for i in chosen
+                ],
+                args.grid,
+                f'zero-shot cosine map, {visual.__class__.__name__} (threshold {threshold:.2f})',
+            )
     tower = type(visual).__name__
-    print(f'\nzero-shot cosine grounding, {tower}, threshold {threshold:.2f} (chosen on '
-          f'{args.splits[0]}){", expressions replaced by empty strings" if args.no_text else ""}')
+    print(
+        f'\nzero-shot cosine grounding, {tower}, threshold {threshold:.2f} (chosen on '
+        f'{args.splits[0]}){", expressions replaced by empty strings" if args.no_text else ""}'
+    )
     print('| split | mIoU | oIoU | Prec@50 | expressions |\n|---|---:|---:|---:|---:|')
     for split, result, count in rows:
-        print(f'| {split} | {result["mIoU"]:.2f} | {result["oIoU"]:.2f} | '
-              f'{result["prec50"]:.2f} | {count} |')
+        print(
+            f'| {split} | {result["mIoU"]:.2f} | {result["oIoU"]:.2f} | '
+            f'{result["prec50"]:.2f} | {count} |'
+        )
 
 
 if __name__ == '__main__':

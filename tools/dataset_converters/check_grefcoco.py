@@ -16,6 +16,7 @@ dataset drops them) and, with ``--check-images``, missing image files. With ``--
 the exit status is 1 when a count differs or a problem other than refs without sentences
 was found.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -38,7 +39,8 @@ def split_statistics(refs: List[dict], split_file: str) -> Dict[str, Dict[str, i
     """Images, refs, expressions and expressions per kind of each split (file order)."""
     images: Dict[str, set] = defaultdict(set)
     counts: Dict[str, Dict[str, int]] = defaultdict(
-        lambda: dict(refs=0, expressions=0, single=0, multi=0, none=0))
+        lambda: dict(refs=0, expressions=0, single=0, multi=0, none=0)
+    )
     for ref in refs:
         try:
             ann_ids = target_ann_ids(ref, split_file)
@@ -53,8 +55,9 @@ def split_statistics(refs: List[dict], split_file: str) -> Dict[str, Dict[str, i
     return {split: dict(images=len(images[split]), **counts[split]) for split in counts}
 
 
-def find_problems(refs: List[dict], instances: dict, split_file: str,
-                  img_dir: Optional[str]) -> Dict[str, List[str]]:
+def find_problems(
+    refs: List[dict], instances: dict, split_file: str, img_dir: Optional[str]
+) -> Dict[str, List[str]]:
     """Problems of the refs against ``instances.json`` (and image files), by kind."""
     from refseg.datasets.grefcoco import target_ann_ids
     from refseg.structures.coco_mask import mask_ann_problem
@@ -72,7 +75,8 @@ def find_problems(refs: List[dict], instances: dict, split_file: str,
         image = images.get(ref['image_id'])
         if image is None:
             found['image_id missing from instances.json'].append(
-                f'ref_id={ref_id} image_id={ref["image_id"]}')
+                f'ref_id={ref_id} image_id={ref["image_id"]}'
+            )
             continue
         if not ref['sentences']:
             found[NO_SENTENCES].append(f'ref_id={ref_id}')
@@ -80,16 +84,20 @@ def find_problems(refs: List[dict], instances: dict, split_file: str,
             ann = annotations.get(ann_id)
             if ann is None:
                 found['ann_id missing from instances.json'].append(
-                    f'ref_id={ref_id} ann_id={ann_id}')
+                    f'ref_id={ref_id} ann_id={ann_id}'
+                )
             elif ann['image_id'] != image['id']:
                 found['target on another image'].append(
-                    f'ref_id={ref_id} ann_id={ann_id} (image_id={ann["image_id"]})')
+                    f'ref_id={ref_id} ann_id={ann_id} (image_id={ann["image_id"]})'
+                )
             else:
-                problem = mask_ann_problem(ann.get('segmentation', []), image['height'],
-                                           image['width'])
+                problem = mask_ann_problem(
+                    ann.get('segmentation', []), image['height'], image['width']
+                )
                 if problem is not None:
                     found['invalid target mask'].append(
-                        f'ref_id={ref_id} ann_id={ann_id}: {problem}')
+                        f'ref_id={ref_id} ann_id={ann_id}: {problem}'
+                    )
     if img_dir is not None:
         used = sorted({ref['image_id'] for ref in refs if ref['image_id'] in images})
         for image_id in used:
@@ -109,30 +117,46 @@ def format_problems(found: Dict[str, List[str]]) -> List[str]:
 
 
 def format_table(stats: Dict[str, Dict[str, int]]) -> str:
-    rows = [f'{"split":<8}{"images":>9}{"refs":>9}{"expressions":>13}'
-            f'{"single":>9}{"multi":>9}{"none":>9}']
+    rows = [
+        f'{"split":<8}{"images":>9}{"refs":>9}{"expressions":>13}'
+        f'{"single":>9}{"multi":>9}{"none":>9}'
+    ]
     for split, c in stats.items():
-        rows.append(f'{split:<8}{c["images"]:>9,}{c["refs"]:>9,}{c["expressions"]:>13,}'
-                    f'{c["single"]:>9,}{c["multi"]:>9,}{c["none"]:>9,}')
+        rows.append(
+            f'{split:<8}{c["images"]:>9,}{c["refs"]:>9,}{c["expressions"]:>13,}'
+            f'{c["single"]:>9,}{c["multi"]:>9,}{c["none"]:>9,}'
+        )
     return '\n'.join(rows)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='folder holding grefcoco/ and the image folder')
-    parser.add_argument('--split-file', default='grefcoco/grefs(unc).json',
-                        help='gRefCOCO refs under data_root')
-    parser.add_argument('--ann-file', default='grefcoco/instances.json',
-                        help='COCO instances under data_root')
-    parser.add_argument('--img-dir', default='images/train2014',
-                        help='image folder under data_root')
-    parser.add_argument('--expected-expressions', type=int,
-                        default=PUBLISHED_RELEASED_EXPRESSIONS,
-                        help='total expressions to compare with; 0 compares nothing')
-    parser.add_argument('--check-images', action='store_true',
-                        help='also check that every referenced image file exists')
-    parser.add_argument('--strict', action='store_true',
-                        help='exit with status 1 when a count differs or a problem is found')
+    parser.add_argument(
+        '--split-file', default='grefcoco/grefs(unc).json', help='gRefCOCO refs under data_root'
+    )
+    parser.add_argument(
+        '--ann-file', default='grefcoco/instances.json', help='COCO instances under data_root'
+    )
+    parser.add_argument(
+        '--img-dir', default='images/train2014', help='image folder under data_root'
+    )
+    parser.add_argument(
+        '--expected-expressions',
+        type=int,
+        default=PUBLISHED_RELEASED_EXPRESSIONS,
+        help='total expressions to compare with; 0 compares nothing',
+    )
+    parser.add_argument(
+        '--check-images',
+        action='store_true',
+        help='also check that every referenced image file exists',
+    )
+    parser.add_argument(
+        '--strict',
+        action='store_true',
+        help='exit with status 1 when a count differs or a problem is found',
+    )
     return parser.parse_args(argv)
 
 
@@ -154,24 +178,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     instances = load(ann_file, file_format='json')
 
     print(f'gRefCOCO: {split_file}')
-    print(f'instances.json: {len(instances["images"]):,} images, '
-          f'{len(instances["annotations"]):,} annotations')
+    print(
+        f'instances.json: {len(instances["images"]):,} images, '
+        f'{len(instances["annotations"]):,} annotations'
+    )
     stats = split_statistics(refs, split_file)
     print(format_table(stats))
     total = sum(c['expressions'] for c in stats.values())
     by_kind = {kind: sum(c[kind] for c in stats.values()) for kind in KINDS}
-    print(f'total: {sum(c["refs"] for c in stats.values()):,} refs, {total:,} expressions '
-          f'({by_kind["single"]:,} single, {by_kind["multi"]:,} multi, '
-          f'{by_kind["none"]:,} no target)')
+    print(
+        f'total: {sum(c["refs"] for c in stats.values()):,} refs, {total:,} expressions '
+        f'({by_kind["single"]:,} single, {by_kind["multi"]:,} multi, '
+        f'{by_kind["none"]:,} no target)'
+    )
 
     mismatches = []
     if args.expected_expressions:
         if total != args.expected_expressions:
-            mismatches.append(f'MISMATCH: {total:,} expressions, published '
-                              f'{args.expected_expressions:,} for the released file')
+            mismatches.append(
+                f'MISMATCH: {total:,} expressions, published '
+                f'{args.expected_expressions:,} for the released file'
+            )
         else:
-            print(f'expressions match the published {args.expected_expressions:,} '
-                  f'(the paper counts {PAPER_EXPRESSIONS:,} with testA/testB)')
+            print(
+                f'expressions match the published {args.expected_expressions:,} '
+                f'(the paper counts {PAPER_EXPRESSIONS:,} with testA/testB)'
+            )
     img_dir = osp.join(args.data_root, args.img_dir) if args.check_images else None
     found = find_problems(refs, instances, split_file, img_dir)
     for line in mismatches + format_problems(found):

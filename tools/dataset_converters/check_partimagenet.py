@@ -16,6 +16,7 @@ and with ``--check-images`` image files that are missing. A missing annotation f
 exit status 2. With ``--strict`` the exit
 status is 1 when a count differs from the published one or a problem was found.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -36,8 +37,10 @@ MAX_LISTED = 5
 def split_paths(root: str, layout: str, split: str) -> Tuple[str, str]:
     """The annotation file and image folder of a split."""
     if layout == 'seg':
-        return (osp.join(root, 'annotations', split, f'{split}.json'),
-                osp.join(root, 'images', split))
+        return (
+            osp.join(root, 'annotations', split, f'{split}.json'),
+            osp.join(root, 'images', split),
+        )
     return osp.join(root, f'{split}.json'), osp.join(root, split)
 
 
@@ -70,22 +73,25 @@ def wnid_problems(parts: dict) -> List[str]:
         if not is_wnid(wnid) or known is None:
             unknown[wnid] += 1
         elif known[1] != categories[sample['category_id']]['supercategory']:
-            contradicting[(wnid, known[1],
-                           categories[sample['category_id']]['supercategory'])] += 1
+            contradicting[(wnid, known[1], categories[sample['category_id']]['supercategory'])] += 1
     if unknown:
-        problems.append(f'{len(unknown)} wnids have no name in refseg.datasets.'
-                        f'imagenet_classes (pass synset_mapping_file): '
-                        f'{sorted(unknown)[:MAX_LISTED]}')
+        problems.append(
+            f'{len(unknown)} wnids have no name in refseg.datasets.'
+            f'imagenet_classes (pass synset_mapping_file): '
+            f'{sorted(unknown)[:MAX_LISTED]}'
+        )
     if contradicting:
-        listed = [f'{wnid} table={table} file={found} ({count} samples)'
-                  for (wnid, table, found), count in contradicting.most_common(MAX_LISTED)]
-        problems.append(f'{len(contradicting)} (wnid, superclass) pairs contradict the '
-                        f'name table: {listed}')
+        listed = [
+            f'{wnid} table={table} file={found} ({count} samples)'
+            for (wnid, table, found), count in contradicting.most_common(MAX_LISTED)
+        ]
+        problems.append(
+            f'{len(contradicting)} (wnid, superclass) pairs contradict the name table: {listed}'
+        )
     return problems
 
 
-def check_split(root: str, layout: str, split: str,
-                check_images: bool) -> Tuple[bool, bool]:
+def check_split(root: str, layout: str, split: str, check_images: bool) -> Tuple[bool, bool]:
     """Print one split's report; returns (counts differ from published, problems found)."""
     from refseg.datasets.partimagenet import load_part_annotations
 
@@ -97,33 +103,53 @@ def check_split(root: str, layout: str, split: str,
     stats: Dict[str, int] = parts['stats']
     published_images, published_anns = PUBLISHED[layout].get(split, (None, None))
     inferred = (layout, split) in INFERRED
-    differs = ((published_images is not None and stats['images'] != published_images)
-               or (published_anns is not None and stats['annotations'] != published_anns))
+    differs = (published_images is not None and stats['images'] != published_images) or (
+        published_anns is not None and stats['annotations'] != published_anns
+    )
     print(f'{split}: {ann_file}')
-    print(f'  images            {stats["images"]:>8,}'
-          f'{compare(stats["images"], published_images, inferred)}')
-    print(f'  part annotations  {stats["annotations"]:>8,}'
-          f'{compare(stats["annotations"], published_anns, inferred)}')
+    print(
+        f'  images            {stats["images"]:>8,}'
+        f'{compare(stats["images"], published_images, inferred)}'
+    )
+    print(
+        f'  part annotations  {stats["annotations"]:>8,}'
+        f'{compare(stats["annotations"], published_anns, inferred)}'
+    )
     print(f'  categories        {len(parts["categories"]):>8}')
-    print(f'  referring samples {stats["samples"]:>8,}  (image, part) pairs, '
-          f'{stats["multi_annotation_samples"]:,} unions of several annotations, '
-          f'{stats["images_with_samples"]:,} images')
-    print(f'  filtered: {stats["dropped_polygons"]:,} degenerate polygons, '
-          f'{stats["dropped_zero_area"]:,} zero-area annotations, '
-          f'{stats["dropped_no_polygon"]:,} annotations without a valid polygon, '
-          f'{stats["dropped_empty_masks"]:,} empty masks')
+    print(
+        f'  referring samples {stats["samples"]:>8,}  (image, part) pairs, '
+        f'{stats["multi_annotation_samples"]:,} unions of several annotations, '
+        f'{stats["images_with_samples"]:,} images'
+    )
+    print(
+        f'  filtered: {stats["dropped_polygons"]:,} degenerate polygons, '
+        f'{stats["dropped_zero_area"]:,} zero-area annotations, '
+        f'{stats["dropped_no_polygon"]:,} annotations without a valid polygon, '
+        f'{stats["dropped_empty_masks"]:,} empty masks'
+    )
     per_superclass = Counter(
-        next(cat['supercategory'] for cat in parts['categories']
-             if cat['id'] == sample['category_id']) for sample in parts['samples'])
-    print('  samples per superclass: ' +
-          ', '.join(f'{name} {count:,}' for name, count in sorted(per_superclass.items())))
+        next(
+            cat['supercategory']
+            for cat in parts['categories']
+            if cat['id'] == sample['category_id']
+        )
+        for sample in parts['samples']
+    )
+    print(
+        '  samples per superclass: '
+        + ', '.join(f'{name} {count:,}' for name, count in sorted(per_superclass.items()))
+    )
     problems = wnid_problems(parts)
     if check_images:
-        missing = [image['file_name'] for image in parts['images'].values()
-                   if not osp.isfile(image_path(img_dir, layout, image['file_name']))]
+        missing = [
+            image['file_name']
+            for image in parts['images'].values()
+            if not osp.isfile(image_path(img_dir, layout, image['file_name']))
+        ]
         if missing:
-            problems.append(f'{len(missing)} image files missing under {img_dir}: '
-                            f'{missing[:MAX_LISTED]}')
+            problems.append(
+                f'{len(missing)} image files missing under {img_dir}: {missing[:MAX_LISTED]}'
+            )
     for problem in problems:
         print(f'  PROBLEM: {problem}')
     return differs, bool(problems)
@@ -132,14 +158,21 @@ def check_split(root: str, layout: str, split: str,
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='dataset folder, e.g. data/partimagenet')
-    parser.add_argument('--layout', choices=('seg', 'ood'), default='seg',
-                        help='release layout (default seg)')
-    parser.add_argument('--splits', nargs='+', default=['train', 'val', 'test'],
-                        help='splits to check (default train val test)')
-    parser.add_argument('--check-images', action='store_true',
-                        help='also check that every image file exists')
-    parser.add_argument('--strict', action='store_true',
-                        help='exit with status 1 on a count mismatch or a problem')
+    parser.add_argument(
+        '--layout', choices=('seg', 'ood'), default='seg', help='release layout (default seg)'
+    )
+    parser.add_argument(
+        '--splits',
+        nargs='+',
+        default=['train', 'val', 'test'],
+        help='splits to check (default train val test)',
+    )
+    parser.add_argument(
+        '--check-images', action='store_true', help='also check that every image file exists'
+    )
+    parser.add_argument(
+        '--strict', action='store_true', help='exit with status 1 on a count mismatch or a problem'
+    )
     return parser.parse_args(argv)
 
 
@@ -149,12 +182,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for split in args.splits:
         differs, problems = check_split(args.root, args.layout, split, args.check_images)
         flagged = flagged or differs or problems
-    missing = [split for split in args.splits
-               if not osp.isfile(split_paths(args.root, args.layout, split)[0])]
+    missing = [
+        split
+        for split in args.splits
+        if not osp.isfile(split_paths(args.root, args.layout, split)[0])
+    ]
     if missing:
         # As check_refer.py: a missing annotation file is an error, --strict or not.
-        print(f'error: no annotation file for split(s) {missing} under {args.root} '
-              f'(--layout {args.layout}; see docs/partimagenet.md)')
+        print(
+            f'error: no annotation file for split(s) {missing} under {args.root} '
+            f'(--layout {args.layout}; see docs/partimagenet.md)'
+        )
         return 2
     return 1 if args.strict and flagged else 0
 

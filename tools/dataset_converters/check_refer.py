@@ -16,9 +16,10 @@ sentences that are empty or whitespace only, and with ``--check-images`` image f
 ``instances.json`` says (every referenced image is decoded). With
 ``--strict`` the exit status is 1 when anything was flagged.
 """
+
 import argparse
-import pickle
 import os.path as osp
+import pickle
 import sys
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -28,13 +29,16 @@ from typing import Dict, List, Optional, Sequence, Tuple
 PUBLISHED = {
     ('refcoco', 'unc'): dict(
         refs=dict(train=42404, val=3811, testA=1975, testB=1810),
-        sentences=dict(train=120624, val=10834, testA=5657, testB=5095)),
+        sentences=dict(train=120624, val=10834, testA=5657, testB=5095),
+    ),
     ('refcoco+', 'unc'): dict(
         refs=dict(train=42278, val=3805, testA=1975, testB=1798),
-        sentences=dict(train=120191, val=10758, testA=5726, testB=4889)),
+        sentences=dict(train=120191, val=10758, testA=5726, testB=4889),
+    ),
     ('refcocog', 'umd'): dict(
         refs=dict(train=42226, val=2573, test=5023),
-        sentences=dict(train=80512, val=4896, test=9602)),
+        sentences=dict(train=80512, val=4896, test=9602),
+    ),
     ('refcocog', 'google'): dict(refs=dict(train=44822, val=5000), sentences={}),
 }
 MAX_LISTED = 5
@@ -50,8 +54,12 @@ def split_statistics(refs: List[dict]) -> Dict[str, Dict[str, int]]:
         sets[split]['anns'].add(ref['ann_id'])
         counts[split]['refs'] += 1
         counts[split]['sentences'] += len(ref['sentences'])
-    return {split: dict(images=len(sets[split]['images']), anns=len(sets[split]['anns']),
-                        **counts[split]) for split in counts}
+    return {
+        split: dict(
+            images=len(sets[split]['images']), anns=len(sets[split]['anns']), **counts[split]
+        )
+        for split in counts
+    }
 
 
 def find_problems(refs: List[dict], instances: dict, img_dir: Optional[str]) -> List[str]:
@@ -67,23 +75,26 @@ def find_problems(refs: List[dict], instances: dict, img_dir: Optional[str]) -> 
         ann, image = annotations.get(ref['ann_id']), images.get(ref['image_id'])
         if ann is None:
             found['ann_id missing from instances.json'].append(
-                f'ref_id={ref_id} ann_id={ref["ann_id"]}')
+                f'ref_id={ref_id} ann_id={ref["ann_id"]}'
+            )
         if image is None:
             found['image_id missing from instances.json'].append(
-                f'ref_id={ref_id} image_id={ref["image_id"]}')
+                f'ref_id={ref_id} image_id={ref["image_id"]}'
+            )
         if ann is not None and image is not None:
-            problem = mask_ann_problem(ann.get('segmentation', []), image['height'],
-                                       image['width'])
+            problem = mask_ann_problem(ann.get('segmentation', []), image['height'], image['width'])
             if problem is not None:
                 found['invalid referent mask'].append(
-                    f'ref_id={ref_id} ann_id={ann["id"]}: {problem}')
+                    f'ref_id={ref_id} ann_id={ann["id"]}: {problem}'
+                )
         if not ref['sentences']:
             found['ref without sentences'].append(f'ref_id={ref_id}')
         for sentence in ref['sentences']:
             for field in TEXT_FIELDS:
                 if field in sentence and not str(sentence[field]).strip():
                     found[f'empty sentence ({field!r} blank)'].append(
-                        f'ref_id={ref_id} sent_id={sentence.get("sent_id")}')
+                        f'ref_id={ref_id} sent_id={sentence.get("sent_id")}'
+                    )
     if img_dir is not None:
         used = sorted({ref['image_id'] for ref in refs if ref['image_id'] in images})
         for image_id in used:
@@ -100,8 +111,9 @@ def find_problems(refs: List[dict], instances: dict, img_dir: Optional[str]) -> 
     return lines
 
 
-def image_problem(path: str, height: Optional[int],
-                  width: Optional[int]) -> Tuple[Optional[str], str]:
+def image_problem(
+    path: str, height: Optional[int], width: Optional[int]
+) -> Tuple[Optional[str], str]:
     """(kind of problem, detail) of an image file, or (None, '') when it decodes at the
     size ``instances.json`` gives."""
     import cv2
@@ -117,9 +129,11 @@ def image_problem(path: str, height: Optional[int],
     if image is None:
         return 'image file not decodable', path
     if (height, width) != image.shape[:2]:
-        return ('image size differs from instances.json',
-                f'{path}: {image.shape[1]}x{image.shape[0]} (w x h), instances.json says '
-                f'{width}x{height}')
+        return (
+            'image size differs from instances.json',
+            f'{path}: {image.shape[1]}x{image.shape[0]} (w x h), instances.json says '
+            f'{width}x{height}',
+        )
     return None, ''
 
 
@@ -145,8 +159,10 @@ def format_table(stats: Dict[str, Dict[str, int]], published: Optional[dict]) ->
         header += f'{"published refs":>17}{"sentences":>11}'
     rows = [header]
     for split, counts in stats.items():
-        row = (f'{split:<8}{counts["images"]:>9,}{counts["anns"]:>9,}{counts["refs"]:>9,}'
-               f'{counts["sentences"]:>11,}')
+        row = (
+            f'{split:<8}{counts["images"]:>9,}{counts["anns"]:>9,}{counts["refs"]:>9,}'
+            f'{counts["sentences"]:>11,}'
+        )
         if published is not None:
             refs = published['refs'].get(split)
             sentences = published['sentences'].get(split)
@@ -159,15 +175,21 @@ def format_table(stats: Dict[str, Dict[str, int]], published: Optional[dict]) ->
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='folder holding <dataset>/ and the image folder')
-    parser.add_argument('--dataset', default='refcoco',
-                        help='refcoco, refcoco+ or refcocog (the folder name)')
+    parser.add_argument(
+        '--dataset', default='refcoco', help='refcoco, refcoco+ or refcocog (the folder name)'
+    )
     parser.add_argument('--split-by', default='unc', help='unc, umd or google')
     parser.add_argument('--img-dir', default='train2014', help='image folder under data_root')
-    parser.add_argument('--check-images', action='store_true',
-                        help='also decode every referenced image and compare its size '
-                        'with instances.json')
-    parser.add_argument('--strict', action='store_true',
-                        help='exit with status 1 when a count differs or a problem is found')
+    parser.add_argument(
+        '--check-images',
+        action='store_true',
+        help='also decode every referenced image and compare its size with instances.json',
+    )
+    parser.add_argument(
+        '--strict',
+        action='store_true',
+        help='exit with status 1 when a count differs or a problem is found',
+    )
     return parser.parse_args(argv)
 
 
@@ -192,13 +214,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     published = PUBLISHED.get((args.dataset, args.split_by))
 
     print(f'{args.dataset} ({args.split_by}): {split_file}')
-    print(f'instances.json: {len(instances["images"]):,} images, '
-          f'{len(instances["annotations"]):,} annotations, '
-          f'{len(instances.get("categories", [])):,} categories')
+    print(
+        f'instances.json: {len(instances["images"]):,} images, '
+        f'{len(instances["annotations"]):,} annotations, '
+        f'{len(instances.get("categories", [])):,} categories'
+    )
     stats = split_statistics(refs)
     print(format_table(stats, published))
-    total = {key: sum(counts[key] for counts in stats.values())
-             for key in ('refs', 'sentences')}
+    total = {key: sum(counts[key] for counts in stats.values()) for key in ('refs', 'sentences')}
     print(f'total: {total["refs"]:,} refs, {total["sentences"]:,} sentences')
 
     if published is None:

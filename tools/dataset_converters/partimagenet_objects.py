@@ -15,6 +15,7 @@ none for Biped, Fish, Snake and Reptile, which COCO lacks. The synthetic study
 stand-in for a COCO-pretrained detector (baseline A). Degenerate polygons are dropped as
 the referring loader drops them.
 """
+
 import argparse
 import json
 import os
@@ -24,8 +25,14 @@ import tempfile
 from typing import Dict, Optional, Sequence
 
 COCO_NAMES: Dict[str, str] = dict(
-    Quadruped='dog', Bird='bird', Car='car', Bicycle='bicycle', Boat='boat',
-    Aeroplane='airplane', Bottle='bottle')
+    Quadruped='dog',
+    Bird='bird',
+    Car='car',
+    Bicycle='bicycle',
+    Boat='boat',
+    Aeroplane='airplane',
+    Bottle='bottle',
+)
 
 
 def objects_from_parts(coco: dict, class_map: Dict[str, str]) -> dict:
@@ -50,17 +57,24 @@ def objects_from_parts(coco: dict, class_map: Dict[str, str]) -> dict:
     annotations = []
     for (image_id, name), polygons in sorted(groups.items()):
         image = images[image_id]
-        rle = mask_utils.merge(
-            mask_utils.frPyObjects(polygons, image['height'], image['width']))
+        rle = mask_utils.merge(mask_utils.frPyObjects(polygons, image['height'], image['width']))
         area = float(mask_utils.area(rle))
         if area == 0:
             continue
-        annotations.append(dict(
-            id=len(annotations) + 1, image_id=image_id, category_id=category_ids[name],
-            segmentation=polygons, area=area, iscrowd=0,
-            bbox=[float(v) for v in mask_utils.toBbox(rle)]))
-    categories = [dict(id=index, name=name, supercategory='object')
-                  for name, index in category_ids.items()]
+        annotations.append(
+            dict(
+                id=len(annotations) + 1,
+                image_id=image_id,
+                category_id=category_ids[name],
+                segmentation=polygons,
+                area=area,
+                iscrowd=0,
+                bbox=[float(v) for v in mask_utils.toBbox(rle)],
+            )
+        )
+    categories = [
+        dict(id=index, name=name, supercategory='object') for name, index in category_ids.items()
+    ]
     return dict(images=coco['images'], annotations=annotations, categories=categories)
 
 
@@ -68,8 +82,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('ann_file', help='a PartImageNet <split>.json')
     parser.add_argument('out_file', help='where to write the object-level file')
-    parser.add_argument('--class-map', help='JSON file {superclass: class name} '
-                        '(default: the COCO names above)')
+    parser.add_argument(
+        '--class-map', help='JSON file {superclass: class name} (default: the COCO names above)'
+    )
     args = parser.parse_args(argv)
     from mmengine.fileio import load
 
@@ -77,12 +92,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     objects = objects_from_parts(load(args.ann_file), class_map)
     out_dir = osp.dirname(osp.abspath(args.out_file))
     os.makedirs(out_dir, exist_ok=True)
-    with tempfile.NamedTemporaryFile('w', dir=out_dir, suffix='.json',
-                                     delete=False) as tmp:
+    with tempfile.NamedTemporaryFile('w', dir=out_dir, suffix='.json', delete=False) as tmp:
         json.dump(objects, tmp)
     os.replace(tmp.name, args.out_file)
-    print(f'{args.out_file}: {len(objects["annotations"])} objects of '
-          f'{[c["name"] for c in objects["categories"]]} in {len(objects["images"])} images')
+    print(
+        f'{args.out_file}: {len(objects["annotations"])} objects of '
+        f'{[c["name"] for c in objects["categories"]]} in {len(objects["images"])} images'
+    )
     return 0
 
 

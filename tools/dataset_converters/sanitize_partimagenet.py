@@ -15,6 +15,7 @@ folder, so that the OOD Mask R-CNN config's datasets read them too. The referrin
 datasets and ``PartMaskRCNNMetric`` keep reading the original files, whose hygiene is
 their own.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -43,9 +44,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f'{split}: no {ann_file}, skipped')
             continue
         stats = sanitize_for_mmdet(ann_file, out_file, wnid_folders=args.layout == 'ood')
-        print(f'{split}: {out_file} ({stats["dropped_polygons"]} degenerate polygons and '
-              f'{stats["dropped_annotations"]} annotations dropped of '
-              f'{stats["annotations"]})')
+        print(
+            f'{split}: {out_file} ({stats["dropped_polygons"]} degenerate polygons and '
+            f'{stats["dropped_annotations"]} annotations dropped of '
+            f'{stats["annotations"]})'
+        )
     return 0
 
 

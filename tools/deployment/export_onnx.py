@@ -14,6 +14,7 @@ Runtime with the PyTorch model's pre- and post-processing. ``--split`` (CRIS) al
 ``<out>.image_encoder.onnx`` and ``<out>.text_head.onnx`` for encoding an image once for
 many expressions. See docs/deployment.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,17 +35,27 @@ def parse_args(argv=None):
     parser.add_argument('config')
     parser.add_argument('--checkpoint', help='refseg checkpoint (random weights without)')
     parser.add_argument('--out', required=True, help='output file, *.onnx')
-    parser.add_argument('--split', action='store_true',
-                        help='also export image encoder and text+neck+head graphs')
-    parser.add_argument('--input-size', type=int, nargs=2, metavar=('H', 'W'),
-                        help="network input size (default: the data preprocessor's)")
+    parser.add_argument(
+        '--split', action='store_true', help='also export image encoder and text+neck+head graphs'
+    )
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help="network input size (default: the data preprocessor's)",
+    )
     parser.add_argument('--opset', type=int, default=17)
-    parser.add_argument('--quantize-int8', action='store_true',
-                        help='also write <out>.int8.onnx: weights of MatMul/Gemm '
-                             '(linear layers) dynamically quantised to int8 (opt-in; '
-                             'changes the outputs, see docs/deployment.md)')
-    parser.add_argument('--verify', action='store_true',
-                        help='compare ONNX Runtime with PyTorch on random inputs')
+    parser.add_argument(
+        '--quantize-int8',
+        action='store_true',
+        help='also write <out>.int8.onnx: weights of MatMul/Gemm '
+        '(linear layers) dynamically quantised to int8 (opt-in; '
+        'changes the outputs, see docs/deployment.md)',
+    )
+    parser.add_argument(
+        '--verify', action='store_true', help='compare ONNX Runtime with PyTorch on random inputs'
+    )
     return parser.parse_args(argv)
 
 
@@ -53,8 +64,7 @@ def quantize_linear_int8(src: str, dst: str) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(src, dst, op_types_to_quantize=['MatMul', 'Gemm'],
-                     weight_type=QuantType.QInt8)
+    quantize_dynamic(src, dst, op_types_to_quantize=['MatMul', 'Gemm'], weight_type=QuantType.QInt8)
     props = {p.key: p.value for p in onnx.load(src, load_external_data=False).metadata_props}
     graph = onnx.load(dst)
     onnx.helper.set_model_props(graph, props)
@@ -77,8 +87,9 @@ def verify(model, path: str, input_size, batch: int = 2) -> float:
     if served.can_encode_once:
         got = served.forward_shared_image(image[:1], token_ids).sigmoid()
         with torch.no_grad():
-            expected = model.forward_tokens(image[:1].expand(batch, -1, -1, -1),
-                                            token_ids).sigmoid()
+            expected = model.forward_tokens(
+                image[:1].expand(batch, -1, -1, -1), token_ids
+            ).sigmoid()
         split_diff = float((got - expected).abs().max())
         print(f'split graphs: max |prob ORT - prob torch| = {split_diff:.2e}')
         diff = max(diff, split_diff)
@@ -92,12 +103,18 @@ def main(argv=None):
     from refseg.apis.onnx_model import export_onnx
 
     model = init_model(args.config, args.checkpoint, device='cpu')
-    written = export_onnx(model, model.cfg, args.out, input_size=args.input_size,
-                          split=args.split, opset=args.opset,
-                          dataset_meta=model.dataset_meta)
+    written = export_onnx(
+        model,
+        model.cfg,
+        args.out,
+        input_size=args.input_size,
+        split=args.split,
+        opset=args.opset,
+        dataset_meta=model.dataset_meta,
+    )
     if args.quantize_int8:
         for path in list(written):
-            dst = path[:-len('.onnx')] + '.int8.onnx'
+            dst = path[: -len('.onnx')] + '.int8.onnx'
             quantize_linear_int8(path, dst)
             written.append(dst)
         _rename_split_files(written)
@@ -122,7 +139,7 @@ def _rename_split_files(written) -> None:
         changed = False
         for key in ('refseg.image_encoder', 'refseg.text_head'):
             if key in props and not props[key].endswith('.int8.onnx'):
-                props[key] = props[key][:-len('.onnx')] + '.int8.onnx'
+                props[key] = props[key][: -len('.onnx')] + '.int8.onnx'
                 changed = True
         if changed:
             del graph.metadata_props[:]

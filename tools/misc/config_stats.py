@@ -8,6 +8,7 @@ removed. A line is "repeated" when the same code line also occurs in another lea
 Prints the number of leaves, the median number of code lines per leaf, and the share
 of all leaf code lines that are repeated (issue 11 asks for <= 10 and < 20 %).
 """
+
 import argparse
 import glob
 import os.path as osp
@@ -53,25 +54,30 @@ def config_stats(paths: Sequence[str]) -> Dict[str, float]:
         leaves=len(paths),
         median_lines=statistics.median(len(lines) for lines in per_file.values()),
         repeated_fraction=repeated / total if total else 0.0,
-        code_lines=total)
+        code_lines=total,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config_dir', nargs='?', default='configs')
-    parser.add_argument('--exclude', nargs='*', default=[],
-                        help='top-level config folders to leave out')
-    parser.add_argument('--verbose', action='store_true',
-                        help='also list each leaf with its number of code lines')
+    parser.add_argument(
+        '--exclude', nargs='*', default=[], help='top-level config folders to leave out'
+    )
+    parser.add_argument(
+        '--verbose', action='store_true', help='also list each leaf with its number of code lines'
+    )
     args = parser.parse_args()
     paths = leaf_configs(args.config_dir, args.exclude)
     stats = config_stats(paths)
     if args.verbose:
         for path in paths:
             print(f'{len(code_lines(path)):4d}  {osp.relpath(path, args.config_dir)}')
-    print(f"{stats['leaves']} leaf configs, {stats['code_lines']} code lines; median "
-          f"{stats['median_lines']:g} lines per leaf; "
-          f"{100 * stats['repeated_fraction']:.1f} % of lines repeated in another leaf")
+    print(
+        f'{stats["leaves"]} leaf configs, {stats["code_lines"]} code lines; median '
+        f'{stats["median_lines"]:g} lines per leaf; '
+        f'{100 * stats["repeated_fraction"]:.1f} % of lines repeated in another leaf'
+    )
 
 
 if __name__ == '__main__':

@@ -5,6 +5,7 @@
 CONFIG is a path or ``refseg::<path under configs/>``. ``--save`` also writes the merged
 config (a .py file that ``tools/train.py`` accepts as it is).
 """
+
 import argparse
 import sys
 from typing import Optional, Sequence
@@ -13,9 +14,14 @@ from typing import Optional, Sequence
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Print the merged config.')
     parser.add_argument(
-        'config', help='config file, or refseg::<path under configs/> for an installed one')
-    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE',
-                        help='override config settings as tools/train.py does')
+        'config', help='config file, or refseg::<path under configs/> for an installed one'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config settings as tools/train.py does',
+    )
     parser.add_argument('--save', metavar='PATH', help='also write the merged config here')
     return parser.parse_args(argv)
 

@@ -15,6 +15,7 @@ the projections transposed; the output holds the image tower under
 the matching refseg tower configs. If the model's ``hidden_act`` is not
 ``quick_gelu``, configure the towers with ``act_cfg=dict(type='GELU')``.
 """
+
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -26,14 +27,17 @@ def check_source(src: str) -> None:
         raise SystemExit(
             f'{src} is a file; give the Hugging Face model folder '
             '(with config.json), or use clip_openai_to_refseg.py '
-            'for OpenAI files')
+            'for OpenAI files'
+        )
 
 
 def main(argv: Optional[Sequence[str]] = None):
     return run_converter(
         'Convert a Hugging Face CLIP model (folder or hub id) to refseg keys.',
-        'Hugging Face CLIP folder (save_pretrained) or hub id', check_source,
-        argv)
+        'Hugging Face CLIP folder (save_pretrained) or hub id',
+        check_source,
+        argv,
+    )
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ holds the image tower under ``backbone.`` and the text tower under
 ``CLIPVisionTransformer`` and ``CLIPTextTransformer`` configs.
 ``logit_scale`` is dropped.
 """
+
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -22,17 +23,21 @@ from _common import main as run_converter
 
 def check_source(src: str) -> None:
     if osp.isdir(src):
-        raise SystemExit(f'{src} is a folder; for a Hugging Face model use '
-                         'tools/model_converters/clip_hf_to_refseg.py')
+        raise SystemExit(
+            f'{src} is a folder; for a Hugging Face model use '
+            'tools/model_converters/clip_hf_to_refseg.py'
+        )
     if not osp.isfile(src):
         raise SystemExit(f'no such file: {src}')
 
 
 def main(argv: Optional[Sequence[str]] = None):
     return run_converter(
-        'Convert OpenAI CLIP weights (TorchScript archive or state dict) to '
-        'refseg keys.', 'OpenAI CLIP file (.pt TorchScript archive, .pt/.pth '
-        'state dict or .safetensors)', check_source, argv)
+        'Convert OpenAI CLIP weights (TorchScript archive or state dict) to refseg keys.',
+        'OpenAI CLIP file (.pt TorchScript archive, .pt/.pth state dict or .safetensors)',
+        check_source,
+        argv,
+    )
 
 
 if __name__ == '__main__':

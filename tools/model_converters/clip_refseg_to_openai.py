@@ -14,6 +14,7 @@ loads like OpenAI's own files, e.g. into CRIS or RISCLIP through
 ``init_cfg=dict(type='CLIPPretrained', checkpoint=DST)`` on each tower. BatchNorm running
 statistics (ResNet) are kept: OpenAI's ResNet archives hold them too.
 """
+
 import argparse
 import io
 from collections import OrderedDict
@@ -37,35 +38,40 @@ def refseg_to_openai(state_dict: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]
     """
     converted, unknown = OrderedDict(), []
     for key, value in state_dict.items():
-        key = key[len('module.'):] if key.startswith('module.') else key
+        key = key[len('module.') :] if key.startswith('module.') else key
         if key.startswith('visual.') or key == 'logit_scale':
             converted[key] = value
         elif key.startswith(TEXT_PREFIX):
-            converted[key[len(TEXT_PREFIX):]] = value
+            converted[key[len(TEXT_PREFIX) :]] = value
         elif key.startswith('data_preprocessor.'):
             continue
         else:
             unknown.append(key)
     if unknown:
-        raise ValueError('keys of no CLIP tower in the CLIPPretrainer checkpoint: ' +
-                         ', '.join(unknown[:10]))
+        raise ValueError(
+            'keys of no CLIP tower in the CLIPPretrainer checkpoint: ' + ', '.join(unknown[:10])
+        )
     configs = infer_clip_config(converted)
     missing = [part for part, config in configs.items() if config is None]
     if missing:
-        raise ValueError(f'the checkpoint has no {" and no ".join(missing)} tower; expected '
-                         'a CLIPPretrainer state dict (visual.*, text_encoder.*)')
+        raise ValueError(
+            f'the checkpoint has no {" and no ".join(missing)} tower; expected '
+            'a CLIPPretrainer state dict (visual.*, text_encoder.*)'
+        )
     return converted
 
 
 def export(src: str, dst: str) -> 'OrderedDict[str, Tensor]':
     """Read the refseg checkpoint ``src`` (weights-only), write OpenAI keys to ``dst``."""
     checkpoint = load_from_local_weights_only(src, map_location='cpu')
-    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint,
-                                                                        dict) else None
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state_dict, dict) or not all(
-            isinstance(value, Tensor) for value in state_dict.values()):
-        raise ValueError(f'{src} holds no state dict of tensors (a runner checkpoint or a '
-                         'torch.save-d dict was expected)')
+        isinstance(value, Tensor) for value in state_dict.values()
+    ):
+        raise ValueError(
+            f'{src} holds no state dict of tensors (a runner checkpoint or a '
+            'torch.save-d dict was expected)'
+        )
     converted = refseg_to_openai(state_dict)
     buffer = io.BytesIO()
     torch.save(dict(converted), buffer)
@@ -83,8 +89,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f'wrote {len(converted)} tensors to {args.dst}')
     for part, config in configs.items():
         print(f'{part} tower: {config}')
-    print('(head counts are not stored in a state dict: the counts above follow OpenAI\'s '
-          '64 channels per head; configure the towers with those of the pretraining config)')
+    print(
+        "(head counts are not stored in a state dict: the counts above follow OpenAI's "
+        '64 channels per head; configure the towers with those of the pretraining config)'
+    )
 
 
 if __name__ == '__main__':

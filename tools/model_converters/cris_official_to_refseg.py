@@ -11,6 +11,7 @@ The source may be a training checkpoint (``{'epoch', 'state_dict', 'optimizer',
 ``logit_scale`` is dropped; everything else maps one to one (see
 ``refseg.models.utils.cris_checkpoint``).
 """
+
 import argparse
 import os.path as osp
 import pickle
@@ -43,9 +44,12 @@ def load_official_state_dict(path: str) -> Dict[str, 'torch.Tensor']:
     if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
         checkpoint = checkpoint['state_dict']
     if not isinstance(checkpoint, dict) or not all(
-            isinstance(value, torch.Tensor) for value in checkpoint.values()):
-        raise ValueError(f'{path} holds neither a state dict nor a checkpoint with a '
-                         "'state_dict' entry of tensors")
+        isinstance(value, torch.Tensor) for value in checkpoint.values()
+    ):
+        raise ValueError(
+            f'{path} holds neither a state dict nor a checkpoint with a '
+            "'state_dict' entry of tensors"
+        )
     return checkpoint
 
 
@@ -62,7 +66,8 @@ def convert(src: str, dst: str) -> Dict[str, 'torch.Tensor']:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(
-        description='Convert an official CRIS checkpoint to refseg key names.')
+        description='Convert an official CRIS checkpoint to refseg key names.'
+    )
     parser.add_argument('src', help='official checkpoint (.pth)')
     parser.add_argument('dst', help='output path of the refseg checkpoint')
     args = parser.parse_args(argv)

@@ -19,6 +19,7 @@ the output name, as OpenMMLab model zoos do. The input is read with
 the output. With ``--metafile``, the model's entry gets ``Weights`` (base URL + file name)
 and ``Metadata.Checkpoint SHA256``.
 """
+
 import argparse
 import hashlib
 from typing import Optional, Sequence
@@ -43,17 +44,18 @@ def publish(src: str, dst: str) -> str:
 
     checkpoint = load_from_local_weights_only(src, map_location='cpu')
     if not isinstance(checkpoint, dict):
-        raise ValueError(f'{src} holds a {type(checkpoint).__name__}, expected a '
-                         'checkpoint dict')
+        raise ValueError(f'{src} holds a {type(checkpoint).__name__}, expected a checkpoint dict')
     if 'state_dict' not in checkpoint:
         if not all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
-            raise ValueError(f'{src} has no "state_dict" entry and is not a state dict '
-                             f'itself (keys: {sorted(checkpoint)[:10]})')
+            raise ValueError(
+                f'{src} has no "state_dict" entry and is not a state dict '
+                f'itself (keys: {sorted(checkpoint)[:10]})'
+            )
         checkpoint = dict(state_dict=checkpoint)
     published = {key: checkpoint[key] for key in KEPT_KEYS if key in checkpoint}
     published['meta'] = dict(published.get('meta') or {}, refseg_version=refseg.__version__)
 
-    stem = dst[:-len('.pth')] if dst.endswith('.pth') else dst
+    stem = dst[: -len('.pth')] if dst.endswith('.pth') else dst
     buffer = _serialise(published)
     final = f'{stem}-{hashlib.sha256(buffer).hexdigest()[:8]}.pth'
     atomic_write(final, buffer)  # never leaves a half-written release file
@@ -100,7 +102,8 @@ def _serialise(obj) -> bytes:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(
         description='Strip a training checkpoint to weights + meta and add its hash to the '
-        'file name.')
+        'file name.'
+    )
     parser.add_argument('src', help='training checkpoint (.pth)')
     parser.add_argument('dst', help='output path; "-<sha256[:8]>" is added before .pth')
     parser.add_argument('--metafile', help='model zoo metafile to record the checkpoint in')

@@ -11,13 +11,19 @@ data_root = 'data'
 ann_file = 'grefcoco/instances.json'
 split_file = 'grefcoco/grefs(unc).json'
 data_prefix = dict(img_path='images/train2014/')
-dataset = dict(type=dataset_type, data_root=data_root, ann_file=ann_file,
-               split_file=split_file, data_prefix=data_prefix)
+dataset = dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file=ann_file,
+    split_file=split_file,
+    data_prefix=data_prefix,
+)
 train_dataloader = dict(dataset=dataset)
 val_dataloader = dict(dataset=dataset)
 test_dataloader = dict(dataset=dict(dataset, split='val'))
 
 # ReLA's evaluation: Prec@X with IoU >= X at 0.7, 0.8, 0.9.
 val_evaluator = dict(
-    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9))
+    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9)
+)
 test_evaluator = val_evaluator

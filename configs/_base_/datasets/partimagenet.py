@@ -9,11 +9,27 @@ img_size = 416
 
 # PackRefSegInputs' defaults plus the part fields that PartRefSegMetric and the
 # visualizer read.
-meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-             'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'text',
-             'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix',
-             'category_id', 'part_name', 'object_name',
-             'supercategory')
+meta_keys = (
+    'img_path',
+    'seg_map_path',
+    'ori_shape',
+    'img_shape',
+    'pad_shape',
+    'scale_factor',
+    'flip',
+    'flip_direction',
+    'reduce_zero_label',
+    'text',
+    'ref_id',
+    'sent_id',
+    'ann_id',
+    'image_id',
+    'letterbox_matrix',
+    'category_id',
+    'part_name',
+    'object_name',
+    'supercategory',
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -48,7 +64,9 @@ train_dataloader = dict(
         data_prefix=dict(img_path='images/train/'),
         templates=train_templates,
         template_weights=train_template_weights,
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -61,7 +79,9 @@ val_dataloader = dict(
         data_prefix=dict(img_path='images/val/'),
         templates=test_templates,
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -74,7 +94,9 @@ test_dataloader = dict(
         data_prefix=dict(img_path='images/test/'),
         templates=test_templates,
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 
 val_evaluator = dict(type='PartRefSegMetric')
 test_evaluator = val_evaluator

@@ -9,15 +9,50 @@
 # data_root must restate the evaluators (mmengine does not re-derive values from a base).
 dataset_type = 'mmdet.CocoDataset'
 data_root = '{{$PARTIMAGENET_ROOT:data/partimagenet/}}'
-metainfo = dict(classes=(
-    'Quadruped Head', 'Quadruped Body', 'Quadruped Foot', 'Quadruped Tail',
-    'Biped Head', 'Biped Body', 'Biped Hand', 'Biped Foot', 'Biped Tail', 'Fish Head',
-    'Fish Body', 'Fish Fin', 'Fish Tail', 'Bird Head', 'Bird Body', 'Bird Wing',
-    'Bird Foot', 'Bird Tail', 'Snake Head', 'Snake Body', 'Reptile Head',
-    'Reptile Body', 'Reptile Foot', 'Reptile Tail', 'Car Body', 'Car Tier',
-    'Car Side Mirror', 'Bicycle Body', 'Bicycle Head', 'Bicycle Seat', 'Bicycle Tier',
-    'Boat Body', 'Boat Sail', 'Aeroplane Head', 'Aeroplane Body', 'Aeroplane Engine',
-    'Aeroplane Wing', 'Aeroplane Tail', 'Bottle Mouth', 'Bottle Body'))
+metainfo = dict(
+    classes=(
+        'Quadruped Head',
+        'Quadruped Body',
+        'Quadruped Foot',
+        'Quadruped Tail',
+        'Biped Head',
+        'Biped Body',
+        'Biped Hand',
+        'Biped Foot',
+        'Biped Tail',
+        'Fish Head',
+        'Fish Body',
+        'Fish Fin',
+        'Fish Tail',
+        'Bird Head',
+        'Bird Body',
+        'Bird Wing',
+        'Bird Foot',
+        'Bird Tail',
+        'Snake Head',
+        'Snake Body',
+        'Reptile Head',
+        'Reptile Body',
+        'Reptile Foot',
+        'Reptile Tail',
+        'Car Body',
+        'Car Tier',
+        'Car Side Mirror',
+        'Bicycle Body',
+        'Bicycle Head',
+        'Bicycle Seat',
+        'Bicycle Tier',
+        'Boat Body',
+        'Boat Sail',
+        'Aeroplane Head',
+        'Aeroplane Body',
+        'Aeroplane Engine',
+        'Aeroplane Wing',
+        'Aeroplane Tail',
+        'Bottle Mouth',
+        'Bottle Body',
+    )
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -33,7 +68,8 @@ test_pipeline = [
     dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=True),
     dict(
         type='mmdet.PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'),
+    ),
 ]
 
 train_dataloader = dict(
@@ -49,7 +85,9 @@ train_dataloader = dict(
         ann_file='annotations/train/train.json',
         data_prefix=dict(img='images/train/'),
         filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -63,7 +101,9 @@ val_dataloader = dict(
         ann_file='annotations/val/val.json',
         data_prefix=dict(img='images/val/'),
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -77,21 +117,35 @@ test_dataloader = dict(
         ann_file='annotations/test/test.json',
         data_prefix=dict(img='images/test/'),
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 
 # CocoMetric reads <split>_mmdet.json, a copy without the degenerate polygons that
 # pycocotools cannot read (tools/dataset_converters/sanitize_partimagenet.py); the bridge
 # metric reads the original file to rebuild the referring samples with the dataset's own
 # hygiene.
 val_evaluator = [
-    dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/val/val_mmdet.json',
-         metric=['bbox', 'segm']),
-    dict(type='refseg.PartMaskRCNNMetric',
-         ann_file=data_root + 'annotations/val/val.json', score_thr=0.5),
+    dict(
+        type='mmdet.CocoMetric',
+        ann_file=data_root + 'annotations/val/val_mmdet.json',
+        metric=['bbox', 'segm'],
+    ),
+    dict(
+        type='refseg.PartMaskRCNNMetric',
+        ann_file=data_root + 'annotations/val/val.json',
+        score_thr=0.5,
+    ),
 ]
 test_evaluator = [
-    dict(type='mmdet.CocoMetric', ann_file=data_root + 'annotations/test/test_mmdet.json',
-         metric=['bbox', 'segm']),
-    dict(type='refseg.PartMaskRCNNMetric',
-         ann_file=data_root + 'annotations/test/test.json', score_thr=0.5),
+    dict(
+        type='mmdet.CocoMetric',
+        ann_file=data_root + 'annotations/test/test_mmdet.json',
+        metric=['bbox', 'segm'],
+    ),
+    dict(
+        type='refseg.PartMaskRCNNMetric',
+        ann_file=data_root + 'annotations/test/test.json',
+        score_thr=0.5,
+    ),
 ]

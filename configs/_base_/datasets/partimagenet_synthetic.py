@@ -5,11 +5,11 @@ _base_ = ['./partimagenet.py']
 
 data_root = 'data/partimagenet_synthetic/'
 train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root))
+    batch_size=4, num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root)
+)
 val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root))
+    batch_size=4, num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root)
+)
 test_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root))
+    batch_size=4, num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root)
+)

@@ -40,7 +40,9 @@ train_dataloader = dict(
         split='train',
         sentence_mode='random',
         text_field=text_field,
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -55,7 +57,9 @@ val_dataloader = dict(
         sentence_mode='all',
         text_field=text_field,
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = dict(
     batch_size=8,
     num_workers=4,
@@ -70,7 +74,9 @@ test_dataloader = dict(
         sentence_mode='all',
         text_field=text_field,
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 
 val_evaluator = dict(type='RefSegMetric')
 test_evaluator = val_evaluator

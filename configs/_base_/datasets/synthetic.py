@@ -43,7 +43,9 @@ train_dataloader = dict(
         generate_cfg=generate_cfg,
         split='train',
         sentence_mode='random',
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=8,
     num_workers=2,
@@ -56,7 +58,9 @@ val_dataloader = dict(
         split='val',
         sentence_mode='all',
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = dict(
     batch_size=8,
     num_workers=2,
@@ -69,7 +73,9 @@ test_dataloader = dict(
         split='testA',
         sentence_mode='all',
         test_mode=True,
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 
 val_evaluator = dict(type='RefSegMetric')
 test_evaluator = val_evaluator

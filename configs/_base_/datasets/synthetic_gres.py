@@ -12,5 +12,6 @@ test_dataloader = dict(dataset=dict(type=dataset_type))
 
 # ReLA's evaluation: Prec@X with IoU >= X at 0.7, 0.8, 0.9.
 val_evaluator = dict(
-    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9))
+    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9)
+)
 test_evaluator = val_evaluator

@@ -19,7 +19,8 @@ pairs_dataset = dict(
     data_root={{_base_.data_root}},
     generate_cfg={{_base_.generate_cfg}},
     kinds=('scene', 'object'),
-    object_view='image')
+    object_view='image',
+)
 train_dataloader = dict(
     _delete_=True,
     batch_size=64,
@@ -27,20 +28,23 @@ train_dataloader = dict(
     persistent_workers=True,
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(pairs_dataset, split='train', pipeline=train_pipeline))
+    dataset=dict(pairs_dataset, split='train', pipeline=train_pipeline),
+)
 val_dataloader = dict(
     _delete_=True,
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(pairs_dataset, split='val', test_mode=True, pipeline=test_pipeline))
+    dataset=dict(pairs_dataset, split='val', test_mode=True, pipeline=test_pipeline),
+)
 test_dataloader = dict(
     _delete_=True,
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(pairs_dataset, split='testA', test_mode=True, pipeline=test_pipeline))
+    dataset=dict(pairs_dataset, split='testA', test_mode=True, pipeline=test_pipeline),
+)
 val_evaluator = dict(_delete_=True, type='RetrievalMetric', topk=(1, 5))
 test_evaluator = val_evaluator

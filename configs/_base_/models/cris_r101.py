@@ -6,11 +6,8 @@
 #   model = _base_.cris_r101
 rn101_checkpoint = 'pretrain/RN101.pt'  # OpenAI archive; any source CLIPPretrained reads
 cris_r101 = dict(
-    backbone=dict(
-        layers=(3, 4, 23, 3),
-        output_dim=512,
-        init_cfg=dict(checkpoint=rn101_checkpoint)),
-    text_encoder=dict(
-        embed_dim=512, init_cfg=dict(checkpoint=rn101_checkpoint)),
+    backbone=dict(layers=(3, 4, 23, 3), output_dim=512, init_cfg=dict(checkpoint=rn101_checkpoint)),
+    text_encoder=dict(embed_dim=512, init_cfg=dict(checkpoint=rn101_checkpoint)),
     neck=dict(in_channels=[512, 1024, 512], state_dim=512),
-    decode_head=dict(projector=dict(text_channels=512)))
+    decode_head=dict(projector=dict(text_channels=512)),
+)

@@ -13,7 +13,8 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=0,
-    size=(416, 416))  # the letterbox size of the dataset pipeline
+    size=(416, 416),
+)  # the letterbox size of the dataset pipeline
 model = dict(
     type='RefSegmentor',
     data_preprocessor=data_preprocessor,
@@ -28,7 +29,8 @@ model = dict(
         dense_attnpool=True,
         out_indices=(1, 2, 4),  # C3, C4, dense C5
         norm_cfg=norm_cfg,
-        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
+    ),
     text_encoder=dict(
         type='CLIPTextTransformer',
         context_length=77,
@@ -36,13 +38,15 @@ model = dict(
         layers=12,
         heads=8,
         embed_dim=1024,
-        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
+    ),
     neck=dict(
         type='CRISNeck',
         in_channels=[512, 1024, 1024],
         out_channels=[256, 512, 1024],
         state_dim=1024,
-        norm_cfg=norm_cfg),
+        norm_cfg=norm_cfg,
+    ),
     decode_head=dict(
         type='CRISHead',
         in_channels=512,
@@ -53,17 +57,21 @@ model = dict(
             embed_dims=512,
             num_heads=8,
             ffn_dims=2048,
-            dropout=0.1),
+            dropout=0.1,
+        ),
         projector=dict(
             type='TextPixelProjector',
             in_channels=512,
             channels=256,
             text_channels=1024,
             kernel_size=3,
-            norm_cfg=norm_cfg),
+            norm_cfg=norm_cfg,
+        ),
         loss_decode=dict(
-            type='mmseg.CrossEntropyLoss', use_sigmoid=True, avg_non_ignore=True,
-            loss_weight=1.0)),
+            type='mmseg.CrossEntropyLoss', use_sigmoid=True, avg_non_ignore=True, loss_weight=1.0
+        ),
+    ),
     train_cfg=dict(),
     # sigmoid, bicubic (align_corners=True) to 416, inverse letterbox, > threshold
-    test_cfg=dict(upsample_mode='bicubic', warp_mode='bicubic'))
+    test_cfg=dict(upsample_mode='bicubic', warp_mode='bicubic'),
+)

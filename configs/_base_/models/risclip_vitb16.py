@@ -11,7 +11,8 @@ data_preprocessor = dict(
     seg_pad_val=0,
     # The configs set it to (img_size, img_size): 448 gives 28 x 28 patches (positional
     # embeddings resized bicubically).
-    size=None)
+    size=None,
+)
 model = dict(
     type='RISCLIPSegmentor',
     data_preprocessor=data_preprocessor,
@@ -26,7 +27,8 @@ model = dict(
         layers=12,
         heads=12,
         output_dim=512,
-        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
+    ),
     text_encoder=dict(
         type='CLIPTextTransformer',
         context_length=77,
@@ -34,7 +36,8 @@ model = dict(
         layers=12,
         heads=8,
         embed_dim=512,
-        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
+        init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
+    ),
     # CFE: set to None to drop CFE entirely; use_adapters=False drops CFE-U,
     # num_fused=0 drops CFE-X.
     cfe=dict(
@@ -46,7 +49,8 @@ model = dict(
         num_fused=6,
         block_pairs=None,  # default: last 6 image blocks with last 6 text blocks
         gate='zero_init',  # or 'tanh'
-        sequential=False),
+        sequential=False,
+    ),
     ske=dict(type='SKE', num_heads=8, num_layers=6, mlp_ratio=1.0),  # None: no SKE
     ske_image_tokens='all',  # or 'patches'
     ske_text_tokens='all',  # or 'eot'
@@ -60,13 +64,18 @@ model = dict(
         # SyncBN as CRIS: batch statistics over all GPUs (4 x 8 images, not 8); mmengine's
         # Runner turns it back into BN for non-distributed runs.
         decoder=dict(
-            channels=128, mid_channels=64, stem_channels=32,
-            norm_cfg=dict(type='SyncBN', requires_grad=True)),
+            channels=128,
+            mid_channels=64,
+            stem_channels=32,
+            norm_cfg=dict(type='SyncBN', requires_grad=True),
+        ),
         patch_target='soft',  # or 'binary' / 'any'
         loss_decode=[
             dict(type='SigmoidFocalLoss', alpha=0.65, gamma=2.0, loss_weight=1.75),
             dict(type='BinaryDiceLoss', smooth=1.0, loss_weight=1.0),
         ],
-        threshold=0.5),
+        threshold=0.5,
+    ),
     train_cfg=dict(),
-    test_cfg=dict(warp_mode='bicubic'))
+    test_cfg=dict(warp_mode='bicubic'),
+)

@@ -13,10 +13,13 @@ risclip_vitl14 = dict(
         layers=24,
         heads=16,
         output_dim=768,
-        init_cfg=dict(checkpoint=vitl14_checkpoint)),
+        init_cfg=dict(checkpoint=vitl14_checkpoint),
+    ),
     text_encoder=dict(
-        width=768, heads=12, embed_dim=768, init_cfg=dict(checkpoint=vitl14_checkpoint)),
+        width=768, heads=12, embed_dim=768, init_cfg=dict(checkpoint=vitl14_checkpoint)
+    ),
     cfe=dict(shared_dims=768, num_heads=12),
     ske=dict(num_heads=12),
     feature_levels=(7, 15, 23),  # blocks 8, 16, 24 feed the decoder
-    decode_head=dict(image_dims=1024, embed_dims=768))
+    decode_head=dict(image_dims=1024, embed_dims=768),
+)

@@ -17,11 +17,12 @@ optim_wrapper = dict(
             'token_embedding': dict(decay_mult=0.0),
             'positional_embedding': dict(decay_mult=0.0),
             'class_embedding': dict(decay_mult=0.0),
-        }))
+        },
+    ),
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=False, begin=warmup_iters,
-         end=max_iters),
+    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=False, begin=warmup_iters, end=max_iters),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')

@@ -20,32 +20,24 @@
 # Epoch-based: default_runtime.py's hooks and log processor already count epochs.
 _base_ = ['../default_runtime.py']
 
-optimizer = dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.)
+optimizer = dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.0)
 paramwise_cfg = dict(
     custom_keys={
         'backbone': dict(lr_mult=0.1),
         'text_encoder': dict(lr_mult=0.1),
         'positional_embedding': dict(lr_mult=1.0),
-    })
+    }
+)
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale='dynamic',
-    optimizer=optimizer,
-    paramwise_cfg=paramwise_cfg)
+    type='AmpOptimWrapper', loss_scale='dynamic', optimizer=optimizer, paramwise_cfg=paramwise_cfg
+)
 max_epochs = 50
 param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        milestones=[35],
-        gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs, milestones=[35], gamma=0.1)
 ]
 # Validate and checkpoint (best mIoU kept) every epoch.
 val_interval = 1
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=val_interval)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # The lr above is for a total batch of 64; `--auto-scale-lr` style scaling is off.

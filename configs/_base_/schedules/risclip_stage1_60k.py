@@ -9,27 +9,27 @@
 #                        constructor='BiasNormDecayOptimWrapperConstructor')
 _base_ = ['../default_runtime.py']
 
-optimizer = dict(
-    type='AdamW', lr=5e-5, betas=(0.9, 0.999), eps=1e-8, weight_decay=5e-3)
+optimizer = dict(type='AdamW', lr=5e-5, betas=(0.9, 0.999), eps=1e-8, weight_decay=5e-3)
 clip_grad = dict(max_norm=1.0, norm_type=2)
 paramwise_cfg = dict(
     norm_decay_mult=0.0,
     bias_decay_mult=0.0,
-    custom_keys={'decode_head.grounding': dict(decay_mult=0.0)})
+    custom_keys={'decode_head.grounding': dict(decay_mult=0.0)},
+)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     constructor='BiasNormDecayOptimWrapperConstructor',
     dtype='bfloat16',
     optimizer=optimizer,
     clip_grad=clip_grad,
-    paramwise_cfg=paramwise_cfg)
+    paramwise_cfg=paramwise_cfg,
+)
 max_iters = 60000
 warmup_iters = 1000
 # No `end` on the poly decay: mmengine's Runner ends it at train_cfg.max_iters, so a
 # config or an override that changes the length needs no new schedule.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=warmup_iters),
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=warmup_iters),
     dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=warmup_iters),
 ]
 # Validate and checkpoint (best mIoU kept) every val_interval iterations.
@@ -46,11 +46,12 @@ stage2_paramwise_cfg = dict(
         'decode_head.grounding': dict(lr_mult=0.1, decay_mult=0.0),
         'cfe.': dict(lr_mult=0.1),
         'ske.': dict(lr_mult=0.1),
-    })
+    },
+)
 # The learning rate is for a total batch of 32 (not rescaled for other batch sizes).
 auto_scale_lr = dict(enable=False, base_batch_size=32)
 
 log_processor = dict(by_epoch=False)
 default_hooks = dict(
-    logger=dict(log_metric_by_epoch=False),
-    checkpoint=dict(by_epoch=False, interval=val_interval))
+    logger=dict(log_metric_by_epoch=False), checkpoint=dict(by_epoch=False, interval=val_interval)
+)

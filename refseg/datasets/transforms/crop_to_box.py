@@ -1,4 +1,5 @@
 """Crop an image to a box carried in the results (an object's view for pretraining)."""
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -26,8 +27,10 @@ class CropToBox(BaseTransform):
         left, top = max(int(np.floor(x)), 0), max(int(np.floor(y)), 0)
         right, bottom = min(int(np.ceil(x + w)), width), min(int(np.ceil(y + h)), height)
         if right <= left or bottom <= top:
-            raise ValueError(f'CropToBox: box {box} lies outside the {width}x{height} image '
-                             f'{results.get("img_path")}')
+            raise ValueError(
+                f'CropToBox: box {box} lies outside the {width}x{height} image '
+                f'{results.get("img_path")}'
+            )
         results['img'] = img[top:bottom, left:right]
         results['img_shape'] = results['img'].shape[:2]
         return results

@@ -1,4 +1,5 @@
 """Packing of a referring sample into the model's inputs and a ``SegDataSample``."""
+
 from typing import Sequence
 
 import numpy as np
@@ -10,10 +11,25 @@ from mmseg.structures import SegDataSample
 from refseg.registry import TRANSFORMS
 
 # mmseg's PackSegInputs defaults, then the expression, its ids and the letterbox matrix.
-DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-                     'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label', 'text',
-                     'ref_id', 'sent_id', 'ann_id', 'image_id', 'letterbox_matrix',
-                     'no_target', 'num_targets')
+DEFAULT_META_KEYS = (
+    'img_path',
+    'seg_map_path',
+    'ori_shape',
+    'img_shape',
+    'pad_shape',
+    'scale_factor',
+    'flip',
+    'flip_direction',
+    'reduce_zero_label',
+    'text',
+    'ref_id',
+    'sent_id',
+    'ann_id',
+    'image_id',
+    'letterbox_matrix',
+    'no_target',
+    'num_targets',
+)
 
 
 @TRANSFORMS.register_module()
@@ -51,13 +67,15 @@ class PackRefSegInputs(BaseTransform):
         if 'gt_seg_map' in results:
             seg_map = results['gt_seg_map']
             if seg_map.ndim != 2:
-                raise ValueError(f'PackRefSegInputs expects a 2-D gt_seg_map, got shape '
-                                 f'{seg_map.shape} for {results.get("img_path")}')
+                raise ValueError(
+                    f'PackRefSegInputs expects a 2-D gt_seg_map, got shape '
+                    f'{seg_map.shape} for {results.get("img_path")}'
+                )
             dtype = np.float32 if np.issubdtype(seg_map.dtype, np.floating) else np.int64
             data_sample.gt_sem_seg = PixelData(
-                data=torch.from_numpy(np.ascontiguousarray(seg_map[None], dtype=dtype)))
-        data_sample.set_metainfo(
-            {key: results[key] for key in self.meta_keys if key in results})
+                data=torch.from_numpy(np.ascontiguousarray(seg_map[None], dtype=dtype))
+            )
+        data_sample.set_metainfo({key: results[key] for key in self.meta_keys if key in results})
         packed['data_samples'] = data_sample
         return packed
 

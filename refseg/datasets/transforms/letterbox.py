@@ -1,4 +1,5 @@
 """CRIS's letterbox: keep the aspect ratio, scale into a square and pad, by one affine warp."""
+
 from typing import Sequence
 
 import cv2
@@ -52,12 +53,14 @@ class LetterBox(BaseTransform):
             False they are rounded back to their own dtype. Defaults to True.
     """
 
-    def __init__(self,
-                 size: int = 416,
-                 pad_val: Sequence[float] = CLIP_MEAN_RGB,
-                 interpolation: str = 'bicubic',
-                 seg_interpolation: str = 'bilinear',
-                 soft_mask: bool = True) -> None:
+    def __init__(
+        self,
+        size: int = 416,
+        pad_val: Sequence[float] = CLIP_MEAN_RGB,
+        interpolation: str = 'bicubic',
+        seg_interpolation: str = 'bilinear',
+        soft_mask: bool = True,
+    ) -> None:
         if int(size) != size or size <= 0:
             raise ValueError(f'LetterBox: size must be a positive int, got {size!r}')
         if len(pad_val) != 3:
@@ -73,14 +76,21 @@ class LetterBox(BaseTransform):
     def transform(self, results: dict) -> dict:
         img = results['img']
         if img.ndim != 3 or img.shape[2] != 3:
-            raise ValueError(f'LetterBox expects an (h, w, 3) image, got shape {img.shape} '
-                             f'from {results.get("img_path")}')
+            raise ValueError(
+                f'LetterBox expects an (h, w, 3) image, got shape {img.shape} '
+                f'from {results.get("img_path")}'
+            )
         height, width = img.shape[:2]
         matrix = letterbox_matrix(height, width, self.size)
         out_size = (self.size, self.size)
         results['img'] = cv2.warpAffine(
-            img, matrix, out_size, flags=self._img_flag, borderMode=cv2.BORDER_CONSTANT,
-            borderValue=self.pad_val[::-1])
+            img,
+            matrix,
+            out_size,
+            flags=self._img_flag,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=self.pad_val[::-1],
+        )
         for key in results.get('seg_fields', []):
             results[key] = self._warp_map(results[key], matrix, key)
         results['img_shape'] = out_size
@@ -89,17 +99,26 @@ class LetterBox(BaseTransform):
 
     def _warp_map(self, seg_map: np.ndarray, matrix: np.ndarray, key: str) -> np.ndarray:
         if self.soft_mask and seg_map.max(initial=0) > 1:
-            raise ValueError(f'LetterBox(soft_mask=True) needs binary masks in [0, 1], but '
-                             f'{key} has values up to {seg_map.max()}')
+            raise ValueError(
+                f'LetterBox(soft_mask=True) needs binary masks in [0, 1], but '
+                f'{key} has values up to {seg_map.max()}'
+            )
         warped = cv2.warpAffine(
-            seg_map.astype(np.float32), matrix, (self.size, self.size), flags=self._seg_flag,
-            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            seg_map.astype(np.float32),
+            matrix,
+            (self.size, self.size),
+            flags=self._seg_flag,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        )
         if self.soft_mask:
             # bicubic/lanczos overshoot; a soft target must stay a probability.
-            return np.clip(warped, 0., 1.)
+            return np.clip(warped, 0.0, 1.0)
         return np.rint(warped).astype(seg_map.dtype)
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(size={self.size}, pad_val={self.pad_val}, '
-                f'interpolation={self.interpolation!r}, '
-                f'seg_interpolation={self.seg_interpolation!r}, soft_mask={self.soft_mask})')
+        return (
+            f'{self.__class__.__name__}(size={self.size}, pad_val={self.pad_val}, '
+            f'interpolation={self.interpolation!r}, '
+            f'seg_interpolation={self.seg_interpolation!r}, soft_mask={self.soft_mask})'
+        )

@@ -1,4 +1,5 @@
 """Loading of the referent's mask."""
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -25,7 +26,8 @@ class LoadRefMask(BaseTransform):
             # The mask would be decoded at the wrong size and silently misaligned.
             raise ValueError(
                 f'image {results.get("img_path")} is {ori_shape[0]}x{ori_shape[1]} but its '
-                f'annotation says height={height}, width={width}')
+                f'annotation says height={height}, width={width}'
+            )
         if results.get('no_target'):
             # A gRefCOCO expression that names nothing: its target is the empty mask.
             mask = np.zeros((height, width), dtype=np.uint8)
@@ -33,8 +35,10 @@ class LoadRefMask(BaseTransform):
             try:
                 mask = decode_mask_ann(results['mask_ann'], height, width)
             except ValueError as err:
-                raise ValueError(f'invalid mask_ann of ann_id={results.get("ann_id")} '
-                                 f'(ref_id={results.get("ref_id")}): {err}') from None
+                raise ValueError(
+                    f'invalid mask_ann of ann_id={results.get("ann_id")} '
+                    f'(ref_id={results.get("ref_id")}): {err}'
+                ) from None
         results['gt_seg_map'] = mask
         seg_fields = results.setdefault('seg_fields', [])
         if 'gt_seg_map' not in seg_fields:

@@ -1,4 +1,5 @@
 """A flip that keeps the expression true: spatial words are swapped with the pixels."""
+
 import re
 from typing import Dict
 
@@ -13,8 +14,14 @@ from refseg.registry import TRANSFORMS
 # swapped too; a word list cannot tell them apart.
 SWAPS: Dict[str, Dict[str, str]] = {
     'horizontal': {'left': 'right', 'right': 'left'},
-    'vertical': {'top': 'bottom', 'bottom': 'top', 'upper': 'lower', 'lower': 'upper',
-                 'above': 'below', 'below': 'above'},
+    'vertical': {
+        'top': 'bottom',
+        'bottom': 'top',
+        'upper': 'lower',
+        'lower': 'upper',
+        'above': 'below',
+        'below': 'above',
+    },
 }
 _SUFFIXES = ('most', 'er', 'est', 'ish', 'hand', 'side')
 
@@ -53,7 +60,7 @@ def swap_spatial_words(text: str, direction: str = 'horizontal') -> str:
     def replace(match: re.Match) -> str:
         stem = match.group(1)
         new_stem = _match_case(swaps[stem.lower()], stem)
-        return new_stem + match.group(0)[len(stem):]
+        return new_stem + match.group(0)[len(stem) :]
 
     return _PATTERNS[direction].sub(replace, text)
 
@@ -78,11 +85,12 @@ class RandomTextFlip(BaseTransform):
     """
 
     def __init__(self, prob: float = 0.5, direction: str = 'horizontal') -> None:
-        if not 0. <= prob <= 1.:
+        if not 0.0 <= prob <= 1.0:
             raise ValueError(f'RandomTextFlip: prob must be in [0, 1], got {prob}')
         if direction not in SWAPS:
-            raise ValueError(f'RandomTextFlip: direction must be one of {sorted(SWAPS)}, '
-                             f'got {direction!r}')
+            raise ValueError(
+                f'RandomTextFlip: direction must be one of {sorted(SWAPS)}, got {direction!r}'
+            )
         self.prob = prob
         self.direction = direction
 
@@ -109,8 +117,8 @@ class RandomTextFlip(BaseTransform):
         # Network coordinate c becomes extent - 1 - c along the flipped axis.
         row = 0 if self.direction == 'horizontal' else 1
         flip = np.eye(3)
-        flip[row, row], flip[row, 2] = -1., extent - 1.
-        matrix = np.vstack([results['letterbox_matrix'], [0., 0., 1.]])
+        flip[row, row], flip[row, 2] = -1.0, extent - 1.0
+        matrix = np.vstack([results['letterbox_matrix'], [0.0, 0.0, 1.0]])
         results['letterbox_matrix'] = (flip @ matrix)[:2]
 
     def __repr__(self) -> str:

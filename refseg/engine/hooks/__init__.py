@@ -1,3 +1,5 @@
 # Modules are imported for their registrations.
-from . import checkpoint_hook  # noqa: F401
-from . import visualization_hook  # noqa: F401
+from . import (
+    checkpoint_hook,  # noqa: F401
+    visualization_hook,  # noqa: F401
+)

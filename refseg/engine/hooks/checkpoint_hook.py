@@ -1,4 +1,5 @@
 """A checkpoint hook whose runs survive a kill, resume exactly and load weights-only."""
+
 import json
 import os
 import os.path as osp
@@ -10,20 +11,28 @@ from typing import List, Optional
 
 import numpy as np
 import torch
-from mmengine.dist import (all_gather_object, broadcast, broadcast_object_list,
-                           get_dist_info, is_main_process)
+from mmengine.dist import (
+    all_gather_object,
+    broadcast,
+    broadcast_object_list,
+    get_dist_info,
+    is_main_process,
+)
 from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 
 from refseg.registry import HOOKS
-from refseg.utils.checkpoint import (ATOMIC_BACKEND, atomic_write,
-                                     from_weights_only,
-                                     install_weights_only_loader,
-                                     register_atomic_backend,
-                                     remove_partial_files,
-                                     restore_checkpoint_loaders,
-                                     to_weights_only)
+from refseg.utils.checkpoint import (
+    ATOMIC_BACKEND,
+    atomic_write,
+    from_weights_only,
+    install_weights_only_loader,
+    register_atomic_backend,
+    remove_partial_files,
+    restore_checkpoint_loaders,
+    to_weights_only,
+)
 
 try:
     import fcntl
@@ -44,7 +53,8 @@ def get_rng_state() -> dict:
         python=random.getstate(),
         numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
         torch=torch.get_rng_state(),
-        cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])
+        cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    )
 
 
 def set_rng_state(state: dict) -> None:
@@ -104,14 +114,17 @@ class AtomicCheckpointHook(CheckpointHook):
             ``max_keep_ckpts``, ``save_best``, ...).
     """
 
-    def __init__(self,
-                 out_dir: Optional[str] = None,
-                 backend_args: Optional[dict] = None,
-                 interval_minutes: Optional[float] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        out_dir: Optional[str] = None,
+        backend_args: Optional[dict] = None,
+        interval_minutes: Optional[float] = None,
+        **kwargs,
+    ) -> None:
         remote = out_dir is not None and '://' in str(out_dir)
-        self._writes_atomically = (backend_args is None and not remote
-                                   and kwargs.get('file_client_args') is None)
+        self._writes_atomically = (
+            backend_args is None and not remote and kwargs.get('file_client_args') is None
+        )
         if self._writes_atomically:
             register_atomic_backend()
             backend_args = dict(backend=ATOMIC_BACKEND)
@@ -152,7 +165,8 @@ class AtomicCheckpointHook(CheckpointHook):
             for path in remove_partial_files(self.out_dir):
                 runner.logger.warning(
                     f'Removed {path}: a partial checkpoint left by a run that '
-                    'was stopped while saving.')
+                    'was stopped while saving.'
+                )
         self._redo_interrupted_validation(runner)
 
     def after_train(self, runner) -> None:
@@ -172,15 +186,19 @@ class AtomicCheckpointHook(CheckpointHook):
                 handle.seek(0)
                 owner = handle.read().strip() or 'unknown process'
                 handle.close()
-                message = (f'Work dir {runner.work_dir} is in use by another training run '
-                           f'({owner}; lock {path}). Wait for it to finish, stop it, or '
-                           'train with another --work-dir.')
+                message = (
+                    f'Work dir {runner.work_dir} is in use by another training run '
+                    f'({owner}; lock {path}). Wait for it to finish, stop it, or '
+                    'train with another --work-dir.'
+                )
             else:
                 handle.seek(0)
                 handle.truncate()
-                handle.write(f'pid {os.getpid()} on {socket.gethostname()}, started '
-                             f'{time.strftime("%Y-%m-%d %H:%M:%S")}: '
-                             f'{" ".join(sys.argv)}\n')
+                handle.write(
+                    f'pid {os.getpid()} on {socket.gethostname()}, started '
+                    f'{time.strftime("%Y-%m-%d %H:%M:%S")}: '
+                    f'{" ".join(sys.argv)}\n'
+                )
                 handle.flush()
                 self._lock = handle
         if get_dist_info()[1] > 1:
@@ -223,8 +241,10 @@ class AtomicCheckpointHook(CheckpointHook):
             broadcast_object_list(shared)
             validated = shared[0]
         if validated < step:
-            runner.logger.info(f'Validation after step {step} did not finish before the '
-                               'run stopped: running it now.')
+            runner.logger.info(
+                f'Validation after step {step} did not finish before the '
+                'run stopped: running it now.'
+            )
             runner.val_loop.run()
 
     def before_val(self, runner) -> None:
@@ -245,8 +265,10 @@ class AtomicCheckpointHook(CheckpointHook):
         """Save the best checkpoint as ``CheckpointHook`` does; record the validation."""
         super().after_val_epoch(runner, metrics)
         if self._training and is_main_process():
-            atomic_write(osp.join(runner.work_dir, VALIDATED_FILE),
-                         json.dumps(dict(step=self._train_step(runner))).encode())
+            atomic_write(
+                osp.join(runner.work_dir, VALIDATED_FILE),
+                json.dumps(dict(step=self._train_step(runner))).encode(),
+            )
 
     # ---------------------------------------------------------------- saving
     def after_train_epoch(self, runner) -> None:
@@ -254,18 +276,21 @@ class AtomicCheckpointHook(CheckpointHook):
         saved = self._last_save_time
         super().after_train_epoch(runner)
         if self.by_epoch and self._minutes_passed(saved):
-            runner.logger.info(f'Saving checkpoint at {runner.epoch + 1} epochs '
-                               f'({self.interval_minutes} minutes since the last one)')
+            runner.logger.info(
+                f'Saving checkpoint at {runner.epoch + 1} epochs '
+                f'({self.interval_minutes} minutes since the last one)'
+            )
             self._save_checkpoint(runner)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
-                         outputs=None) -> None:
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         """Save by ``interval`` as ``CheckpointHook`` does, or by ``interval_minutes``."""
         saved = self._last_save_time
         super().after_train_iter(runner, batch_idx, data_batch, outputs)
         if not self.by_epoch and self._minutes_passed(saved):
-            runner.logger.info(f'Saving checkpoint at {runner.iter + 1} iterations '
-                               f'({self.interval_minutes} minutes since the last one)')
+            runner.logger.info(
+                f'Saving checkpoint at {runner.iter + 1} iterations '
+                f'({self.interval_minutes} minutes since the last one)'
+            )
             self._save_checkpoint(runner)
 
     def _minutes_passed(self, saved_at: float) -> bool:
@@ -295,7 +320,8 @@ class AtomicCheckpointHook(CheckpointHook):
                 runner.logger.warning(
                     f'The checkpoint holds the random states of {len(states)} processes '
                     f'and this run has {world_size}: the resumed run will not repeat '
-                    'the original one exactly.')
+                    'the original one exactly.'
+                )
             self._rng_to_restore = states[rank % len(states)]
 
     def before_train_epoch(self, runner) -> None:
@@ -307,7 +333,8 @@ class AtomicCheckpointHook(CheckpointHook):
             # An iteration loop skips the batches it has seen (drawing random numbers
             # in the data pipeline) after this hook: restore when that is over.
             loop.dataloader_iterator = _RestoreRngAfterSkip(
-                loop.dataloader_iterator, runner.iter, self._rng_to_restore)
+                loop.dataloader_iterator, runner.iter, self._rng_to_restore
+            )
             self._rng_to_restore = None
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
@@ -321,16 +348,14 @@ class AtomicCheckpointHook(CheckpointHook):
 
     # Overrides CheckpointHook._save_checkpoint_with_step(runner, step, meta);
     # tests/test_utils/test_safe_loading.py checks that signature.
-    def _save_checkpoint_with_step(self, runner, step: int,
-                                   meta: dict) -> None:
+    def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
         dropped_steps = self._advance_keep_window(runner, step)
 
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
         states = get_rng_state()
-        self._rng_to_save = all_gather_object(states) if get_dist_info()[1] > 1 \
-            else [states]
+        self._rng_to_save = all_gather_object(states) if get_dist_info()[1] > 1 else [states]
         try:
             runner.save_checkpoint(
                 self.out_dir,
@@ -341,15 +366,15 @@ class AtomicCheckpointHook(CheckpointHook):
                 meta=meta,
                 by_epoch=self.by_epoch,
                 backend_args=self.backend_args,
-                **self.args)
+                **self.args,
+            )
         finally:
             self._rng_to_save = None
         self._last_save_time = time.monotonic()
         if not is_main_process():
             return
 
-        atomic_write(
-            osp.join(runner.work_dir, POINTER_FILE), self.last_ckpt.encode())
+        atomic_write(osp.join(runner.work_dir, POINTER_FILE), self.last_ckpt.encode())
         for dropped_step in dropped_steps:
             self._remove_checkpoint(self.filename_tmpl.format(dropped_step))
 
@@ -382,8 +407,7 @@ class AtomicCheckpointHook(CheckpointHook):
                     self.best_ckpt_path = old
                 else:
                     self.best_ckpt_path_dict[key] = old
-            elif old and old != new and is_main_process() and \
-                    self.file_backend.isfile(old):
+            elif old and old != new and is_main_process() and self.file_backend.isfile(old):
                 self.file_backend.remove(old)
                 runner.logger.info(f'The previous best checkpoint {old} is removed')
 
@@ -402,8 +426,7 @@ class AtomicCheckpointHook(CheckpointHook):
         if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
             dropped.append(self.keep_ckpt_ids.popleft())
         self.keep_ckpt_ids.append(step)
-        runner.message_hub.update_info('keep_ckpt_ids',
-                                       list(self.keep_ckpt_ids))
+        runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
         return dropped
 
     def _remove_checkpoint(self, filename: str) -> None:

@@ -1,4 +1,5 @@
 """Draw validation and test predictions, one image file per sentence."""
+
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -44,13 +45,15 @@ class RefSegVisualizationHook(Hook):
         backend_args (dict, optional): mmengine file backend arguments to read images.
     """
 
-    def __init__(self,
-                 draw: bool = False,
-                 interval: int = 50,
-                 show: bool = False,
-                 wait_time: float = 0.,
-                 show_dir: Optional[str] = None,
-                 backend_args: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        draw: bool = False,
+        interval: int = 50,
+        show: bool = False,
+        wait_time: float = 0.0,
+        show_dir: Optional[str] = None,
+        backend_args: Optional[dict] = None,
+    ) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
         self.draw = draw
@@ -64,8 +67,11 @@ class RefSegVisualizationHook(Hook):
 
     def before_run(self, runner: Runner) -> None:
         if self.show_dir is not None:
-            self._out_dir = self.show_dir if osp.isabs(self.show_dir) else \
-                osp.join(runner.work_dir, runner.timestamp, self.show_dir)
+            self._out_dir = (
+                self.show_dir
+                if osp.isabs(self.show_dir)
+                else osp.join(runner.work_dir, runner.timestamp, self.show_dir)
+            )
 
     @property
     def visualizer(self) -> Visualizer:
@@ -74,7 +80,8 @@ class RefSegVisualizationHook(Hook):
             raise TypeError(
                 'RefSegVisualizationHook draws with RefSegLocalVisualizer, but the current '
                 f'visualizer is a {type(visualizer).__name__}: set visualizer = '
-                "dict(type='RefSegLocalVisualizer', ...) in the config")
+                "dict(type='RefSegLocalVisualizer', ...) in the config"
+            )
         if self.show:
             # Shown drawings are not stored.
             visualizer._vis_backends = {}
@@ -83,23 +90,31 @@ class RefSegVisualizationHook(Hook):
     def before_test(self, runner: Runner) -> None:
         self._test_index = 0
 
-    def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
-                       outputs: Sequence[SegDataSample]) -> None:
+    def after_val_iter(
+        self, runner: Runner, batch_idx: int, data_batch: dict, outputs: Sequence[SegDataSample]
+    ) -> None:
         if self.every_n_inner_iters(batch_idx, self.interval):
             # The training step when training; a standalone validation has none, and
             # asking the runner for runner.iter would build the training loop and data.
             step = runner.message_hub.get_info('iter', 0)
             self._draw_batch(batch_idx, outputs, 'val', range(len(outputs)), step)
 
-    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: dict,
-                        outputs: Sequence[SegDataSample]) -> None:
+    def after_test_iter(
+        self, runner: Runner, batch_idx: int, data_batch: dict, outputs: Sequence[SegDataSample]
+    ) -> None:
         first = self._test_index
         self._test_index += len(outputs)
         chosen = [i for i in range(len(outputs)) if (first + i) % self.interval == 0]
         self._draw_batch(batch_idx, outputs, 'test', chosen, batch_idx)
 
-    def _draw_batch(self, batch_idx: int, outputs: Sequence[SegDataSample], mode: str,
-                    chosen: Sequence[int], step: int) -> None:
+    def _draw_batch(
+        self,
+        batch_idx: int,
+        outputs: Sequence[SegDataSample],
+        mode: str,
+        chosen: Sequence[int],
+        step: int,
+    ) -> None:
         if not self.draw or not chosen:
             return
         visualizer = self.visualizer
@@ -107,17 +122,25 @@ class RefSegVisualizationHook(Hook):
             output = outputs[index]
             img_path = output.metainfo.get('img_path')
             if img_path is None:
-                raise KeyError(f'{mode} output {index} of batch {batch_idx} has no '
-                               'img_path in its metainfo: keep it in PackRefSegInputs '
-                               'meta_keys')
-            img = mmcv.imfrombytes(fileio.get(img_path, backend_args=self.backend_args),
-                                   channel_order='rgb')
+                raise KeyError(
+                    f'{mode} output {index} of batch {batch_idx} has no '
+                    'img_path in its metainfo: keep it in PackRefSegInputs '
+                    'meta_keys'
+                )
+            img = mmcv.imfrombytes(
+                fileio.get(img_path, backend_args=self.backend_args), channel_order='rgb'
+            )
             name = sentence_name(mode, output.metainfo, batch_idx, index)
-            out_file = None if self._out_dir is None else \
-                osp.join(self._out_dir, f'{name}.png')
-            visualizer.add_datasample(name, img, data_sample=output, show=self.show,
-                                      wait_time=self.wait_time, out_file=out_file,
-                                      step=step)
+            out_file = None if self._out_dir is None else osp.join(self._out_dir, f'{name}.png')
+            visualizer.add_datasample(
+                name,
+                img,
+                data_sample=output,
+                show=self.show,
+                wait_time=self.wait_time,
+                out_file=out_file,
+                step=step,
+            )
 
 
 def sentence_name(mode: str, metainfo: dict, batch_idx: int, index: int) -> str:

@@ -1,4 +1,5 @@
 """An optimizer-wrapper constructor whose bias/norm weight-decay rules reach every bias."""
+
 from typing import List, Optional, Union
 
 import torch.nn as nn
@@ -33,11 +34,13 @@ class BiasNormDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
     """
 
-    def add_params(self,
-                   params: List[dict],
-                   module: nn.Module,
-                   prefix: str = '',
-                   is_dcn_module: Optional[Union[int, float]] = None) -> None:
+    def add_params(
+        self,
+        params: List[dict],
+        module: nn.Module,
+        prefix: str = '',
+        is_dcn_module: Optional[Union[int, float]] = None,
+    ) -> None:
         """Add ``module``'s parameters to ``params`` as mmengine does, then, once at the
         root module, apply the bias and norm decay rules to the groups mmengine left out.
         """

@@ -1,4 +1,5 @@
 """The official CRIS code's first-epoch learning-rate quirk, as an opt-in scheduler."""
+
 from mmengine.optim.scheduler.param_scheduler import _ParamScheduler
 
 from refseg.registry import PARAM_SCHEDULERS
@@ -32,15 +33,16 @@ class CRISLegacyWarmupLR(_ParamScheduler):
 
     def __init__(self, optimizer, by_epoch: bool = True, verbose: bool = False) -> None:
         if not by_epoch:
-            raise ValueError('CRISLegacyWarmupLR reproduces a first-epoch quirk and '
-                             'needs by_epoch=True')
+            raise ValueError(
+                'CRISLegacyWarmupLR reproduces a first-epoch quirk and needs by_epoch=True'
+            )
         self.legacy_lr = optimizer.defaults['lr']
-        super().__init__(optimizer, 'lr', begin=0, end=2, by_epoch=True,
-                         verbose=verbose)
+        super().__init__(optimizer, 'lr', begin=0, end=2, by_epoch=True, verbose=verbose)
 
     def _get_value(self) -> list:
         groups = self.optimizer.param_groups
         if self.last_step == 0:
             return [self.legacy_lr for _ in groups]
-        return [group['lr'] * base / self.legacy_lr
-                for group, base in zip(groups, self.base_values)]
+        return [
+            group['lr'] * base / self.legacy_lr for group, base in zip(groups, self.base_values)
+        ]

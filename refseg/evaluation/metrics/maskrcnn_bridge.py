@@ -16,6 +16,7 @@ The metric is an mmengine metric, so an mmdet config uses it next to ``CocoMetri
 
 Nothing here imports mmdet: the metric reads ``DetDataSample.to_dict()`` outputs.
 """
+
 import logging
 from typing import Any, Dict, List, Optional, Sequence, Set, Union
 
@@ -24,12 +25,18 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from refseg.registry import METRICS
+
 from .part_metric import PartRefSegMetric
 
 
-def instances_to_part_mask(masks: Tensor, labels: Tensor, scores: Tensor,
-                           query_labels: Union[int, Sequence[int]], score_thr: float,
-                           top1_fallback: bool) -> Tensor:
+def instances_to_part_mask(
+    masks: Tensor,
+    labels: Tensor,
+    scores: Tensor,
+    query_labels: Union[int, Sequence[int]],
+    score_thr: float,
+    top1_fallback: bool,
+) -> Tensor:
     """Merge the predicted instances of the classes answering one query into one mask.
 
     Args:
@@ -91,21 +98,32 @@ class PartMaskRCNNMetric(PartRefSegMetric):
             masks are binary already).
     """
 
-    def __init__(self, ann_file: str, score_thr: float = 0.5, top1_fallback: bool = True,
-                 object_class_map: Optional[Dict[str, str]] = None,
-                 part_class_map: Optional[Dict[str, str]] = None, **kwargs) -> None:
+    def __init__(
+        self,
+        ann_file: str,
+        score_thr: float = 0.5,
+        top1_fallback: bool = True,
+        object_class_map: Optional[Dict[str, str]] = None,
+        part_class_map: Optional[Dict[str, str]] = None,
+        **kwargs,
+    ) -> None:
         if 'threshold' in kwargs:
-            raise ValueError(f'{type(self).__name__}: threshold does not apply to instance '
-                             'masks; use score_thr to choose the instances')
+            raise ValueError(
+                f'{type(self).__name__}: threshold does not apply to instance '
+                'masks; use score_thr to choose the instances'
+            )
         super().__init__(**kwargs)
         if not 0 <= score_thr <= 1:
-            raise ValueError(f'{type(self).__name__}: score_thr must be in [0, 1], '
-                             f'got {score_thr!r}')
+            raise ValueError(
+                f'{type(self).__name__}: score_thr must be in [0, 1], got {score_thr!r}'
+            )
         if object_class_map and part_class_map:
-            raise ValueError(f'{type(self).__name__}: give object_class_map or '
-                             'part_class_map, not both')
+            raise ValueError(
+                f'{type(self).__name__}: give object_class_map or part_class_map, not both'
+            )
         # Imported here so that importing refseg.evaluation stays light.
         from refseg.datasets.partimagenet import load_part_annotations
+
         parts = load_part_annotations(ann_file)
         self.ann_file = ann_file
         self.score_thr = float(score_thr)
@@ -120,7 +138,8 @@ class PartMaskRCNNMetric(PartRefSegMetric):
         self.samples_by_image: Dict[int, List[dict]] = {}
         for ref_id, sample in enumerate(parts['samples']):
             self.samples_by_image.setdefault(sample['image_id'], []).append(
-                dict(sample, ref_id=ref_id))
+                dict(sample, ref_id=ref_id)
+            )
 
     def _check_map_targets(self) -> None:
         if self.object_class_map:
@@ -132,8 +151,10 @@ class PartMaskRCNNMetric(PartRefSegMetric):
             bad = {k: v for k, v in self.part_class_map.items() if v not in targets}
             what = 'part categories'
         if bad:
-            raise ValueError(f'{type(self).__name__}: class map entries {bad} do not name '
-                             f'{what} of {self.ann_file}; expected one of {sorted(targets)}')
+            raise ValueError(
+                f'{type(self).__name__}: class map entries {bad} do not name '
+                f'{what} of {self.ann_file}; expected one of {sorted(targets)}'
+            )
 
     def part_table(self) -> Dict[int, tuple]:
         return {cat['id']: (cat['name'], cat['supercategory']) for cat in self.categories}
@@ -150,8 +171,10 @@ class PartMaskRCNNMetric(PartRefSegMetric):
         names = {cat['name'] for cat in self.file_categories}
         missing = [name for name in classes if name not in names]
         if missing:
-            raise KeyError(f'{type(self).__name__}: detector classes {missing} are not '
-                           f'categories of {self.ann_file}')
+            raise KeyError(
+                f'{type(self).__name__}: detector classes {missing} are not '
+                f'categories of {self.ann_file}'
+            )
         matched = [cat['id'] for cat in self.file_categories if cat['name'] in set(classes)]
         return dict(enumerate(matched))
 
@@ -164,18 +187,21 @@ class PartMaskRCNNMetric(PartRefSegMetric):
             return answers
         classes = (self.dataset_meta or {}).get('classes')
         if classes is None:
-            raise KeyError(f'{type(self).__name__}: a class map needs the detector\'s '
-                           "class names in dataset_meta['classes']")
+            raise KeyError(
+                f"{type(self).__name__}: a class map needs the detector's "
+                "class names in dataset_meta['classes']"
+            )
         class_map = self.object_class_map or self.part_class_map
         unknown = sorted(set(class_map) - set(classes))
         if unknown:
-            raise KeyError(f'{type(self).__name__}: class map keys {unknown} are not '
-                           f'detector classes {list(classes)}')
+            raise KeyError(
+                f'{type(self).__name__}: class map keys {unknown} are not '
+                f'detector classes {list(classes)}'
+            )
         answers = {}
         for cat in self.categories:
             key = cat['supercategory'] if self.object_class_map else cat['name']
-            labels = [label for label, name in enumerate(classes)
-                      if class_map.get(name) == key]
+            labels = [label for label, name in enumerate(classes) if class_map.get(name) == key]
             if labels:
                 answers[cat['id']] = labels
         return answers
@@ -191,26 +217,32 @@ class PartMaskRCNNMetric(PartRefSegMetric):
                 (N,).
         """
         from refseg.structures.coco_mask import decode_mask_ann
+
         answers = self.query_labels()
         part_table = self.part_table()
         for data_sample in data_samples:
             image_id = data_sample['img_id']
             image = self.images.get(image_id)
             if image is None:
-                raise KeyError(f'{type(self).__name__}: image id {image_id} '
-                               f'({data_sample.get("img_path")}) is not in {self.ann_file}')
+                raise KeyError(
+                    f'{type(self).__name__}: image id {image_id} '
+                    f'({data_sample.get("img_path")}) is not in {self.ann_file}'
+                )
             height, width = int(image['height']), int(image['width'])
             pred = data_sample.get('pred_instances', {})
             if 'masks' not in pred:
-                raise KeyError(f'{type(self).__name__}: the prediction for '
-                               f'{data_sample.get("img_path")} has no instance masks '
-                               f'(keys {sorted(pred)}); is this a mask model?')
+                raise KeyError(
+                    f'{type(self).__name__}: the prediction for '
+                    f'{data_sample.get("img_path")} has no instance masks '
+                    f'(keys {sorted(pred)}); is this a mask model?'
+                )
             masks = pred['masks'].cpu()
             if tuple(masks.shape[-2:]) != (height, width):
                 raise ValueError(
                     f'{type(self).__name__}: masks of {data_sample.get("img_path")} are '
                     f'{tuple(masks.shape[-2:])}, the annotation says ({height}, {width}); '
-                    'test with rescale=True so that masks are at the original size')
+                    'test with rescale=True so that masks are at the original size'
+                )
             labels, scores = pred['labels'].cpu(), pred['scores'].cpu()
             records, unsupported = [], []
             for sample in self.samples_by_image.get(image_id, []):
@@ -218,22 +250,28 @@ class PartMaskRCNNMetric(PartRefSegMetric):
                 if query_labels is None:
                     unsupported.append(sample['category_id'])
                     continue
-                part_mask = instances_to_part_mask(masks, labels, scores, query_labels,
-                                                   self.score_thr, self.top1_fallback)
-                gt = torch.from_numpy(
-                    decode_mask_ann(sample['segmentation'], height, width)).bool()
-                intersection, union = self.compute_overlap(part_mask, gt,
-                                                           torch.ones_like(gt))
-                records.append(self.sample_record(
-                    dict(ref_id=sample['ref_id'], sent_id=sample['ref_id'],
-                         image_id=image_id, category_id=sample['category_id'],
-                         text=part_table[sample['category_id']][0],
-                         img_path=data_sample.get('img_path')),
-                    intersection, union))
+                part_mask = instances_to_part_mask(
+                    masks, labels, scores, query_labels, self.score_thr, self.top1_fallback
+                )
+                gt = torch.from_numpy(decode_mask_ann(sample['segmentation'], height, width)).bool()
+                intersection, union = self.compute_overlap(part_mask, gt, torch.ones_like(gt))
+                records.append(
+                    self.sample_record(
+                        dict(
+                            ref_id=sample['ref_id'],
+                            sent_id=sample['ref_id'],
+                            image_id=image_id,
+                            category_id=sample['category_id'],
+                            text=part_table[sample['category_id']][0],
+                            img_path=data_sample.get('img_path'),
+                        ),
+                        intersection,
+                        union,
+                    )
+                )
             # One result per image: BaseMetric truncates results to the dataset length,
             # which counts images here.
-            self.results.append(dict(image_id=image_id, records=records,
-                                     unsupported=unsupported))
+            self.results.append(dict(image_id=image_id, records=records, unsupported=unsupported))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         records = [record for result in results for record in result['records']]
@@ -245,25 +283,36 @@ class PartMaskRCNNMetric(PartRefSegMetric):
             answer = 'the union of the instances of the classes mapped to it'
         else:
             answer = 'the union of the instances of its class'
-        print_log(f'{type(self).__name__}: each part sample is scored with {answer} '
-                  f'scoring >= {self.score_thr}'
-                  + (', else the best of those instances' if self.top1_fallback else ''),
-                  logger='current')
+        print_log(
+            f'{type(self).__name__}: each part sample is scored with {answer} '
+            f'scoring >= {self.score_thr}'
+            + (', else the best of those instances' if self.top1_fallback else ''),
+            logger='current',
+        )
         if unsupported:
             table = self.part_table()
-            print_log(f'{type(self).__name__}: no detector class answers the part '
-                      f'categories {[table[c][0] for c in sorted(unsupported)]}: their '
-                      f'{num_unsupported} samples are unsupported, left out of the summary '
-                      '(num_unsupported)', logger='current', level=logging.WARNING)
+            print_log(
+                f'{type(self).__name__}: no detector class answers the part '
+                f'categories {[table[c][0] for c in sorted(unsupported)]}: their '
+                f'{num_unsupported} samples are unsupported, left out of the summary '
+                '(num_unsupported)',
+                logger='current',
+                level=logging.WARNING,
+            )
         scored = len(records) + num_unsupported
         if scored < self.num_part_samples:
-            print_log(f'{type(self).__name__}: scored {scored} of the '
-                      f'{self.num_part_samples} part samples of {self.ann_file} (the '
-                      'evaluated images are a subset)', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'{type(self).__name__}: scored {scored} of the '
+                f'{self.num_part_samples} part samples of {self.ann_file} (the '
+                'evaluated images are a subset)',
+                logger='current',
+                level=logging.WARNING,
+            )
         if not records:
-            raise ValueError(f'{type(self).__name__}: no part sample of {self.ann_file} is '
-                             'answered by a detector class; check the class map')
+            raise ValueError(
+                f'{type(self).__name__}: no part sample of {self.ann_file} is '
+                'answered by a detector class; check the class map'
+            )
         metrics = super().compute_metrics(records)
         metrics['num_unsupported'] = num_unsupported
         return metrics

@@ -1,4 +1,5 @@
 """Referring segmentation metric with per-part-class numbers (PartImageNet)."""
+
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
@@ -9,14 +10,15 @@ from pycocotools import mask as mask_utils
 from torch import Tensor
 
 from refseg.registry import METRICS
+
 from .ref_seg_metric import RefSegMetric
 
 
 def _official_part_table() -> Dict[int, Tuple[str, str]]:
     # Imported here: the datasets package pulls in the transforms and mmseg.
     from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES
-    return {cat_id: (name, superclass)
-            for cat_id, name, superclass in PARTIMAGENET_CATEGORIES}
+
+    return {cat_id: (name, superclass) for cat_id, name, superclass in PARTIMAGENET_CATEGORIES}
 
 
 def encode_mask(mask: Tensor) -> dict:
@@ -61,15 +63,16 @@ class PartRefSegMetric(RefSegMetric):
         **kwargs: :class:`RefSegMetric` arguments.
     """
 
-    record_meta_keys = RefSegMetric.record_meta_keys + ('img_path', )
+    record_meta_keys = RefSegMetric.record_meta_keys + ('img_path',)
 
     def __init__(self, save_masks: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.save_masks = save_masks
         self._last_pred: Optional[Tensor] = None
 
-    def compute_overlap(self, pred: Tensor, gt_foreground: Tensor,
-                        valid: Tensor) -> Tuple[int, int]:
+    def compute_overlap(
+        self, pred: Tensor, gt_foreground: Tensor, valid: Tensor
+    ) -> Tuple[int, int]:
         # Kept for sample_record, which only receives the pixel counts.
         self._last_pred = pred & valid if self.save_masks else None
         return super().compute_overlap(pred, gt_foreground, valid)
@@ -79,7 +82,8 @@ class PartRefSegMetric(RefSegMetric):
             raise KeyError(
                 f'{type(self).__name__}: the expression {data_sample.get("text")!r} on '
                 f'{data_sample.get("img_path")!r} has no "category_id" in its metainfo; '
-                'add "category_id" to PackRefSegInputs(meta_keys=...)')
+                'add "category_id" to PackRefSegInputs(meta_keys=...)'
+            )
         record = super().sample_record(data_sample, intersection, union)
         record['category_id'] = int(data_sample['category_id'])
         if self.save_masks and self._last_pred is not None:
@@ -91,8 +95,12 @@ class PartRefSegMetric(RefSegMetric):
         else the official list."""
         meta = self.dataset_meta or {}
         if 'part_category_ids' in meta:
-            return {cat_id: (name, superclass) for cat_id, name, superclass in zip(
-                meta['part_category_ids'], meta['part_classes'], meta['part_superclasses'])}
+            return {
+                cat_id: (name, superclass)
+                for cat_id, name, superclass in zip(
+                    meta['part_category_ids'], meta['part_classes'], meta['part_superclasses']
+                )
+            }
         return _official_part_table()
 
     def part_class_stats(self, results: List[dict]) -> List[dict]:
@@ -113,19 +121,28 @@ class PartRefSegMetric(RefSegMetric):
             groups.setdefault(record['category_id'], []).append(record)
         unknown = sorted(set(groups) - set(table))
         if unknown:
-            raise KeyError(f'{type(self).__name__}: category ids {unknown} are not among '
-                           f'the known part classes {sorted(table)}')
+            raise KeyError(
+                f'{type(self).__name__}: category ids {unknown} are not among '
+                f'the known part classes {sorted(table)}'
+            )
         stats = []
         for cat_id in sorted(groups):
             records = groups[cat_id]
             intersection = sum(r['intersection'] for r in records)
             union = sum(r['union'] for r in records)
             name, superclass = table[cat_id]
-            stats.append(dict(
-                category_id=cat_id, name=name, superclass=superclass,
-                num_samples=len(records), intersection=intersection, union=union,
-                IoU=100 * self.sample_iou(intersection, union),
-                mIoU=100 * sum(r['iou'] for r in records) / len(records)))
+            stats.append(
+                dict(
+                    category_id=cat_id,
+                    name=name,
+                    superclass=superclass,
+                    num_samples=len(records),
+                    intersection=intersection,
+                    union=union,
+                    IoU=100 * self.sample_iou(intersection, union),
+                    mIoU=100 * sum(r['iou'] for r in records) / len(records),
+                )
+            )
         return stats
 
     def summarize(self, results: List[dict]) -> Dict[str, float]:
@@ -143,23 +160,37 @@ class PartRefSegMetric(RefSegMetric):
         return metrics
 
     def log_summary(self, metrics: Dict[str, float]) -> None:
-        overall = {k: v for k, v in metrics.items()
-                   if not k.startswith(('mIoU_part/', 'IoU_class/', 'num_unsupported'))}
+        overall = {
+            k: v
+            for k, v in metrics.items()
+            if not k.startswith(('mIoU_part/', 'IoU_class/', 'num_unsupported'))
+        }
         super().log_summary(overall)
         stats: Optional[List[dict]] = getattr(self, '_last_part_stats', None)
         if not stats:
             return
-        table = PrettyTable(['id', 'part class', 'superclass', 'samples', 'IoU (cum.)',
-                             'mIoU (per sample)'])
+        table = PrettyTable(
+            ['id', 'part class', 'superclass', 'samples', 'IoU (cum.)', 'mIoU (per sample)']
+        )
         for s in stats:
-            table.add_row([s['category_id'], s['name'], s['superclass'], s['num_samples'],
-                           f'{s["IoU"]:.2f}', f'{s["mIoU"]:.2f}'])
+            table.add_row(
+                [
+                    s['category_id'],
+                    s['name'],
+                    s['superclass'],
+                    s['num_samples'],
+                    f'{s["IoU"]:.2f}',
+                    f'{s["mIoU"]:.2f}',
+                ]
+            )
         superclass_table = PrettyTable(['superclass', 'mIoU_part'])
         for key, value in metrics.items():
             if key.startswith('mIoU_part/'):
                 superclass_table.add_row([key.split('/', 1)[1], f'{value:.2f}'])
         print_log(
             f'{type(self).__name__}: per part class, IoU = cumulative I/U over the '
-            f'class\'s samples; mIoU_part = {metrics["mIoU_part"]:.2f} is their mean over the '
+            f"class's samples; mIoU_part = {metrics['mIoU_part']:.2f} is their mean over the "
             f'{len(stats)} classes present.\n{table.get_string()}\n'
-            f'{superclass_table.get_string()}', logger='current')
+            f'{superclass_table.get_string()}',
+            logger='current',
+        )

@@ -1,5 +1,6 @@
 """Referring segmentation metric: mIoU, oIoU and Prec@X over expressions; gRefCOCO's gIoU,
 cIoU, N-acc and T-acc in ``gres`` mode."""
+
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -103,48 +104,52 @@ class RefSegMetric(BaseMetric):
     # subclasses extend it for their summaries, e.g. with a category id.
     record_meta_keys = ('ref_id', 'sent_id', 'image_id', 'text')
 
-    def __init__(self,
-                 threshold: Optional[float] = None,
-                 prec_thresholds: Sequence[float] = (0.5, 0.6, 0.7, 0.8, 0.9),
-                 prec_rule: str = 'strict',
-                 empty_target: Optional[str] = None,
-                 gres: bool = False,
-                 nt_acc: str = 'paper',
-                 output_file: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 collect_dir: Optional[str] = None,
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+    def __init__(
+        self,
+        threshold: Optional[float] = None,
+        prec_thresholds: Sequence[float] = (0.5, 0.6, 0.7, 0.8, 0.9),
+        prec_rule: str = 'strict',
+        empty_target: Optional[str] = None,
+        gres: bool = False,
+        nt_acc: str = 'paper',
+        output_file: Optional[str] = None,
+        collect_device: str = 'cpu',
+        collect_dir: Optional[str] = None,
+        prefix: Optional[str] = None,
+    ) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         name = type(self).__name__
         if threshold is not None and not 0 < threshold < 1:
-            raise ValueError(f'{name}: threshold must be None or a '
-                             f'probability in (0, 1), got {threshold!r}.')
-        if (isinstance(prec_thresholds, str) or not prec_thresholds
-                or any(not 0 < t <= 1 for t in prec_thresholds)
-                or len(set(prec_thresholds)) != len(prec_thresholds)):
-            raise ValueError(f'{name}: prec_thresholds must be distinct IoUs '
-                             f'in (0, 1], got {prec_thresholds!r}.')
+            raise ValueError(
+                f'{name}: threshold must be None or a probability in (0, 1), got {threshold!r}.'
+            )
+        if (
+            isinstance(prec_thresholds, str)
+            or not prec_thresholds
+            or any(not 0 < t <= 1 for t in prec_thresholds)
+            or len(set(prec_thresholds)) != len(prec_thresholds)
+        ):
+            raise ValueError(
+                f'{name}: prec_thresholds must be distinct IoUs in (0, 1], got {prec_thresholds!r}.'
+            )
         if prec_rule not in PREC_RULES:
-            raise ValueError(f'{name}: prec_rule must be one of {PREC_RULES}, '
-                             f'got {prec_rule!r}.')
+            raise ValueError(f'{name}: prec_rule must be one of {PREC_RULES}, got {prec_rule!r}.')
         if empty_target is None:
             empty_target = 'one' if gres else 'zero'
         if empty_target not in EMPTY_TARGET_RULES:
-            raise ValueError(f'{name}: empty_target must be one of '
-                             f'{EMPTY_TARGET_RULES}, got {empty_target!r}.')
+            raise ValueError(
+                f'{name}: empty_target must be one of {EMPTY_TARGET_RULES}, got {empty_target!r}.'
+            )
         if gres and empty_target != 'one':
-            raise ValueError(f'{name}: gres=True scores a correctly empty '
-                             f'prediction as IoU 1; empty_target must be '
-                             f"'one' (or None), got {empty_target!r}.")
+            raise ValueError(
+                f'{name}: gres=True scores a correctly empty '
+                f'prediction as IoU 1; empty_target must be '
+                f"'one' (or None), got {empty_target!r}."
+            )
         if nt_acc not in NT_ACC_RULES:
-            raise ValueError(f'{name}: nt_acc must be one of {NT_ACC_RULES}, '
-                             f'got {nt_acc!r}.')
+            raise ValueError(f'{name}: nt_acc must be one of {NT_ACC_RULES}, got {nt_acc!r}.')
         if output_file is not None and not output_file.endswith('.json'):
-            raise ValueError(f'{name}: output_file must end with .json, got '
-                             f'{output_file!r}.')
+            raise ValueError(f'{name}: output_file must end with .json, got {output_file!r}.')
         self.threshold = threshold
         self.prec_thresholds = tuple(float(t) for t in prec_thresholds)
         self.prec_rule = prec_rule
@@ -173,13 +178,12 @@ class RefSegMetric(BaseMetric):
                     f'{type(self).__name__}: {_describe(data_sample)} has a '
                     f'prediction of shape {tuple(pred.shape)} but a ground '
                     f'truth of shape {tuple(gt_foreground.shape)}; both must '
-                    f'be at the original image resolution.')
-            intersection, union = self.compute_overlap(pred, gt_foreground,
-                                                       valid)
+                    f'be at the original image resolution.'
+                )
+            intersection, union = self.compute_overlap(pred, gt_foreground, valid)
             record = self.sample_record(data_sample, intersection, union)
             if self.gres:
-                record.update(
-                    self.gres_fields(data_sample, pred & valid, gt_foreground))
+                record.update(self.gres_fields(data_sample, pred & valid, gt_foreground))
             self.results.append(record)
 
     def read_ground_truth(self, data_sample: dict) -> Tuple[Tensor, Tensor]:
@@ -201,7 +205,8 @@ class RefSegMetric(BaseMetric):
                 f'{type(self).__name__}: {_describe(data_sample)} has the '
                 f'gt_sem_seg value {gt[out_of_range][0].item()}; expected 0 '
                 f'(background), 1 (referent), soft values in between, or '
-                f'{IGNORE_INDEX} (ignored).')
+                f'{IGNORE_INDEX} (ignored).'
+            )
         return (gt > 0.5) & valid, valid
 
     def binarize_prediction(self, data_sample: dict) -> Tensor:
@@ -224,11 +229,13 @@ class RefSegMetric(BaseMetric):
                 f'{type(self).__name__}: {_describe(data_sample)} has the '
                 f'pred_sem_seg values {pred.unique()[:8].tolist()}; expected '
                 f'a binary mask in {{0, 1}} (or set threshold to binarise '
-                f'seg_logits).')
+                f'seg_logits).'
+            )
         return pred.bool()
 
-    def compute_overlap(self, pred: Tensor, gt_foreground: Tensor,
-                        valid: Tensor) -> Tuple[int, int]:
+    def compute_overlap(
+        self, pred: Tensor, gt_foreground: Tensor, valid: Tensor
+    ) -> Tuple[int, int]:
         """Counts intersection and union pixels of one expression.
 
         Args:
@@ -255,8 +262,7 @@ class RefSegMetric(BaseMetric):
             return 1.0 if self.empty_target == 'one' else 0.0
         return intersection / union
 
-    def sample_record(self, data_sample: dict, intersection: int,
-                      union: int) -> dict:
+    def sample_record(self, data_sample: dict, intersection: int, union: int) -> dict:
         """The record of one expression kept in ``self.results``.
 
         It holds ``record_meta_keys`` from the metainfo (None where absent),
@@ -265,13 +271,11 @@ class RefSegMetric(BaseMetric):
         """
         record = {key: data_sample.get(key) for key in self.record_meta_keys}
         record.update(
-            iou=self.sample_iou(intersection, union),
-            intersection=intersection,
-            union=union)
+            iou=self.sample_iou(intersection, union), intersection=intersection, union=union
+        )
         return record
 
-    def gres_fields(self, data_sample: dict, pred: Tensor,
-                    gt_foreground: Tensor) -> dict:
+    def gres_fields(self, data_sample: dict, pred: Tensor, gt_foreground: Tensor) -> dict:
         """The gres record fields of one expression.
 
         Returns:
@@ -288,9 +292,12 @@ class RefSegMetric(BaseMetric):
         else:
             kind = 'single' if num_targets == 1 else 'multi'
         score = data_sample.get('no_target_score')
-        return dict(kind=kind, gt_empty=gt_empty,
-                    pred_empty=not bool(pred.any()),
-                    no_target_score=None if score is None else float(score))
+        return dict(
+            kind=kind,
+            gt_empty=gt_empty,
+            pred_empty=not bool(pred.any()),
+            no_target_score=None if score is None else float(score),
+        )
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Summarises, logs and optionally dumps the records (rank 0 only).
@@ -303,8 +310,10 @@ class RefSegMetric(BaseMetric):
             dict[str, float]: See ``summarize``.
         """
         if not results:
-            raise ValueError(f'{type(self).__name__} received no expression '
-                             f'to score; is the evaluation dataset empty?')
+            raise ValueError(
+                f'{type(self).__name__} received no expression '
+                f'to score; is the evaluation dataset empty?'
+            )
         metrics = self.summarize(results)
         self.log_summary(metrics)
         if self.output_file is not None:
@@ -346,12 +355,14 @@ class RefSegMetric(BaseMetric):
         target), except with ``nt_acc='rela_code'``, which reports 0 for
         both when no expression lacks a target, as ReLA does.
         """
+
         def overlap(records: List[dict]) -> Dict[str, float]:
             ious = [r['iou'] for r in records]
             union = sum(r['union'] for r in records)
-            return dict(gIoU=100 * sum(ious) / len(ious),
-                        cIoU=100 * sum(r['intersection'] for r in records) /
-                        union if union else 0.0)
+            return dict(
+                gIoU=100 * sum(ious) / len(ious),
+                cIoU=100 * sum(r['intersection'] for r in records) / union if union else 0.0,
+            )
 
         metrics = overlap(results)
         empty = [r for r in results if r['gt_empty']]
@@ -360,18 +371,18 @@ class RefSegMetric(BaseMetric):
         false_pos = sum(r['pred_empty'] for r in targets)
         if self.nt_acc == 'rela_code':
             found = bool(empty)
-            metrics['N-acc'] = 100 * true_pos / (len(empty) + 1) if found else 0.
-            metrics['T-acc'] = (100 * true_pos / (true_pos + false_pos + 1)
-                                if found else 0.)
+            metrics['N-acc'] = 100 * true_pos / (len(empty) + 1) if found else 0.0
+            metrics['T-acc'] = 100 * true_pos / (true_pos + false_pos + 1) if found else 0.0
         else:
             if empty:
                 metrics['N-acc'] = 100 * true_pos / len(empty)
             if targets:
                 metrics['T-acc'] = 100 * (len(targets) - false_pos) / len(targets)
         for t in self.prec_thresholds:
-            passed = [(r['iou'] > t if self.prec_rule == 'strict' else r['iou'] >= t)
-                      for r in targets]
-            metrics[prec_key(t)] = 100 * sum(passed) / len(passed) if passed else 0.
+            passed = [
+                (r['iou'] > t if self.prec_rule == 'strict' else r['iou'] >= t) for r in targets
+            ]
+            metrics[prec_key(t)] = 100 * sum(passed) / len(passed) if passed else 0.0
         metrics['num_samples'] = len(results)
         for kind in GRES_KINDS:
             records = [r for r in results if r['kind'] == kind]
@@ -388,24 +399,26 @@ class RefSegMetric(BaseMetric):
         """Logs the metric values as a table, stating the protocol."""
         table = PrettyTable()
         for key, value in metrics.items():
-            table.add_column(
-                key, [value if isinstance(value, int) else f'{value:.2f}'])
+            table.add_column(key, [value if isinstance(value, int) else f'{value:.2f}'])
         if self.threshold is None:
             binarisation = 'pred_sem_seg as predicted'
         else:
             binarisation = f'sigmoid(seg_logits) > {self.threshold}'
         rule = '>' if self.prec_rule == 'strict' else '>='
         empty_iou = 1 if self.empty_target == 'one' else 0
-        gres = (f'gres: an empty prediction means "no target", Prec@X over '
-                f'expressions with a target, N-acc/T-acc as {self.nt_acc}; '
-                if self.gres else '')
+        gres = (
+            f'gres: an empty prediction means "no target", Prec@X over '
+            f'expressions with a target, N-acc/T-acc as {self.nt_acc}; '
+            if self.gres
+            else ''
+        )
         print_log(
             f'{type(self).__name__}: scored at ground-truth (original) '
             f'resolution; binarisation: {binarisation}; Prec@X counts '
             f'IoU {rule} X ({self.prec_rule}); an empty union scores IoU '
-            f'{empty_iou}; {gres}distributed padding duplicates dropped.\n' +
-            table.get_string(),
-            logger='current')
+            f'{empty_iou}; {gres}distributed padding duplicates dropped.\n' + table.get_string(),
+            logger='current',
+        )
 
     def dump_records(self, results: List[dict]) -> None:
         """Writes the per-expression records to ``output_file`` as JSON."""
@@ -414,19 +427,22 @@ class RefSegMetric(BaseMetric):
         print_log(
             f'{type(self).__name__}: wrote {len(results)} per-expression '
             f'records to {self.output_file}',
-            logger='current')
+            logger='current',
+        )
 
     def _pixel_data(self, data_sample: dict, field: str) -> Tensor:
         """The (h, w) tensor of the (1, h, w) PixelData ``field``."""
         if field not in data_sample:
             raise KeyError(
                 f'{type(self).__name__}: {_describe(data_sample)} has no '
-                f'{field!r}; its keys are {sorted(data_sample)}.')
+                f'{field!r}; its keys are {sorted(data_sample)}.'
+            )
         data = data_sample[field]['data']
         if data.dim() != 3 or data.shape[0] != 1:
             raise ValueError(
                 f'{type(self).__name__}: {_describe(data_sample)} has '
-                f'{field} of shape {tuple(data.shape)}; expected (1, h, w).')
+                f'{field} of shape {tuple(data.shape)}; expected (1, h, w).'
+            )
         return data[0]
 
 
@@ -438,5 +454,7 @@ def prec_key(threshold: float) -> str:
 def _describe(data_sample: dict) -> str:
     """Names an expression in error messages by its image and sentence."""
     img_path = data_sample.get('img_path', '<unknown image>')
-    return (f'the expression {data_sample.get("text")!r} (sent_id '
-            f'{data_sample.get("sent_id")}) on {img_path!r}')
+    return (
+        f'the expression {data_sample.get("text")!r} (sent_id '
+        f'{data_sample.get("sent_id")}) on {img_path!r}'
+    )

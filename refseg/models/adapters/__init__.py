@@ -1,3 +1,5 @@
 # Modules are imported for their registrations.
-from . import cfe  # noqa: F401
-from . import ske  # noqa: F401
+from . import (
+    cfe,  # noqa: F401
+    ske,  # noqa: F401
+)

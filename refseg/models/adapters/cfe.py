@@ -9,6 +9,7 @@ Two parts, each switchable off for ablation:
 
 Both start as the identity, so an untrained CFE leaves CLIP's features unchanged.
 """
+
 from typing import Optional, Tuple
 
 import torch
@@ -32,12 +33,12 @@ class CFEAdapter(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self, embed_dims: int, bottleneck_dims: int = 64,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self, embed_dims: int, bottleneck_dims: int = 64, init_cfg: Optional[dict] = None
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if bottleneck_dims <= 0:
-            raise ValueError(f'CFEAdapter: bottleneck_dims must be positive, got '
-                             f'{bottleneck_dims}')
+            raise ValueError(f'CFEAdapter: bottleneck_dims must be positive, got {bottleneck_dims}')
         self.down = nn.Linear(embed_dims, bottleneck_dims)
         self.up = nn.Linear(bottleneck_dims, embed_dims)
         self._reset_parameters()
@@ -82,21 +83,24 @@ class CFECrossAttention(BaseModule):
 
     gates = ('zero_init', 'tanh')
 
-    def __init__(self,
-                 image_dims: int,
-                 text_dims: int,
-                 shared_dims: int,
-                 num_heads: int,
-                 gate: str = 'zero_init',
-                 sequential: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        image_dims: int,
+        text_dims: int,
+        shared_dims: int,
+        num_heads: int,
+        gate: str = 'zero_init',
+        sequential: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if gate not in self.gates:
-            raise ValueError(f'CFECrossAttention: gate must be one of {self.gates}, '
-                             f'got {gate!r}')
+            raise ValueError(f'CFECrossAttention: gate must be one of {self.gates}, got {gate!r}')
         if shared_dims % num_heads:
-            raise ValueError(f'CFECrossAttention: shared_dims={shared_dims} is not '
-                             f'divisible by num_heads={num_heads}')
+            raise ValueError(
+                f'CFECrossAttention: shared_dims={shared_dims} is not '
+                f'divisible by num_heads={num_heads}'
+            )
         self.gate = gate
         self.sequential = sequential
         self.image_norm = nn.LayerNorm(image_dims)
@@ -128,8 +132,9 @@ class CFECrossAttention(BaseModule):
             return torch.tanh(getattr(self, gate_name)) * update
         return update
 
-    def forward(self, image_tokens: Tensor, text_tokens: Tensor,
-                text_pad_mask: Tensor) -> Tuple[Tensor, Tensor]:
+    def forward(
+        self, image_tokens: Tensor, text_tokens: Tensor, text_pad_mask: Tensor
+    ) -> Tuple[Tensor, Tensor]:
         """Exchange information between the two token streams.
 
         Args:
@@ -142,21 +147,24 @@ class CFECrossAttention(BaseModule):
         """
         image_shared = self.image_to_shared(self.image_norm(image_tokens))
         text_shared = self.text_to_shared(self.text_norm(text_tokens))
-        image_update, _ = self.image_attn(image_shared, text_shared, text_shared,
-                                          key_padding_mask=text_pad_mask,
-                                          need_weights=False)
-        image_out = image_tokens + self._gated(self.shared_to_image(image_update),
-                                               'image_gate')
+        image_update, _ = self.image_attn(
+            image_shared,
+            text_shared,
+            text_shared,
+            key_padding_mask=text_pad_mask,
+            need_weights=False,
+        )
+        image_out = image_tokens + self._gated(self.shared_to_image(image_update), 'image_gate')
         if self.sequential:
             image_shared = self.image_to_shared(self.image_norm(image_out))
-        text_update, _ = self.text_attn(text_shared, image_shared, image_shared,
-                                        need_weights=False)
+        text_update, _ = self.text_attn(text_shared, image_shared, image_shared, need_weights=False)
         text_out = text_tokens + self._gated(self.shared_to_text(text_update), 'text_gate')
         return image_out, text_out
 
 
-def default_block_pairs(num_image_blocks: int, num_text_blocks: int,
-                        num_fused: int) -> Tuple[Tuple[int, int], ...]:
+def default_block_pairs(
+    num_image_blocks: int, num_text_blocks: int, num_fused: int
+) -> Tuple[Tuple[int, int], ...]:
     """Pair the last ``num_fused`` image blocks with the last ``num_fused`` text blocks.
 
     For ViT-L/14 (24 image, 12 text blocks) and K=6 this gives image blocks 18..23 with
@@ -166,14 +174,19 @@ def default_block_pairs(num_image_blocks: int, num_text_blocks: int,
         tuple[tuple[int, int], ...]: ``(image_block, text_block)`` pairs, 0-based.
     """
     if not 0 <= num_fused <= min(num_image_blocks, num_text_blocks):
-        raise ValueError(f'num_fused={num_fused} must be in [0, min(image blocks '
-                         f'{num_image_blocks}, text blocks {num_text_blocks})]')
-    return tuple((num_image_blocks - num_fused + k, num_text_blocks - num_fused + k)
-                 for k in range(num_fused))
+        raise ValueError(
+            f'num_fused={num_fused} must be in [0, min(image blocks '
+            f'{num_image_blocks}, text blocks {num_text_blocks})]'
+        )
+    return tuple(
+        (num_image_blocks - num_fused + k, num_text_blocks - num_fused + k)
+        for k in range(num_fused)
+    )
 
 
-def check_block_pairs(pairs, num_image_blocks: int,
-                      num_text_blocks: int) -> Tuple[Tuple[int, int], ...]:
+def check_block_pairs(
+    pairs, num_image_blocks: int, num_text_blocks: int
+) -> Tuple[Tuple[int, int], ...]:
     """Validate explicit ``(image_block, text_block)`` pairs for the lockstep schedule.
 
     Both indices must be in range and strictly increasing, so that one forward pass
@@ -182,16 +195,20 @@ def check_block_pairs(pairs, num_image_blocks: int,
     pairs = tuple(tuple(int(i) for i in pair) for pair in pairs)
     for pair in pairs:
         if len(pair) != 2:
-            raise ValueError(f'CFE block_pairs: each pair must be (image_block, '
-                             f'text_block), got {pair}')
+            raise ValueError(
+                f'CFE block_pairs: each pair must be (image_block, text_block), got {pair}'
+            )
         image_block, text_block = pair
         if not (0 <= image_block < num_image_blocks and 0 <= text_block < num_text_blocks):
-            raise ValueError(f'CFE block_pairs: pair {pair} out of range for '
-                             f'{num_image_blocks} image and {num_text_blocks} text blocks')
+            raise ValueError(
+                f'CFE block_pairs: pair {pair} out of range for '
+                f'{num_image_blocks} image and {num_text_blocks} text blocks'
+            )
     for previous, current in zip(pairs, pairs[1:]):
         if not (current[0] > previous[0] and current[1] > previous[1]):
-            raise ValueError(f'CFE block_pairs must increase in both indices, got '
-                             f'{previous} then {current}')
+            raise ValueError(
+                f'CFE block_pairs must increase in both indices, got {previous} then {current}'
+            )
     return pairs
 
 
@@ -222,39 +239,41 @@ class CFE(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 image_dims: int,
-                 text_dims: int,
-                 num_image_blocks: int,
-                 num_text_blocks: int,
-                 shared_dims: int,
-                 num_heads: int,
-                 bottleneck_dims: int = 64,
-                 use_adapters: bool = True,
-                 num_fused: int = 6,
-                 block_pairs=None,
-                 gate: str = 'zero_init',
-                 sequential: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        image_dims: int,
+        text_dims: int,
+        num_image_blocks: int,
+        num_text_blocks: int,
+        shared_dims: int,
+        num_heads: int,
+        bottleneck_dims: int = 64,
+        use_adapters: bool = True,
+        num_fused: int = 6,
+        block_pairs=None,
+        gate: str = 'zero_init',
+        sequential: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_image_blocks = num_image_blocks
         self.num_text_blocks = num_text_blocks
         if block_pairs is None:
             block_pairs = default_block_pairs(num_image_blocks, num_text_blocks, num_fused)
-        self.block_pairs = check_block_pairs(block_pairs, num_image_blocks,
-                                             num_text_blocks)
+        self.block_pairs = check_block_pairs(block_pairs, num_image_blocks, num_text_blocks)
         self.use_adapters = use_adapters
         if use_adapters:
             # Two adapters per block: after the attention branch and after the MLP branch.
             self.image_adapters = nn.ModuleList(
-                CFEAdapter(image_dims, bottleneck_dims)
-                for _ in range(2 * num_image_blocks))
+                CFEAdapter(image_dims, bottleneck_dims) for _ in range(2 * num_image_blocks)
+            )
             self.text_adapters = nn.ModuleList(
-                CFEAdapter(text_dims, bottleneck_dims)
-                for _ in range(2 * num_text_blocks))
+                CFEAdapter(text_dims, bottleneck_dims) for _ in range(2 * num_text_blocks)
+            )
         self.cross_attns = nn.ModuleList(
-            CFECrossAttention(image_dims, text_dims, shared_dims, num_heads, gate,
-                              sequential) for _ in self.block_pairs)
+            CFECrossAttention(image_dims, text_dims, shared_dims, num_heads, gate, sequential)
+            for _ in self.block_pairs
+        )
 
     def adapter(self, stream: str, block: int, branch: int) -> Optional[CFEAdapter]:
         """The CFE-U adapter after ``branch`` (0 attention, 1 MLP) of a block, or None."""

@@ -5,6 +5,7 @@ through ``ln_final`` + ``text_projection``, where CLIP has aligned the two modal
 residual branch ends in a zero-initialised projection, so an untrained SKE is the identity
 and stage 1 starts from CLIP's own patch-sentence similarities.
 """
+
 from typing import Optional, Tuple
 
 import torch.nn as nn
@@ -23,8 +24,9 @@ class _StreamMLP(nn.Sequential):
     """``Linear(d, h) -> GELU -> Linear(h, d)`` with the second Linear zeroed."""
 
     def __init__(self, embed_dims: int, hidden_dims: int) -> None:
-        super().__init__(nn.Linear(embed_dims, hidden_dims), nn.GELU(),
-                         nn.Linear(hidden_dims, embed_dims))
+        super().__init__(
+            nn.Linear(embed_dims, hidden_dims), nn.GELU(), nn.Linear(hidden_dims, embed_dims)
+        )
         _zero_linear(self[2])
 
 
@@ -53,12 +55,18 @@ class SKELayer(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, mlp_ratio: float = 1.0,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        embed_dims: int,
+        num_heads: int,
+        mlp_ratio: float = 1.0,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if embed_dims % num_heads:
-            raise ValueError(f'SKELayer: embed_dims={embed_dims} is not divisible by '
-                             f'num_heads={num_heads}')
+            raise ValueError(
+                f'SKELayer: embed_dims={embed_dims} is not divisible by num_heads={num_heads}'
+            )
         hidden_dims = int(round(embed_dims * mlp_ratio))
         if hidden_dims <= 0:
             raise ValueError(f'SKELayer: mlp_ratio={mlp_ratio} gives no hidden units')
@@ -75,8 +83,9 @@ class SKELayer(BaseModule):
         self.mlp_image = _StreamMLP(embed_dims, hidden_dims)
         self.mlp_text = _StreamMLP(embed_dims, hidden_dims)
 
-    def forward(self, image_tokens: Tensor, text_tokens: Tensor,
-                text_pad_mask: Tensor) -> Tuple[Tensor, Tensor]:
+    def forward(
+        self, image_tokens: Tensor, text_tokens: Tensor, text_pad_mask: Tensor
+    ) -> Tuple[Tensor, Tensor]:
         """Refine both token sets.
 
         Args:
@@ -89,19 +98,37 @@ class SKELayer(BaseModule):
         """
         image_normed = self.cross_norm_image(image_tokens)
         text_normed = self.cross_norm_text(text_tokens)
-        image_tokens = image_tokens + self.cross_attn_image(
-            image_normed, text_normed, text_normed, key_padding_mask=text_pad_mask,
-            need_weights=False)[0]
-        text_tokens = text_tokens + self.cross_attn_text(
-            text_normed, image_normed, image_normed, need_weights=False)[0]
+        image_tokens = (
+            image_tokens
+            + self.cross_attn_image(
+                image_normed,
+                text_normed,
+                text_normed,
+                key_padding_mask=text_pad_mask,
+                need_weights=False,
+            )[0]
+        )
+        text_tokens = (
+            text_tokens
+            + self.cross_attn_text(text_normed, image_normed, image_normed, need_weights=False)[0]
+        )
 
         image_normed = self.self_norm_image(image_tokens)
-        image_tokens = image_tokens + self.self_attn_image(
-            image_normed, image_normed, image_normed, need_weights=False)[0]
+        image_tokens = (
+            image_tokens
+            + self.self_attn_image(image_normed, image_normed, image_normed, need_weights=False)[0]
+        )
         text_normed = self.self_norm_text(text_tokens)
-        text_tokens = text_tokens + self.self_attn_text(
-            text_normed, text_normed, text_normed, key_padding_mask=text_pad_mask,
-            need_weights=False)[0]
+        text_tokens = (
+            text_tokens
+            + self.self_attn_text(
+                text_normed,
+                text_normed,
+                text_normed,
+                key_padding_mask=text_pad_mask,
+                need_weights=False,
+            )[0]
+        )
 
         image_tokens = image_tokens + self.mlp_image(self.mlp_norm_image(image_tokens))
         text_tokens = text_tokens + self.mlp_text(self.mlp_norm_text(text_tokens))
@@ -120,17 +147,27 @@ class SKE(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, num_layers: int = 6,
-                 mlp_ratio: float = 1.0, init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        embed_dims: int,
+        num_heads: int,
+        num_layers: int = 6,
+        mlp_ratio: float = 1.0,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_layers <= 0:
-            raise ValueError(f'SKE: num_layers must be positive, got {num_layers}; '
-                             f'set ske=None in the segmentor to switch SKE off')
+            raise ValueError(
+                f'SKE: num_layers must be positive, got {num_layers}; '
+                f'set ske=None in the segmentor to switch SKE off'
+            )
         self.layers = nn.ModuleList(
-            SKELayer(embed_dims, num_heads, mlp_ratio) for _ in range(num_layers))
+            SKELayer(embed_dims, num_heads, mlp_ratio) for _ in range(num_layers)
+        )
 
-    def forward(self, image_tokens: Tensor, text_tokens: Tensor,
-                text_pad_mask: Tensor) -> Tuple[Tensor, Tensor]:
+    def forward(
+        self, image_tokens: Tensor, text_tokens: Tensor, text_pad_mask: Tensor
+    ) -> Tuple[Tensor, Tensor]:
         """Args and returns as :meth:`SKELayer.forward`."""
         for layer in self.layers:
             image_tokens, text_tokens = layer(image_tokens, text_tokens, text_pad_mask)

@@ -1,8 +1,5 @@
 """Image and text encoders."""
-from .clip import (CLIPPretrained, CLIPResNet, CLIPTextTransformer,
-                   CLIPVisionTransformer)
 
-__all__ = [
-    'CLIPResNet', 'CLIPVisionTransformer', 'CLIPTextTransformer',
-    'CLIPPretrained'
-]
+from .clip import CLIPPretrained, CLIPResNet, CLIPTextTransformer, CLIPVisionTransformer
+
+__all__ = ['CLIPResNet', 'CLIPVisionTransformer', 'CLIPTextTransformer', 'CLIPPretrained']

@@ -1,4 +1,5 @@
 """The contract every referring decode head follows."""
+
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Optional, Tuple
 
@@ -34,14 +35,15 @@ class BaseRefHead(BaseModule, metaclass=ABCMeta):
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
 
-    def __init__(self,
-                 loss_decode: MultiConfig,
-                 threshold: float,
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self, loss_decode: MultiConfig, threshold: float, init_cfg: OptMultiConfig = None
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f'{type(self).__name__}: threshold is a probability and must '
-                             f'lie in [0, 1], got {threshold}')
+            raise ValueError(
+                f'{type(self).__name__}: threshold is a probability and must '
+                f'lie in [0, 1], got {threshold}'
+            )
         self.threshold = float(threshold)
         self.loss_decode: nn.ModuleList = build_losses(loss_decode)
 
@@ -50,8 +52,12 @@ class BaseRefHead(BaseModule, metaclass=ABCMeta):
         """Feature dict -> (B, 1, h, w) mask logits."""
 
     # ---------------------------------------------------------------- training
-    def loss(self, feats: Dict[str, Tensor], data_samples: SampleList,
-             train_cfg: Optional[ConfigType] = None) -> Dict[str, Tensor]:
+    def loss(
+        self,
+        feats: Dict[str, Tensor],
+        data_samples: SampleList,
+        train_cfg: Optional[ConfigType] = None,
+    ) -> Dict[str, Tensor]:
         """Losses of the logits against the samples' ``gt_sem_seg``.
 
         Args:
@@ -62,8 +68,9 @@ class BaseRefHead(BaseModule, metaclass=ABCMeta):
         Returns:
             dict[str, Tensor]: One entry per loss (see :meth:`loss_by_feat`).
         """
-        logits, target = self.match_target(self.forward(feats),
-                                           self.stack_targets(data_samples), feats)
+        logits, target = self.match_target(
+            self.forward(feats), self.stack_targets(data_samples), feats
+        )
         return self.loss_by_feat(logits, target)
 
     def stack_targets(self, data_samples: SampleList) -> Tensor:
@@ -82,41 +89,51 @@ class BaseRefHead(BaseModule, metaclass=ABCMeta):
             masks.append(mask[None] if mask.dim() == 2 else mask)
         sizes = {tuple(mask.shape) for mask in masks}
         if len(sizes) != 1:
-            raise ValueError(f'{name}.loss: the masks of one batch must share a size, got '
-                             f'{sorted(sizes)}')
+            raise ValueError(
+                f'{name}.loss: the masks of one batch must share a size, got {sorted(sizes)}'
+            )
         target = torch.stack(masks).float()
         low, high = torch.stack(torch.aminmax(target)).tolist()  # one device sync
         if low < 0 or high > 1:
             raise ValueError(
                 f'{name} targets must lie in [0, 1], got values in [{low}, {high}]: '
-                'gt_sem_seg should be the binary (or soft) referent mask')
+                'gt_sem_seg should be the binary (or soft) referent mask'
+            )
         return target
 
-    def match_target(self, logits: Tensor, target: Tensor,
-                     feats: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+    def match_target(
+        self, logits: Tensor, target: Tensor, feats: Dict[str, Tensor]
+    ) -> Tuple[Tensor, Tensor]:
         """Bring (B, 1, h, w) logits and the (B, 1, H, W) target to one size.
 
         The base class requires them to match already; heads whose logits are smaller
         than the mask say here how they are compared.
         """
         if logits.shape[-2:] != target.shape[-2:]:
-            raise ValueError(f'{type(self).__name__}: logits of size '
-                             f'{tuple(logits.shape[-2:])} and masks of size '
-                             f'{tuple(target.shape[-2:])}; override match_target')
+            raise ValueError(
+                f'{type(self).__name__}: logits of size '
+                f'{tuple(logits.shape[-2:])} and masks of size '
+                f'{tuple(target.shape[-2:])}; override match_target'
+            )
         return logits, target
 
     def loss_by_feat(self, logits: Tensor, target: Tensor) -> Dict[str, Tensor]:
         """Each loss of ``loss_decode`` on same-size logits and target, by loss name."""
-        return {loss.loss_name: self.compute_loss(loss, logits, target)
-                for loss in self.loss_decode}
+        return {
+            loss.loss_name: self.compute_loss(loss, logits, target) for loss in self.loss_decode
+        }
 
     def compute_loss(self, loss: nn.Module, logits: Tensor, target: Tensor) -> Tensor:
         """One loss on (B, 1, h, w) logits and targets; override for another layout."""
         return loss(logits, target)
 
     # --------------------------------------------------------------- inference
-    def predict(self, feats: Dict[str, Tensor], batch_img_metas: List[dict],
-                test_cfg: Optional[ConfigType] = None) -> Tensor:
+    def predict(
+        self,
+        feats: Dict[str, Tensor],
+        batch_img_metas: List[dict],
+        test_cfg: Optional[ConfigType] = None,
+    ) -> Tensor:
         """(B, 1, h, w) mask logits; the segmentor applies the sigmoid, brings them to
         the input size and back to each original image."""
         return self.predict_by_feat(self.forward(feats), feats)

@@ -1,4 +1,5 @@
 """CRIS head: vision-language decoder + text-to-pixel projector."""
+
 from typing import Dict, Tuple
 
 import torch.nn as nn
@@ -7,6 +8,7 @@ from mmseg.utils import ConfigType, MultiConfig, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from .base_ref_head import BaseRefHead
 
 
@@ -42,16 +44,18 @@ class CRISHead(BaseRefHead):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 in_channels: int = 512,
-                 *,
-                 decoder: OptConfigType = dict(type='VLTransformerDecoder'),
-                 projector: ConfigType = dict(type='TextPixelProjector'),
-                 threshold: float = 0.35,
-                 loss_decode: MultiConfig = dict(
-                     type='mmseg.CrossEntropyLoss', use_sigmoid=True,
-                     avg_non_ignore=True, loss_weight=1.0),
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        in_channels: int = 512,
+        *,
+        decoder: OptConfigType = dict(type='VLTransformerDecoder'),
+        projector: ConfigType = dict(type='TextPixelProjector'),
+        threshold: float = 0.35,
+        loss_decode: MultiConfig = dict(
+            type='mmseg.CrossEntropyLoss', use_sigmoid=True, avg_non_ignore=True, loss_weight=1.0
+        ),
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(loss_decode=loss_decode, threshold=threshold, init_cfg=init_cfg)
         self.in_channels = in_channels
         self.decoder = MODELS.build(decoder) if decoder is not None else None
@@ -68,24 +72,30 @@ class CRISHead(BaseRefHead):
         Returns:
             Tensor: (B, 1, 4h, 4w) logits.
         """
-        missing = [key for key in ('vis_feats', 'word_feats', 'pad_mask', 'sent_feat')
-                   if key not in feats]
+        missing = [
+            key for key in ('vis_feats', 'word_feats', 'pad_mask', 'sent_feat') if key not in feats
+        ]
         if missing:
             raise KeyError(f'CRISHead needs features {missing}; got {sorted(feats)}')
         vis_feats = feats['vis_feats']
         if not isinstance(vis_feats, Tensor) or vis_feats.dim() != 4:
-            raise ValueError('CRISHead expects vis_feats as one (B, C, h, w) map (a '
-                             'neck such as CRISNeck must be configured), got '
-                             f'{type(vis_feats).__name__}')
+            raise ValueError(
+                'CRISHead expects vis_feats as one (B, C, h, w) map (a '
+                'neck such as CRISNeck must be configured), got '
+                f'{type(vis_feats).__name__}'
+            )
         if vis_feats.shape[1] != self.in_channels:
-            raise ValueError(f'CRISHead was built for in_channels={self.in_channels} but '
-                             f'vis_feats has {vis_feats.shape[1]} channels')
+            raise ValueError(
+                f'CRISHead was built for in_channels={self.in_channels} but '
+                f'vis_feats has {vis_feats.shape[1]} channels'
+            )
         if self.decoder is not None:
             vis_feats = self.decoder(vis_feats, feats['word_feats'], feats['pad_mask'])
         return self.projector(vis_feats, feats['sent_feat'])
 
-    def match_target(self, logits: Tensor, target: Tensor,
-                     feats: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+    def match_target(
+        self, logits: Tensor, target: Tensor, feats: Dict[str, Tensor]
+    ) -> Tuple[Tensor, Tensor]:
         """Resize the (B, 1, H, W) mask to the logits with ``'nearest'``, which samples
         input pixel (4i, 4j) for a x4 reduction, as CRIS."""
         if target.shape[-2:] != logits.shape[-2:]:

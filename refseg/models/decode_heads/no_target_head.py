@@ -1,4 +1,5 @@
 """No-target head: does the expression name anything in the image (gRefCOCO)?"""
+
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -43,21 +44,28 @@ class NoTargetHead(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 text_channels: int,
-                 channels: int = 256,
-                 num_heads: int = 8,
-                 feature_key: str = 'vis_feats',
-                 threshold: float = 0.5,
-                 loss_decode: ConfigType = dict(
-                     type='mmseg.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0,
-                     avg_non_ignore=True, loss_name='loss_no_target'),
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        text_channels: int,
+        channels: int = 256,
+        num_heads: int = 8,
+        feature_key: str = 'vis_feats',
+        threshold: float = 0.5,
+        loss_decode: ConfigType = dict(
+            type='mmseg.CrossEntropyLoss',
+            use_sigmoid=True,
+            loss_weight=1.0,
+            avg_non_ignore=True,
+            loss_name='loss_no_target',
+        ),
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if not 0 < threshold < 1:
-            raise ValueError(f'NoTargetHead: threshold must be a probability in (0, 1), '
-                             f'got {threshold!r}')
+            raise ValueError(
+                f'NoTargetHead: threshold must be a probability in (0, 1), got {threshold!r}'
+            )
         self.feature_key = feature_key
         self.threshold = threshold
         self.visual_proj = nn.Conv2d(in_channels, channels, 1)
@@ -65,7 +73,8 @@ class NoTargetHead(BaseModule):
         self.attention = nn.MultiheadAttention(channels, num_heads, batch_first=True)
         self.norm = nn.LayerNorm(channels)
         self.classifier = nn.Sequential(
-            nn.Linear(2 * channels, channels), nn.ReLU(inplace=True), nn.Linear(channels, 1))
+            nn.Linear(2 * channels, channels), nn.ReLU(inplace=True), nn.Linear(channels, 1)
+        )
         self.loss_decode = MODELS.build(loss_decode)
 
     def forward(self, feats: Dict[str, Tensor]) -> Tensor:
@@ -99,8 +108,10 @@ class NoTargetHead(BaseModule):
             no_target = sample.metainfo.get('no_target')
             if no_target is None:
                 if 'gt_sem_seg' not in sample:
-                    raise KeyError('NoTargetHead: a training sample has neither '
-                                   '"no_target" in its metainfo nor a gt_sem_seg')
+                    raise KeyError(
+                        'NoTargetHead: a training sample has neither '
+                        '"no_target" in its metainfo nor a gt_sem_seg'
+                    )
                 no_target = not bool((sample.gt_sem_seg.data > 0.5).any())
             labels.append(float(no_target))
         return torch.tensor(labels)
@@ -113,8 +124,7 @@ class NoTargetHead(BaseModule):
         loss = self.loss_decode(logits[:, None, None, None], labels[:, None, None])
         return {self.loss_decode.loss_name: loss}
 
-    def gate(self, feats: Dict[str, Tensor], probs: Tensor,
-             data_samples: Sequence) -> Tensor:
+    def gate(self, feats: Dict[str, Tensor], probs: Tensor, data_samples: Sequence) -> Tensor:
         """Empty the masks of the expressions judged to have no target.
 
         Args:

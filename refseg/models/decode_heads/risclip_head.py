@@ -1,4 +1,5 @@
 """RISCLIP's head: the patch-level grounding map and the light decoder on top of it."""
+
 import math
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -11,6 +12,7 @@ from mmseg.utils import ConfigType, MultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from .base_ref_head import BaseRefHead
 
 
@@ -27,8 +29,13 @@ class PatchGrounding(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self, scale_init: float = 10.0, bias_init: float = -2.0,
-                 learnable: bool = True, init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        scale_init: float = 10.0,
+        bias_init: float = -2.0,
+        learnable: bool = True,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if scale_init <= 0:
             raise ValueError(f'PatchGrounding: scale_init must be positive, got {scale_init}')
@@ -49,8 +56,11 @@ class PatchGrounding(BaseModule):
         """
         # In float32 even under bf16 autocast: the cosine is scaled by ~10 into logits.
         with torch.autocast(patch_map.device.type, enabled=False):
-            cosine = torch.einsum('bdhw,bd->bhw', F.normalize(patch_map.float(), dim=1),
-                                  F.normalize(sent_feat.float(), dim=-1))
+            cosine = torch.einsum(
+                'bdhw,bd->bhw',
+                F.normalize(patch_map.float(), dim=1),
+                F.normalize(sent_feat.float(), dim=-1),
+            )
             return (self.log_scale.exp() * cosine + self.bias)[:, None]
 
 
@@ -83,37 +93,41 @@ class RISCLIPDecoder(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 image_dims: int,
-                 num_levels: int,
-                 embed_dims: int,
-                 channels: int = 128,
-                 mid_channels: int = 64,
-                 stem_channels: int = 32,
-                 norm_cfg: ConfigType = dict(type='BN'),
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        image_dims: int,
+        num_levels: int,
+        embed_dims: int,
+        channels: int = 128,
+        mid_channels: int = 64,
+        stem_channels: int = 32,
+        norm_cfg: ConfigType = dict(type='BN'),
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.level_projs = nn.ModuleList(
             nn.Sequential(TokenMapNorm(image_dims), nn.Conv2d(image_dims, channels, 1))
-            for _ in range(num_levels))
+            for _ in range(num_levels)
+        )
         self.joint_proj = nn.Conv2d(embed_dims, channels, 1)
         fused_in = channels * (num_levels + 1) + 1
         self.fuse_patch = ConvModule(fused_in, channels, 3, padding=1, norm_cfg=norm_cfg)
-        self.fuse_eighth = ConvModule(channels + 1, mid_channels, 3, padding=1,
-                                      norm_cfg=norm_cfg)
+        self.fuse_eighth = ConvModule(channels + 1, mid_channels, 3, padding=1, norm_cfg=norm_cfg)
         self.rgb_stem = nn.Sequential(
             ConvModule(3, stem_channels, 3, stride=2, padding=1, norm_cfg=norm_cfg),
-            ConvModule(stem_channels, stem_channels, 3, stride=2, padding=1,
-                       norm_cfg=norm_cfg))
-        self.fuse_quarter = ConvModule(mid_channels + stem_channels + 1, mid_channels, 3,
-                                       padding=1, norm_cfg=norm_cfg)
+            ConvModule(stem_channels, stem_channels, 3, stride=2, padding=1, norm_cfg=norm_cfg),
+        )
+        self.fuse_quarter = ConvModule(
+            mid_channels + stem_channels + 1, mid_channels, 3, padding=1, norm_cfg=norm_cfg
+        )
         self.residual = nn.Conv2d(mid_channels, 1, 1)
         # A zero residual makes the untrained decoder reproduce the stage-1 prediction.
         nn.init.zeros_(self.residual.weight)
         nn.init.zeros_(self.residual.bias)
 
-    def forward(self, grounding: Tensor, level_maps: Sequence[Tensor],
-                joint_map: Tensor, images: Tensor) -> Tensor:
+    def forward(
+        self, grounding: Tensor, level_maps: Sequence[Tensor], joint_map: Tensor, images: Tensor
+    ) -> Tensor:
         """Decode.
 
         Args:
@@ -126,16 +140,20 @@ class RISCLIPDecoder(BaseModule):
             Tensor: (B, 1, H/4, W/4) mask logits.
         """
         if len(level_maps) != len(self.level_projs):
-            raise ValueError(f'RISCLIPDecoder was built for {len(self.level_projs)} '
-                             f'feature levels, got {len(level_maps)}')
+            raise ValueError(
+                f'RISCLIPDecoder was built for {len(self.level_projs)} '
+                f'feature levels, got {len(level_maps)}'
+            )
         height, width = images.shape[-2:]
         eighth = (math.ceil(height / 8), math.ceil(width / 8))
         stem = self.rgb_stem(images)
         quarter = stem.shape[-2:]
-        projected = [proj(level.to(grounding.dtype))
-                     for proj, level in zip(self.level_projs, level_maps)]
-        x = self.fuse_patch(torch.cat(
-            projected + [self.joint_proj(joint_map.to(grounding.dtype)), grounding], 1))
+        projected = [
+            proj(level.to(grounding.dtype)) for proj, level in zip(self.level_projs, level_maps)
+        ]
+        x = self.fuse_patch(
+            torch.cat(projected + [self.joint_proj(joint_map.to(grounding.dtype)), grounding], 1)
+        )
         x = self.fuse_eighth(torch.cat([_resize(x, eighth), _resize(grounding, eighth)], 1))
         grounding_quarter = _resize(grounding, quarter)
         x = self.fuse_quarter(torch.cat([_resize(x, quarter), stem, grounding_quarter], 1))
@@ -177,33 +195,43 @@ class RISCLIPHead(BaseRefHead):
 
     patch_targets = ('soft', 'binary', 'any')
 
-    def __init__(self,
-                 image_dims: int,
-                 embed_dims: int,
-                 num_levels: int,
-                 stage: int = 1,
-                 grounding: ConfigType = dict(type='PatchGrounding'),
-                 decoder: ConfigType = dict(type='RISCLIPDecoder'),
-                 patch_target: str = 'soft',
-                 loss_decode: MultiConfig = (
-                     dict(type='SigmoidFocalLoss', alpha=0.65, gamma=2.0,
-                          loss_weight=1.75),
-                     dict(type='BinaryDiceLoss', loss_weight=1.0)),
-                 threshold: float = 0.5,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        image_dims: int,
+        embed_dims: int,
+        num_levels: int,
+        stage: int = 1,
+        grounding: ConfigType = dict(type='PatchGrounding'),
+        decoder: ConfigType = dict(type='RISCLIPDecoder'),
+        patch_target: str = 'soft',
+        loss_decode: MultiConfig = (
+            dict(type='SigmoidFocalLoss', alpha=0.65, gamma=2.0, loss_weight=1.75),
+            dict(type='BinaryDiceLoss', loss_weight=1.0),
+        ),
+        threshold: float = 0.5,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(loss_decode=loss_decode, threshold=threshold, init_cfg=init_cfg)
         if stage not in (1, 2):
             raise ValueError(f'RISCLIPHead: stage must be 1 or 2, got {stage!r}')
         if patch_target not in self.patch_targets:
-            raise ValueError(f'RISCLIPHead: patch_target must be one of '
-                             f'{self.patch_targets}, got {patch_target!r}')
+            raise ValueError(
+                f'RISCLIPHead: patch_target must be one of '
+                f'{self.patch_targets}, got {patch_target!r}'
+            )
         self.stage = stage
         self.patch_target = patch_target
         self.grounding = MODELS.build(dict(dict(type='PatchGrounding'), **grounding))
         if stage == 2:
-            self.decoder = MODELS.build(dict(
-                dict(type='RISCLIPDecoder'), **decoder, image_dims=image_dims,
-                num_levels=num_levels, embed_dims=embed_dims))
+            self.decoder = MODELS.build(
+                dict(
+                    dict(type='RISCLIPDecoder'),
+                    **decoder,
+                    image_dims=image_dims,
+                    num_levels=num_levels,
+                    embed_dims=embed_dims,
+                )
+            )
 
     def forward(self, feats: Dict) -> Tensor:
         """Mask logits: (B, 1, h, w) grounding logits in stage 1, (B, 1, H/4, W/4)
@@ -213,18 +241,20 @@ class RISCLIPHead(BaseRefHead):
             return grounding
         # No detach: with the stage-1 parts frozen the grounding carries no graph anyway,
         # and when they are fine-tuned (0.1x lr) their gradient must flow.
-        return self.decoder(grounding, feats['img_feats'], feats['vis_feats'],
-                            feats['inputs'])
+        return self.decoder(grounding, feats['img_feats'], feats['vis_feats'], feats['inputs'])
 
-    def match_target(self, logits: Tensor, target: Tensor,
-                     feats: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+    def match_target(
+        self, logits: Tensor, target: Tensor, feats: Dict[str, Tensor]
+    ) -> Tuple[Tensor, Tensor]:
         """Stage 1 pools the (B, 1, H, W) mask to the patch grid (``patch_target``);
         stage 2 upsamples the logits bilinearly to the mask."""
         size = tuple(feats['inputs'].shape[-2:])
         if tuple(target.shape[-2:]) != size:
-            raise ValueError(f'RISCLIPHead.loss: masks of size {tuple(target.shape[-2:])}, '
-                             f'expected the input size {size} (letterbox the mask with '
-                             'the image)')
+            raise ValueError(
+                f'RISCLIPHead.loss: masks of size {tuple(target.shape[-2:])}, '
+                f'expected the input size {size} (letterbox the mask with '
+                'the image)'
+            )
         if self.stage == 1:
             return logits, self._patch_target(target, logits.shape[-2:])
         return _resize(logits, size), target
@@ -254,5 +284,4 @@ def _mean_iou(pred: Tensor, target: Tensor) -> Tensor:
     pred, target = pred.flatten(1), target.flatten(1)
     intersection = (pred & target).sum(1).float()
     union = (pred | target).sum(1).float()
-    return torch.where(union > 0, intersection / union.clamp(min=1),
-                       torch.ones_like(union)).mean()
+    return torch.where(union > 0, intersection / union.clamp(min=1), torch.ones_like(union)).mean()

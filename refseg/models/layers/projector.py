@@ -1,4 +1,5 @@
 """CRIS projectors: stride-16 features to stride-4 mask logits."""
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -8,11 +9,11 @@ from mmseg.utils import ConfigType, OptMultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from .torch_init import reset_to_torch_defaults
 
 
-def build_upsampling_path(in_channels: int, channels: int,
-                          norm_cfg: ConfigType) -> nn.Sequential:
+def build_upsampling_path(in_channels: int, channels: int, norm_cfg: ConfigType) -> nn.Sequential:
     """Visual path of the CRIS projector, x4 upsampling.
 
     up x2 -> ConvModule 3x3 (in -> in) -> up x2 -> ConvModule 3x3 (in -> channels)
@@ -21,11 +22,11 @@ def build_upsampling_path(in_channels: int, channels: int,
     """
     return nn.Sequential(
         nn.Upsample(scale_factor=2, mode='bilinear', align_corners=False),
-        ConvModule(in_channels, in_channels, 3, padding=1, bias=False,
-                   norm_cfg=norm_cfg),
+        ConvModule(in_channels, in_channels, 3, padding=1, bias=False, norm_cfg=norm_cfg),
         nn.Upsample(scale_factor=2, mode='bilinear', align_corners=False),
         ConvModule(in_channels, channels, 3, padding=1, bias=False, norm_cfg=norm_cfg),
-        nn.Conv2d(channels, channels, 1))
+        nn.Conv2d(channels, channels, 1),
+    )
 
 
 def _shifted_dynamic_conv(pixels: Tensor, kernels: Tensor, biases: Tensor) -> Tensor:
@@ -46,9 +47,8 @@ def _shifted_dynamic_conv(pixels: Tensor, kernels: Tensor, biases: Tensor) -> Te
     logits = biases[:, None, None, None]
     for dy in range(size):
         for dx in range(size):
-            window = padded[:, :, dy:dy + height, dx:dx + width]
-            logits = logits + torch.einsum('bchw,bc->bhw', window,
-                                           kernels[:, :, dy, dx])[:, None]
+            window = padded[:, :, dy : dy + height, dx : dx + width]
+            logits = logits + torch.einsum('bchw,bc->bhw', window, kernels[:, :, dy, dx])[:, None]
     return logits
 
 
@@ -71,17 +71,18 @@ class TextPixelProjector(BaseModule):
             PyTorch's defaults, as in the official code.
     """
 
-    def __init__(self,
-                 in_channels: int = 512,
-                 channels: int = 256,
-                 text_channels: int = 1024,
-                 kernel_size: int = 3,
-                 norm_cfg: ConfigType = dict(type='BN'),
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        in_channels: int = 512,
+        channels: int = 256,
+        text_channels: int = 1024,
+        kernel_size: int = 3,
+        norm_cfg: ConfigType = dict(type='BN'),
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if kernel_size % 2 != 1:
-            raise ValueError(f'kernel_size must be odd to keep the map size, got '
-                             f'{kernel_size}')
+            raise ValueError(f'kernel_size must be odd to keep the map size, got {kernel_size}')
         self.channels = channels
         self.kernel_size = kernel_size
         self.vis = build_upsampling_path(in_channels, channels, norm_cfg)
@@ -106,8 +107,7 @@ class TextPixelProjector(BaseModule):
         pixels = self.vis(x)
         batch, channels, height, width = pixels.shape
         params = self.txt(sent_feat)
-        kernels = params[:, :-1].reshape(batch, channels, self.kernel_size,
-                                         self.kernel_size)
+        kernels = params[:, :-1].reshape(batch, channels, self.kernel_size, self.kernel_size)
         biases = params[:, -1]
         if torch.onnx.is_in_onnx_export():
             # An ONNX Conv's group count is fixed at export; this form keeps B dynamic.
@@ -118,7 +118,8 @@ class TextPixelProjector(BaseModule):
             kernels,
             biases,
             padding=self.kernel_size // 2,
-            groups=batch)
+            groups=batch,
+        )
         return logits.reshape(batch, 1, height, width)
 
 
@@ -139,11 +140,13 @@ class ConvProjector(BaseModule):
             PyTorch's defaults.
     """
 
-    def __init__(self,
-                 in_channels: int = 512,
-                 channels: int = 256,
-                 norm_cfg: ConfigType = dict(type='BN'),
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        in_channels: int = 512,
+        channels: int = 256,
+        norm_cfg: ConfigType = dict(type='BN'),
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.vis = build_upsampling_path(in_channels, channels, norm_cfg)
         self.cls = nn.Conv2d(channels, 1, 1)

@@ -1,4 +1,5 @@
 """Return layers to PyTorch's own default initialisation."""
+
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.conv import _ConvNd

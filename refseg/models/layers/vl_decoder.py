@@ -1,5 +1,6 @@
 """CRIS vision-language transformer decoder: visual tokens attend to themselves and
 to the words."""
+
 import math
 from typing import Optional
 
@@ -23,15 +24,15 @@ def sine_position_encoding_1d(length: int, dim: int, device=None) -> Tensor:
     """
     if dim % 2:
         raise ValueError(f'1-D position encoding needs an even dim, got {dim}')
-    freqs = torch.exp(torch.arange(0, dim, 2, device=device, dtype=torch.float32) *
-                      (-math.log(10000.0) / dim))
+    freqs = torch.exp(
+        torch.arange(0, dim, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / dim)
+    )
     angles = torch.arange(length, device=device, dtype=torch.float32)[:, None] * freqs
     # interleave sin / cos: channel 2i is sin, 2i+1 is cos
     return torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(1)
 
 
-def sine_position_encoding_2d(height: int, width: int, dim: int,
-                              device=None) -> Tensor:
+def sine_position_encoding_2d(height: int, width: int, dim: int, device=None) -> Tensor:
     """2-D sinusoidal encoding of raw (row, column) indices, as in CRIS.
 
     The first ``dim / 2`` channels encode the column x with the 1-D formula on
@@ -43,10 +44,9 @@ def sine_position_encoding_2d(height: int, width: int, dim: int,
     if dim % 4:
         raise ValueError(f'2-D position encoding needs dim divisible by 4, got {dim}')
     half = dim // 2
-    pe_x = sine_position_encoding_1d(width, half, device)    # (W, dim/2)
-    pe_y = sine_position_encoding_1d(height, half, device)   # (H, dim/2)
-    pe = torch.cat([pe_x[None].expand(height, -1, -1),
-                    pe_y[:, None].expand(-1, width, -1)], dim=-1)
+    pe_x = sine_position_encoding_1d(width, half, device)  # (W, dim/2)
+    pe_y = sine_position_encoding_1d(height, half, device)  # (H, dim/2)
+    pe = torch.cat([pe_x[None].expand(height, -1, -1), pe_y[:, None].expand(-1, width, -1)], dim=-1)
     return pe.reshape(height * width, dim)
 
 
@@ -64,27 +64,33 @@ class VLDecoderLayer(nn.Module):
             three residual branches.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, ffn_dims: int,
-                 dropout: float) -> None:
+    def __init__(self, embed_dims: int, num_heads: int, ffn_dims: int, dropout: float) -> None:
         super().__init__()
-        self.self_attn = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout,
-                                               batch_first=True)
-        self.multihead_attn = nn.MultiheadAttention(embed_dims, num_heads,
-                                                    dropout=dropout, batch_first=True)
+        self.self_attn = nn.MultiheadAttention(
+            embed_dims, num_heads, dropout=dropout, batch_first=True
+        )
+        self.multihead_attn = nn.MultiheadAttention(
+            embed_dims, num_heads, dropout=dropout, batch_first=True
+        )
         self.self_attn_norm = nn.LayerNorm(embed_dims)
         self.cross_attn_norm = nn.LayerNorm(embed_dims)
         self.norm1 = nn.LayerNorm(embed_dims)
         self.norm2 = nn.LayerNorm(embed_dims)
         self.norm3 = nn.LayerNorm(embed_dims)
         self.ffn = nn.Sequential(
-            nn.Linear(embed_dims, ffn_dims), nn.ReLU(inplace=True), nn.Dropout(dropout),
-            nn.LayerNorm(ffn_dims), nn.Linear(ffn_dims, embed_dims))
+            nn.Linear(embed_dims, ffn_dims),
+            nn.ReLU(inplace=True),
+            nn.Dropout(dropout),
+            nn.LayerNorm(ffn_dims),
+            nn.Linear(ffn_dims, embed_dims),
+        )
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
         self.dropout3 = nn.Dropout(dropout)
 
-    def forward(self, vis: Tensor, txt: Tensor, vis_pos: Tensor, txt_pos: Tensor,
-                pad_mask: Optional[Tensor]) -> Tensor:
+    def forward(
+        self, vis: Tensor, txt: Tensor, vis_pos: Tensor, txt_pos: Tensor, pad_mask: Optional[Tensor]
+    ) -> Tensor:
         """Update the visual tokens.
 
         Args:
@@ -103,9 +109,9 @@ class VLDecoderLayer(nn.Module):
         vis = vis + self.dropout1(self.self_attn_norm(attended))
 
         normed = self.norm2(vis)
-        attended = self.multihead_attn(normed + vis_pos, txt + txt_pos, txt,
-                                       key_padding_mask=pad_mask,
-                                       need_weights=False)[0]
+        attended = self.multihead_attn(
+            normed + vis_pos, txt + txt_pos, txt, key_padding_mask=pad_mask, need_weights=False
+        )[0]
         vis = vis + self.dropout2(self.cross_attn_norm(attended))
 
         return vis + self.dropout3(self.ffn(self.norm3(vis)))
@@ -132,25 +138,30 @@ class VLTransformerDecoder(BaseModule):
             (PyTorch's defaults, as the official code).
     """
 
-    def __init__(self,
-                 num_layers: int = 3,
-                 embed_dims: int = 512,
-                 num_heads: int = 8,
-                 ffn_dims: int = 2048,
-                 dropout: float = 0.1,
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        num_layers: int = 3,
+        embed_dims: int = 512,
+        num_heads: int = 8,
+        ffn_dims: int = 2048,
+        dropout: float = 0.1,
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
-            raise ValueError(f'num_layers must be >= 1, got {num_layers}; use '
-                             'decoder=None in the head for no decoder')
+            raise ValueError(
+                f'num_layers must be >= 1, got {num_layers}; use '
+                'decoder=None in the head for no decoder'
+            )
         self.embed_dims = embed_dims
         self.layers = nn.ModuleList(
-            VLDecoderLayer(embed_dims, num_heads, ffn_dims, dropout)
-            for _ in range(num_layers))
+            VLDecoderLayer(embed_dims, num_heads, ffn_dims, dropout) for _ in range(num_layers)
+        )
         self.norm = nn.LayerNorm(embed_dims)
 
-    def forward(self, vis_feats: Tensor, word_feats: Tensor,
-                pad_mask: Optional[Tensor] = None) -> Tensor:
+    def forward(
+        self, vis_feats: Tensor, word_feats: Tensor, pad_mask: Optional[Tensor] = None
+    ) -> Tensor:
         """Attend from pixels to pixels and words.
 
         Args:
@@ -167,10 +178,13 @@ class VLTransformerDecoder(BaseModule):
             raise ValueError(
                 f'VLTransformerDecoder has embed_dims={self.embed_dims}, got visual '
                 f'features {tuple(vis_feats.shape)} and word features '
-                f'{tuple(word_feats.shape)}')
+                f'{tuple(word_feats.shape)}'
+            )
         if pad_mask is not None and pad_mask.shape != word_feats.shape[:2]:
-            raise ValueError(f'pad_mask {tuple(pad_mask.shape)} does not match word '
-                             f'features {tuple(word_feats.shape[:2])}')
+            raise ValueError(
+                f'pad_mask {tuple(pad_mask.shape)} does not match word '
+                f'features {tuple(word_feats.shape[:2])}'
+            )
         device = vis_feats.device
         vis_pos = sine_position_encoding_2d(height, width, channels, device)
         txt_pos = sine_position_encoding_1d(word_feats.shape[1], channels, device)

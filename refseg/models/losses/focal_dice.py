@@ -4,6 +4,7 @@ mmseg's ``FocalLoss`` routes through ``mmcv.ops.sigmoid_focal_loss`` for class-i
 which has no CPU kernel, and neither it nor ``DiceLoss`` is written for soft targets
 (RISCLIP's area-pooled patch targets, CRIS's soft letterbox borders). These two losses are.
 """
+
 from typing import Optional
 
 import torch.nn as nn
@@ -16,19 +17,22 @@ from refseg.registry import MODELS
 def _check_pair(logits: Tensor, target: Tensor, loss_name: str) -> Tensor:
     """Validate shapes and return the target as a float tensor like ``logits``."""
     if logits.shape != target.shape:
-        raise ValueError(f'{loss_name}: logits {tuple(logits.shape)} and target '
-                         f'{tuple(target.shape)} must have the same shape')
+        raise ValueError(
+            f'{loss_name}: logits {tuple(logits.shape)} and target '
+            f'{tuple(target.shape)} must have the same shape'
+        )
     target = target.to(logits.dtype)
     if target.numel() and (target.min() < 0 or target.max() > 1):
-        raise ValueError(f'{loss_name}: target values must lie in [0, 1], got range '
-                         f'[{target.min().item():.3g}, {target.max().item():.3g}]')
+        raise ValueError(
+            f'{loss_name}: target values must lie in [0, 1], got range '
+            f'[{target.min().item():.3g}, {target.max().item():.3g}]'
+        )
     return target
 
 
-def sigmoid_focal_loss(logits: Tensor,
-                       target: Tensor,
-                       gamma: float = 2.0,
-                       alpha: Optional[float] = 0.25) -> Tensor:
+def sigmoid_focal_loss(
+    logits: Tensor, target: Tensor, gamma: float = 2.0, alpha: Optional[float] = 0.25
+) -> Tensor:
     """Element-wise sigmoid focal loss on logits.
 
     For a soft target ``y`` in [0, 1] the modulating factor is ``|y - p|**gamma`` and the
@@ -80,11 +84,13 @@ class SigmoidFocalLoss(nn.Module):
         loss_name (str): Key of this loss in the loss dict. Defaults to ``'loss_focal'``.
     """
 
-    def __init__(self,
-                 gamma: float = 2.0,
-                 alpha: Optional[float] = 0.25,
-                 loss_weight: float = 1.0,
-                 loss_name: str = 'loss_focal') -> None:
+    def __init__(
+        self,
+        gamma: float = 2.0,
+        alpha: Optional[float] = 0.25,
+        loss_weight: float = 1.0,
+        loss_name: str = 'loss_focal',
+    ) -> None:
         super().__init__()
         if gamma < 0:
             raise ValueError(f'SigmoidFocalLoss: gamma must be >= 0, got {gamma}')
@@ -116,10 +122,9 @@ class BinaryDiceLoss(nn.Module):
         loss_name (str): Key of this loss in the loss dict. Defaults to ``'loss_dice'``.
     """
 
-    def __init__(self,
-                 smooth: float = 1.0,
-                 loss_weight: float = 1.0,
-                 loss_name: str = 'loss_dice') -> None:
+    def __init__(
+        self, smooth: float = 1.0, loss_weight: float = 1.0, loss_name: str = 'loss_dice'
+    ) -> None:
         super().__init__()
         self.smooth = smooth
         self.loss_weight = loss_weight
@@ -150,4 +155,3 @@ def build_losses(loss_cfgs) -> nn.ModuleList:
     if len(set(names)) != len(names):
         raise ValueError(f'losses need distinct loss_name values, got {names}')
     return losses
-

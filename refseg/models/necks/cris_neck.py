@@ -1,4 +1,5 @@
 """CRIS cross-modal neck: a text-gated FPN that fuses C3-C5 into one stride-16 map."""
+
 from collections import OrderedDict
 from typing import Dict, List, Sequence, Tuple
 
@@ -11,6 +12,7 @@ from mmseg.utils import ConfigType, OptMultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from ..layers.torch_init import reset_to_torch_defaults
 
 
@@ -22,8 +24,7 @@ class CoordConvModule(ConvModule):
     counts the feature channels only; the conv gets ``in_channels + 2``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
-                 **kwargs) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, **kwargs) -> None:
         super().__init__(in_channels + 2, out_channels, kernel_size, **kwargs)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -68,35 +69,41 @@ class CRISNeck(BaseModule):
             linears keep PyTorch's default initialisation, as in the official code.
     """
 
-    def __init__(self,
-                 in_channels: Sequence[int] = (512, 1024, 1024),
-                 out_channels: Sequence[int] = (256, 512, 1024),
-                 state_dim: int = 1024,
-                 norm_cfg: ConfigType = dict(type='BN'),
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        in_channels: Sequence[int] = (512, 1024, 1024),
+        out_channels: Sequence[int] = (256, 512, 1024),
+        state_dim: int = 1024,
+        norm_cfg: ConfigType = dict(type='BN'),
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != 3 or len(out_channels) != 3:
             raise ValueError(
                 'CRISNeck needs three levels (C3, C4, C5): got in_channels='
-                f'{list(in_channels)} and out_channels={list(out_channels)}')
+                f'{list(in_channels)} and out_channels={list(out_channels)}'
+            )
         c3_in, c4_in, c5_in = in_channels
         c3, c4, c5 = out_channels
         self.in_channels = list(in_channels)
 
         def cbr(cin: int, cout: int, kernel_size: int) -> ConvModule:
-            return ConvModule(cin, cout, kernel_size, padding=kernel_size // 2,
-                              bias=False, norm_cfg=norm_cfg)
+            return ConvModule(
+                cin, cout, kernel_size, padding=kernel_size // 2, bias=False, norm_cfg=norm_cfg
+            )
 
         # Linear -> norm -> ReLU; the gate is reshaped to (B, C, 1, 1) before the norm
         # so that a 2-D BatchNorm (BN or SyncBN from norm_cfg) acts as BN1d would.
-        self.txt_proj = nn.Sequential(OrderedDict(
-            fc=nn.Linear(state_dim, c5, bias=False),
-            to_map=nn.Unflatten(1, (c5, 1, 1)),
-            bn=build_norm_layer(norm_cfg, c5)[1],
-            activate=nn.ReLU(inplace=True)))
+        self.txt_proj = nn.Sequential(
+            OrderedDict(
+                fc=nn.Linear(state_dim, c5, bias=False),
+                to_map=nn.Unflatten(1, (c5, 1, 1)),
+                bn=build_norm_layer(norm_cfg, c5)[1],
+                activate=nn.ReLU(inplace=True),
+            )
+        )
         self.f1_v_proj = cbr(c5_in, c5, 1)
-        self.norm_layer = nn.Sequential(build_norm_layer(norm_cfg, c5)[1],
-                                        nn.ReLU(inplace=True))
+        self.norm_layer = nn.Sequential(build_norm_layer(norm_cfg, c5)[1], nn.ReLU(inplace=True))
         self.f2_v_proj = cbr(c4_in, c4, 3)
         self.f2_cat = cbr(c5 + c4, c4, 1)
         self.f3_v_proj = cbr(c3_in, c3, 3)
@@ -106,8 +113,8 @@ class CRISNeck(BaseModule):
         self.f4_proj3 = cbr(c4, c4, 3)
         self.aggr = cbr(3 * c4, c4, 1)
         self.coordconv = nn.Sequential(
-            CoordConvModule(c4, c4, 3, padding=1, bias=False, norm_cfg=norm_cfg),
-            cbr(c4, c4, 3))
+            CoordConvModule(c4, c4, 3, padding=1, bias=False, norm_cfg=norm_cfg), cbr(c4, c4, 3)
+        )
 
     def init_weights(self) -> None:
         """ConvModule re-initialises its conv with Kaiming-normal; without an
@@ -155,27 +162,30 @@ class CRISNeck(BaseModule):
         levels = [self.f4_proj3(f3), self.f4_proj4(f4), _up2(self.f4_proj5(f5))]
         return self.coordconv(self.aggr(torch.cat(levels, dim=1)))
 
-    def _check_inputs(self, img_feats: Sequence[Tensor],
-                      sent_feat: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    def _check_inputs(
+        self, img_feats: Sequence[Tensor], sent_feat: Tensor
+    ) -> Tuple[Tensor, Tensor, Tensor]:
         if len(img_feats) != 3:
-            raise ValueError(f'CRISNeck expects (C3, C4, C5), got {len(img_feats)} '
-                             'feature maps')
+            raise ValueError(f'CRISNeck expects (C3, C4, C5), got {len(img_feats)} feature maps')
         channels: List[int] = [feat.shape[1] for feat in img_feats]
         if channels != self.in_channels:
-            raise ValueError(f'CRISNeck was built for in_channels={self.in_channels} '
-                             f'but got feature maps with {channels} channels')
+            raise ValueError(
+                f'CRISNeck was built for in_channels={self.in_channels} '
+                f'but got feature maps with {channels} channels'
+            )
         c3_map, c4_map, c5_map = img_feats
         c4_size = tuple(c4_map.shape[-2:])
-        expected = {'C3': tuple(2 * s for s in c4_size), 'C5': tuple(
-            s // 2 for s in c4_size)}
+        expected = {'C3': tuple(2 * s for s in c4_size), 'C5': tuple(s // 2 for s in c4_size)}
         got = {'C3': tuple(c3_map.shape[-2:]), 'C5': tuple(c5_map.shape[-2:])}
         if got != expected or any(s % 2 for s in c4_size):
             raise ValueError(
                 'CRISNeck needs strides 8/16/32 with an input side divisible by 32: '
-                f'got C3 {got["C3"]}, C4 {c4_size}, C5 {got["C5"]}')
+                f'got C3 {got["C3"]}, C4 {c4_size}, C5 {got["C5"]}'
+            )
         if sent_feat.dim() != 2 or sent_feat.shape[0] != c4_map.shape[0]:
-            raise ValueError(f'sent_feat must be (B={c4_map.shape[0]}, Cs), got '
-                             f'{tuple(sent_feat.shape)}')
+            raise ValueError(
+                f'sent_feat must be (B={c4_map.shape[0]}, Cs), got {tuple(sent_feat.shape)}'
+            )
         return c3_map, c4_map, c5_map
 
 

@@ -1,4 +1,5 @@
 """A word-level fusion neck: every pixel attends over the expression's words."""
+
 from typing import Dict, Sequence
 
 import torch.nn as nn
@@ -31,18 +32,21 @@ class WordAttentionNeck(BaseModule):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 text_channels: int,
-                 out_channels: int,
-                 in_index: int = -1,
-                 num_heads: int = 4,
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        text_channels: int,
+        out_channels: int,
+        in_index: int = -1,
+        num_heads: int = 4,
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_index = in_index
         self.in_proj = nn.Conv2d(in_channels, out_channels, 1)
-        self.attn = nn.MultiheadAttention(out_channels, num_heads, kdim=text_channels,
-                                          vdim=text_channels, batch_first=True)
+        self.attn = nn.MultiheadAttention(
+            out_channels, num_heads, kdim=text_channels, vdim=text_channels, batch_first=True
+        )
         self.gate = nn.Sequential(nn.Conv2d(out_channels, out_channels, 1), nn.Tanh())
 
     def forward(self, img_feats: Sequence[Tensor], text: Dict[str, Tensor]) -> Tensor:
@@ -60,7 +64,12 @@ class WordAttentionNeck(BaseModule):
         pixels = self.in_proj(img_feats[self.in_index])
         batch, channels, height, width = pixels.shape
         queries = pixels.flatten(2).transpose(1, 2)  # (B, h*w, C)
-        attended, _ = self.attn(queries, text['word_feats'], text['word_feats'],
-                                key_padding_mask=text['pad_mask'], need_weights=False)
+        attended, _ = self.attn(
+            queries,
+            text['word_feats'],
+            text['word_feats'],
+            key_padding_mask=text['pad_mask'],
+            need_weights=False,
+        )
         attended = attended.transpose(1, 2).reshape(batch, channels, height, width)
         return pixels + self.gate(attended) * attended

@@ -1,4 +1,5 @@
 """CLIP's contrastive image-text pretraining of refseg's own CLIP towers."""
+
 import math
 from typing import Dict, List, Optional, Union
 
@@ -10,12 +11,17 @@ from mmengine.structures import BaseDataElement
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from ..backbones.clip import CLIPResNet
 from ..utils.tokenizer import tokenize_expressions
 
 
-def clip_contrastive_loss(image_embeds: Tensor, text_embeds: Tensor, logit_scale: Tensor,
-                          same_text: Optional[Tensor] = None) -> Tensor:
+def clip_contrastive_loss(
+    image_embeds: Tensor,
+    text_embeds: Tensor,
+    logit_scale: Tensor,
+    same_text: Optional[Tensor] = None,
+) -> Tensor:
     """CLIP's symmetric cross-entropy over a batch of N matching pairs.
 
     Args:
@@ -32,7 +38,8 @@ def clip_contrastive_loss(image_embeds: Tensor, text_embeds: Tensor, logit_scale
     logits = logit_scale * image_embeds @ text_embeds.t()  # (N, N), image rows
     if same_text is not None:
         false_negatives = same_text & ~torch.eye(
-            len(logits), dtype=torch.bool, device=logits.device)
+            len(logits), dtype=torch.bool, device=logits.device
+        )
         logits = logits.masked_fill(false_negatives, float('-inf'))
     targets = torch.arange(len(logits), device=logits.device)
     return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.t(), targets)) / 2
@@ -65,24 +72,31 @@ class CLIPPretrainer(BaseModel):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 visual: dict,
-                 text_encoder: dict,
-                 context_length: int = 77,
-                 logit_scale_init: float = math.log(1 / 0.07),
-                 max_logit_scale: float = 100.,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        visual: dict,
+        text_encoder: dict,
+        context_length: int = 77,
+        logit_scale_init: float = math.log(1 / 0.07),
+        max_logit_scale: float = 100.0,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.visual = MODELS.build(visual)
         self.text_encoder = MODELS.build(text_encoder)
         if isinstance(self.visual, CLIPResNet) and (
-                self.visual.attnpool.dense or self.visual.out_indices != (4, )):
-            raise ValueError('CLIPPretrainer needs the pooled image embedding of a CLIPResNet:'
-                             ' set dense_attnpool=False and out_indices=(4, )')
+            self.visual.attnpool.dense or self.visual.out_indices != (4,)
+        ):
+            raise ValueError(
+                'CLIPPretrainer needs the pooled image embedding of a CLIPResNet:'
+                ' set dense_attnpool=False and out_indices=(4, )'
+            )
         if context_length > self.text_encoder.context_length:
-            raise ValueError(f'context_length={context_length} exceeds the text encoder\'s '
-                             f'{self.text_encoder.context_length}')
+            raise ValueError(
+                f"context_length={context_length} exceeds the text encoder's "
+                f'{self.text_encoder.context_length}'
+            )
         self.context_length = context_length
         self.max_log_scale = math.log(max_logit_scale)
         self.logit_scale = nn.Parameter(torch.tensor(float(logit_scale_init)))
@@ -108,14 +122,18 @@ class CLIPPretrainer(BaseModel):
         texts = [sample.metainfo.get('text') for sample in data_samples]
         missing = [i for i, text in enumerate(texts) if not isinstance(text, str)]
         if missing:
-            raise KeyError(f'data samples {missing} carry no "text" caption in their '
-                           'metainfo (pack it with PackRefSegInputs meta_keys)')
+            raise KeyError(
+                f'data samples {missing} carry no "text" caption in their '
+                'metainfo (pack it with PackRefSegInputs meta_keys)'
+            )
         return texts
 
-    def forward(self,
-                inputs: Tensor,
-                data_samples: Optional[List[BaseDataElement]] = None,
-                mode: str = 'tensor') -> Union[Dict[str, Tensor], list, tuple]:
+    def forward(
+        self,
+        inputs: Tensor,
+        data_samples: Optional[List[BaseDataElement]] = None,
+        mode: str = 'tensor',
+    ) -> Union[Dict[str, Tensor], list, tuple]:
         """``loss``: the contrastive loss (and the current scale, logged);
         ``predict``: samples with ``image_embed`` and ``text_embed`` (E, ) set;
         ``tensor``: the (N, E) image and text embeddings."""
@@ -127,15 +145,13 @@ class CLIPPretrainer(BaseModel):
         if mode == 'tensor':
             return image_embeds, text_embeds
         if mode == 'predict':
-            for sample, image_embed, text_embed in zip(data_samples, image_embeds,
-                                                       text_embeds):
+            for sample, image_embed, text_embed in zip(data_samples, image_embeds, text_embeds):
                 sample.set_field(image_embed.detach(), 'image_embed')
                 sample.set_field(text_embed.detach(), 'text_embed')
             return data_samples
         if mode != 'loss':
             raise ValueError(f'mode must be loss, predict or tensor, got {mode!r}')
-        same_text = torch.tensor(
-            [[a == b for b in texts] for a in texts], device=inputs.device)
+        same_text = torch.tensor([[a == b for b in texts] for a in texts], device=inputs.device)
         scale = self.scale()
         loss = clip_contrastive_loss(image_embeds, text_embeds, scale, same_text)
         return dict(loss_clip=loss, logit_scale=scale.detach())

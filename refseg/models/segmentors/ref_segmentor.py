@@ -10,6 +10,7 @@ from torch import Tensor
 
 from refseg.registry import MODELS
 from refseg.structures.letterbox import warp_to_original
+
 from ..utils.tokenizer import TruncationLog, tokenize_expressions
 
 
@@ -57,18 +58,20 @@ class RefSegmentor(BaseSegmentor):
     # cannot serve several expressions.
     image_encoder_reads_text = False
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 text_encoder: ConfigType,
-                 decode_head: ConfigType,
-                 neck: OptConfigType = None,
-                 context_length: int = 17,
-                 text_override: Optional[str] = None,
-                 no_target_head: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        text_encoder: ConfigType,
+        decode_head: ConfigType,
+        neck: OptConfigType = None,
+        context_length: int = 17,
+        text_override: Optional[str] = None,
+        no_target_head: OptConfigType = None,
+        data_preprocessor: OptConfigType = None,
+        train_cfg: OptConfigType = None,
+        test_cfg: OptConfigType = None,
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.text_encoder = MODELS.build(text_encoder)
@@ -94,7 +97,8 @@ class RefSegmentor(BaseSegmentor):
             if text is None:
                 raise KeyError(
                     f'data sample {i} has no "text" in its metainfo: add it to '
-                    f'PackRefSegInputs meta_keys (got {sorted(sample.metainfo)})')
+                    f'PackRefSegInputs meta_keys (got {sorted(sample.metainfo)})'
+                )
             texts.append(text)
         return texts
 
@@ -104,8 +108,7 @@ class RefSegmentor(BaseSegmentor):
         return tokenize_expressions(texts, self.context_length, self.truncations).to(device)
 
     # -------------------------------------------------------------- features
-    def extract_feat(self, inputs: Tensor, data_samples: SampleList,
-                     img_feats=None) -> Dict:
+    def extract_feat(self, inputs: Tensor, data_samples: SampleList, img_feats=None) -> Dict:
         """Tokenize the samples' expressions, then :meth:`encode`."""
         token_ids = self.tokenize(self.expressions(data_samples))
         return self.encode(inputs, token_ids, img_feats=img_feats)
@@ -128,8 +131,7 @@ class RefSegmentor(BaseSegmentor):
             img_feats = self.backbone(inputs)
         text = self.text_encoder(token_ids)
         vis_feats = self.neck(img_feats, text) if self.with_neck else img_feats
-        return dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids,
-                    **text)
+        return dict(img_feats=img_feats, vis_feats=vis_feats, token_ids=token_ids, **text)
 
     def forward_tokens(self, inputs: Tensor, token_ids: Tensor) -> Tensor:
         """Tensor-only forward, (B, 3, H, W) + (B, L) -> head logits; for tracing,
@@ -141,8 +143,9 @@ class RefSegmentor(BaseSegmentor):
         probs = self.predict_probs(inputs, batch_data_samples)
         return torch.logit(probs.clamp(0, 1), eps=1e-6)
 
-    def predict_probs(self, inputs: Tensor, batch_data_samples: SampleList,
-                      img_feats=None) -> Tensor:
+    def predict_probs(
+        self, inputs: Tensor, batch_data_samples: SampleList, img_feats=None
+    ) -> Tensor:
         """Foreground probabilities at the network input size, (B, 1, H, W).
 
         The head's logits go through the sigmoid first and are then upsampled (CRIS:
@@ -150,8 +153,9 @@ class RefSegmentor(BaseSegmentor):
         ``img_feats``: see :meth:`encode`.
         """
         feats = self.extract_feat(inputs, batch_data_samples, img_feats=img_feats)
-        logits = self.decode_head.predict(feats, [s.metainfo for s in batch_data_samples],
-                                          self.test_cfg)
+        logits = self.decode_head.predict(
+            feats, [s.metainfo for s in batch_data_samples], self.test_cfg
+        )
         probs = logits.float().sigmoid()
         if self.with_no_target_head:
             probs = self.no_target_head.gate(feats, probs, batch_data_samples)
@@ -168,27 +172,32 @@ class RefSegmentor(BaseSegmentor):
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         feats = self.extract_feat(inputs, data_samples)
         losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
-        losses = {f'decode.{k}' if not k.startswith('decode.') else k: v
-                  for k, v in losses.items()}
+        losses = {f'decode.{k}' if not k.startswith('decode.') else k: v for k, v in losses.items()}
         if self.with_no_target_head:
-            losses.update({f'no_target.{k}': v for k, v in
-                           self.no_target_head.loss(feats, data_samples).items()})
+            losses.update(
+                {
+                    f'no_target.{k}': v
+                    for k, v in self.no_target_head.loss(feats, data_samples).items()
+                }
+            )
         return losses
 
     @property
     def with_no_target_head(self) -> bool:
         return getattr(self, 'no_target_head', None) is not None
 
-    def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None
-                ) -> SampleList:
+    def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None) -> SampleList:
         if data_samples is None:
-            raise ValueError('RefSegmentor.predict needs data samples carrying the '
-                             'expressions ("text" in metainfo)')
+            raise ValueError(
+                'RefSegmentor.predict needs data samples carrying the '
+                'expressions ("text" in metainfo)'
+            )
         probs = self.predict_probs(inputs, data_samples)
         return self.postprocess_probs(probs, data_samples)
 
-    def predict_texts(self, inputs: Tensor, data_sample: SegDataSample,
-                      texts: Sequence[str]) -> SampleList:
+    def predict_texts(
+        self, inputs: Tensor, data_sample: SegDataSample, texts: Sequence[str]
+    ) -> SampleList:
         """Segment K expressions in one image, encoding the image once.
 
         Args:
@@ -203,12 +212,15 @@ class RefSegmentor(BaseSegmentor):
             ``text`` in the metainfo.
         """
         if inputs.dim() != 4 or inputs.shape[0] != 1:
-            raise ValueError('predict_texts takes one image, (1, 3, H, W), got shape '
-                             f'{tuple(inputs.shape)}; see predict_batch_texts')
+            raise ValueError(
+                'predict_texts takes one image, (1, 3, H, W), got shape '
+                f'{tuple(inputs.shape)}; see predict_batch_texts'
+            )
         return self.predict_batch_texts(inputs, [data_sample], [texts])[0]
 
-    def predict_batch_texts(self, inputs: Tensor, data_samples: SampleList,
-                            texts: Sequence[Sequence[str]]) -> List[SampleList]:
+    def predict_batch_texts(
+        self, inputs: Tensor, data_samples: SampleList, texts: Sequence[Sequence[str]]
+    ) -> List[SampleList]:
         """Segment K_i expressions in each of B images, each image encoded once.
 
         Args:
@@ -220,8 +232,10 @@ class RefSegmentor(BaseSegmentor):
             list[list[SegDataSample]]: Per image, K_i samples as :meth:`predict_texts`.
         """
         if len(data_samples) != inputs.shape[0] or len(texts) != inputs.shape[0]:
-            raise ValueError(f'{inputs.shape[0]} images but {len(data_samples)} data '
-                             f'samples and {len(texts)} lists of expressions')
+            raise ValueError(
+                f'{inputs.shape[0]} images but {len(data_samples)} data '
+                f'samples and {len(texts)} lists of expressions'
+            )
         counts = [len(image_texts) for image_texts in texts]
         if min(counts) < 1:
             raise ValueError('every image needs at least one expression')
@@ -233,7 +247,8 @@ class RefSegmentor(BaseSegmentor):
                 pair_samples.append(pair)
         image_index = torch.repeat_interleave(
             torch.arange(len(counts), device=inputs.device),
-            torch.tensor(counts, device=inputs.device))
+            torch.tensor(counts, device=inputs.device),
+        )
         img_feats = None
         if not self.image_encoder_reads_text:
             img_feats = select_batch(self.backbone(inputs), image_index)
@@ -241,7 +256,7 @@ class RefSegmentor(BaseSegmentor):
         pair_samples = self.postprocess_probs(probs, pair_samples)
         groups, start = [], 0
         for count in counts:
-            groups.append(pair_samples[start:start + count])
+            groups.append(pair_samples[start : start + count])
             start += count
         return groups
 
@@ -257,8 +272,7 @@ class RefSegmentor(BaseSegmentor):
         """Probability above which a pixel is predicted as the referent (the head's)."""
         return self.decode_head.threshold
 
-    def postprocess_result(self, seg_logits: Tensor,
-                           data_samples: SampleList) -> SampleList:
+    def postprocess_result(self, seg_logits: Tensor, data_samples: SampleList) -> SampleList:
         """mmseg's hook: (B, 1, H, W) logits -> :meth:`postprocess_probs`."""
         return self.postprocess_probs(seg_logits.float().sigmoid(), data_samples)
 
@@ -276,25 +290,26 @@ class RefSegmentor(BaseSegmentor):
             meta = sample.metainfo
             ori_shape = tuple(meta['ori_shape'][:2])
             if meta.get('letterbox_matrix') is not None:
-                prob = warp_to_original(prob, meta['letterbox_matrix'], ori_shape,
-                                        mode=warp_mode)
+                prob = warp_to_original(prob, meta['letterbox_matrix'], ori_shape, mode=warp_mode)
             else:
                 prob = self._crop_and_resize(prob, meta, ori_shape)
             prob = prob.clamp(0, 1)
-            sample.set_data(dict(
-                seg_logits=PixelData(data=torch.logit(prob, eps=1e-6)),
-                pred_sem_seg=PixelData(data=(prob > self.threshold).to(torch.uint8))))
+            sample.set_data(
+                dict(
+                    seg_logits=PixelData(data=torch.logit(prob, eps=1e-6)),
+                    pred_sem_seg=PixelData(data=(prob > self.threshold).to(torch.uint8)),
+                )
+            )
         return data_samples
 
     def _crop_and_resize(self, prob: Tensor, meta: dict, ori_shape) -> Tensor:
         pad_left, pad_right, pad_top, pad_bottom = meta.get('padding_size', [0] * 4)
         height, width = prob.shape[-2:]
-        prob = prob[:, pad_top:height - pad_bottom, pad_left:width - pad_right]
+        prob = prob[:, pad_top : height - pad_bottom, pad_left : width - pad_right]
         if meta.get('flip'):
             dim = 2 if meta.get('flip_direction') == 'horizontal' else 1
-            prob = prob.flip(dims=(dim, ))
-        return F.interpolate(prob[None], size=ori_shape, mode='bilinear',
-                             align_corners=False)[0]
+            prob = prob.flip(dims=(dim,))
+        return F.interpolate(prob[None], size=ori_shape, mode='bilinear', align_corners=False)[0]
 
 
 def select_batch(feats, index: Tensor):

@@ -1,4 +1,5 @@
 """RISCLIP: frozen CLIP + CFE + SKE -> patch grounding -> light decoder, trained in two stages."""
+
 from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -8,11 +9,13 @@ from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from .ref_segmentor import RefSegmentor
 
 
-def lockstep_schedule(num_image_blocks: int, num_text_blocks: int,
-                      block_pairs: Sequence[Tuple[int, int]] = ()):
+def lockstep_schedule(
+    num_image_blocks: int, num_text_blocks: int, block_pairs: Sequence[Tuple[int, int]] = ()
+):
     """Order in which to step two encoders so that each fused pair runs side by side.
 
     Yields ``(image_block, text_block, pair_index)``: a block index is None when only the
@@ -33,8 +36,12 @@ def lockstep_schedule(num_image_blocks: int, num_text_blocks: int,
         yield block, None, None
 
 
-def run_block(block: nn.Module, tokens: Tensor, adapters: Optional[Sequence[nn.Module]],
-              attn_mask: Optional[Tensor] = None) -> Tensor:
+def run_block(
+    block: nn.Module,
+    tokens: Tensor,
+    adapters: Optional[Sequence[nn.Module]],
+    attn_mask: Optional[Tensor] = None,
+) -> Tensor:
     """One frozen CLIP block with a CFE-U adapter after each residual branch.
 
     Args:
@@ -96,44 +103,57 @@ class RISCLIPSegmentor(RefSegmentor):
     # CFE-X mixes the expression into the ViT blocks.
     image_encoder_reads_text = True
 
-    token_choices = dict(ske_image_tokens=('all', 'patches'),
-                         ske_text_tokens=('all', 'eot'))
+    token_choices = dict(ske_image_tokens=('all', 'patches'), ske_text_tokens=('all', 'eot'))
 
-    def __init__(self,
-                 backbone: ConfigType,
-                 text_encoder: ConfigType,
-                 decode_head: ConfigType,
-                 cfe: OptConfigType = None,
-                 ske: OptConfigType = None,
-                 stage: int = 1,
-                 finetune_stage1: bool = False,
-                 feature_levels: Sequence[int] = (3, 7, 11),
-                 ske_image_tokens: str = 'all',
-                 ske_text_tokens: str = 'all',
-                 context_length: int = 77,
-                 text_override: Optional[str] = None,
-                 no_target_head: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        backbone: ConfigType,
+        text_encoder: ConfigType,
+        decode_head: ConfigType,
+        cfe: OptConfigType = None,
+        ske: OptConfigType = None,
+        stage: int = 1,
+        finetune_stage1: bool = False,
+        feature_levels: Sequence[int] = (3, 7, 11),
+        ske_image_tokens: str = 'all',
+        ske_text_tokens: str = 'all',
+        context_length: int = 77,
+        text_override: Optional[str] = None,
+        no_target_head: OptConfigType = None,
+        data_preprocessor: OptConfigType = None,
+        train_cfg: OptConfigType = None,
+        test_cfg: OptConfigType = None,
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         if stage not in (1, 2):
             raise ValueError(f'RISCLIPSegmentor: stage must be 1 or 2, got {stage!r}')
         head_stage = decode_head.get('stage', stage)
         if head_stage != stage:
-            raise ValueError(f'RISCLIPSegmentor: decode_head.stage={head_stage} '
-                             f'contradicts stage={stage}; set only the segmentor stage')
-        for name, value in (('ske_image_tokens', ske_image_tokens),
-                            ('ske_text_tokens', ske_text_tokens)):
+            raise ValueError(
+                f'RISCLIPSegmentor: decode_head.stage={head_stage} '
+                f'contradicts stage={stage}; set only the segmentor stage'
+            )
+        for name, value in (
+            ('ske_image_tokens', ske_image_tokens),
+            ('ske_text_tokens', ske_text_tokens),
+        ):
             if value not in self.token_choices[name]:
-                raise ValueError(f'RISCLIPSegmentor: {name} must be one of '
-                                 f'{self.token_choices[name]}, got {value!r}')
-        super().__init__(backbone=backbone, text_encoder=text_encoder,
-                         decode_head=dict(decode_head, stage=stage),
-                         context_length=context_length, text_override=text_override,
-                         no_target_head=no_target_head,
-                         data_preprocessor=data_preprocessor, train_cfg=train_cfg,
-                         test_cfg=test_cfg, init_cfg=init_cfg)
+                raise ValueError(
+                    f'RISCLIPSegmentor: {name} must be one of '
+                    f'{self.token_choices[name]}, got {value!r}'
+                )
+        super().__init__(
+            backbone=backbone,
+            text_encoder=text_encoder,
+            decode_head=dict(decode_head, stage=stage),
+            context_length=context_length,
+            text_override=text_override,
+            no_target_head=no_target_head,
+            data_preprocessor=data_preprocessor,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            init_cfg=init_cfg,
+        )
         self.stage = stage
         self.finetune_stage1 = finetune_stage1
         self.ske_image_tokens = ske_image_tokens
@@ -142,16 +162,26 @@ class RISCLIPSegmentor(RefSegmentor):
         num_text_blocks = len(self.text_encoder.transformer.resblocks)
         bad = [i for i in feature_levels if not 0 <= i < num_image_blocks]
         if bad:
-            raise ValueError(f'RISCLIPSegmentor: feature_levels {tuple(feature_levels)} '
-                             f'name blocks outside 0..{num_image_blocks - 1}')
+            raise ValueError(
+                f'RISCLIPSegmentor: feature_levels {tuple(feature_levels)} '
+                f'name blocks outside 0..{num_image_blocks - 1}'
+            )
         self.feature_levels = tuple(feature_levels)
         if self.text_encoder.embed_dim != self.backbone.output_dim:
-            raise ValueError(f'RISCLIPSegmentor: image joint dim {self.backbone.output_dim}'
-                             f' != text joint dim {self.text_encoder.embed_dim}')
+            raise ValueError(
+                f'RISCLIPSegmentor: image joint dim {self.backbone.output_dim}'
+                f' != text joint dim {self.text_encoder.embed_dim}'
+            )
         if cfe is not None:
-            self.cfe = MODELS.build(dict(
-                cfe, image_dims=self.backbone.width, text_dims=self.text_encoder.width,
-                num_image_blocks=num_image_blocks, num_text_blocks=num_text_blocks))
+            self.cfe = MODELS.build(
+                dict(
+                    cfe,
+                    image_dims=self.backbone.width,
+                    text_dims=self.text_encoder.width,
+                    num_image_blocks=num_image_blocks,
+                    num_text_blocks=num_text_blocks,
+                )
+            )
         if ske is not None:
             self.ske = MODELS.build(dict(ske, embed_dims=self.backbone.output_dim))
         self._set_trainable()
@@ -198,15 +228,16 @@ class RISCLIPSegmentor(RefSegmentor):
         return self
 
     # -------------------------------------------------------------- features
-    def encode(self, inputs: Tensor, token_ids: Tensor,
-               img_feats=None) -> Dict[str, Tensor]:
+    def encode(self, inputs: Tensor, token_ids: Tensor, img_feats=None) -> Dict[str, Tensor]:
         """Features for :class:`RISCLIPHead`: :meth:`lockstep_encode`'s dict plus
         ``inputs`` (B, 3, H, W) and ``token_ids`` (B, L). Frozen stage-1 parts run
         without autograd. The image encoder reads the text, so precomputed
         ``img_feats`` cannot be used."""
         if img_feats is not None:
-            raise ValueError('RISCLIPSegmentor encodes the image with the expression '
-                             '(image_encoder_reads_text): img_feats cannot be given')
+            raise ValueError(
+                'RISCLIPSegmentor encodes the image with the expression '
+                '(image_encoder_reads_text): img_feats cannot be given'
+            )
         context = torch.no_grad() if self.stage1_frozen else nullcontext()
         with context:
             feats = self.lockstep_encode(inputs, token_ids)
@@ -229,8 +260,7 @@ class RISCLIPSegmentor(RefSegmentor):
         eot_index = token_ids.argmax(-1)
         positions = torch.arange(token_ids.shape[1], device=token_ids.device)
         pad_mask = positions[None] > eot_index[:, None]
-        image_tokens, text_tokens, level_tokens = self._run_encoders(
-            images, token_ids, pad_mask)
+        image_tokens, text_tokens, level_tokens = self._run_encoders(images, token_ids, pad_mask)
 
         joint_image = self.backbone.project(image_tokens)
         joint_text = self.text_encoder.project(text_tokens)
@@ -243,17 +273,20 @@ class RISCLIPSegmentor(RefSegmentor):
             eot_index = torch.zeros_like(eot_index)
         if self.with_ske:
             joint_image, joint_text = self.ske(joint_image, joint_text, pad_mask)
-        patches = joint_image[:, -grid_h * grid_w:]
+        patches = joint_image[:, -grid_h * grid_w :]
         return dict(
-            img_feats=tuple(self._to_map(level_tokens[i][:, 1:], grid_h, grid_w)
-                            for i in self.feature_levels),
+            img_feats=tuple(
+                self._to_map(level_tokens[i][:, 1:], grid_h, grid_w) for i in self.feature_levels
+            ),
             vis_feats=self._to_map(patches, grid_h, grid_w),
             sent_feat=joint_text[batch_index, eot_index],
             word_feats=joint_text,
-            pad_mask=pad_mask)
+            pad_mask=pad_mask,
+        )
 
-    def _run_encoders(self, images: Tensor, token_ids: Tensor, pad_mask: Tensor
-                      ) -> Tuple[Tensor, Tensor, Dict[int, Tensor]]:
+    def _run_encoders(
+        self, images: Tensor, token_ids: Tensor, pad_mask: Tensor
+    ) -> Tuple[Tensor, Tensor, Dict[int, Tensor]]:
         """Step the frozen blocks of both encoders with CFE-U and CFE-X.
 
         Returns:
@@ -268,18 +301,25 @@ class RISCLIPSegmentor(RefSegmentor):
         pairs = self.cfe.block_pairs if self.with_cfe else ()
         level_tokens = {}
         for image_block, text_block, pair_index in lockstep_schedule(
-                len(image_blocks), len(text_blocks), pairs):
+            len(image_blocks), len(text_blocks), pairs
+        ):
             if pair_index is not None:
                 image_tokens, text_tokens = self.cfe.cross_attns[pair_index](
-                    image_tokens, text_tokens, pad_mask)
+                    image_tokens, text_tokens, pad_mask
+                )
             if image_block is not None:
-                image_tokens = run_block(image_blocks[image_block], image_tokens,
-                                         self._adapters('image', image_block))
+                image_tokens = run_block(
+                    image_blocks[image_block], image_tokens, self._adapters('image', image_block)
+                )
                 if image_block in self.feature_levels:
                     level_tokens[image_block] = image_tokens
             if text_block is not None:
-                text_tokens = run_block(text_blocks[text_block], text_tokens,
-                                        self._adapters('text', text_block), causal_mask)
+                text_tokens = run_block(
+                    text_blocks[text_block],
+                    text_tokens,
+                    self._adapters('text', text_block),
+                    causal_mask,
+                )
         return image_tokens, text_tokens, level_tokens
 
     def _adapters(self, stream: str, block: int) -> Optional[Tuple[nn.Module, ...]]:

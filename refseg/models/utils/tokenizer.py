@@ -1,4 +1,5 @@
 """CLIP tokenization for referring expressions, on mmseg's bundled BPE (no download)."""
+
 import logging
 import warnings
 from typing import Optional, Sequence
@@ -26,13 +27,17 @@ class TruncationLog:
             warnings.warn(
                 f'expression {text!r} has {n_tokens} tokens, more than the context length '
                 f'{context_length}: it is truncated (EOT kept last). Further truncated '
-                'expressions are counted, not listed.')
+                'expressions are counted, not listed.'
+            )
         elif _is_power_of_ten(self.count):
             from mmengine.logging import print_log
 
-            print_log(f'{self.count} expressions truncated to the context length '
-                      f'{context_length} so far (longest: {self.longest} tokens)',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'{self.count} expressions truncated to the context length '
+                f'{context_length} so far (longest: {self.longest} tokens)',
+                logger='current',
+                level=logging.WARNING,
+            )
 
 
 def _is_power_of_ten(number: int) -> bool:
@@ -41,8 +46,9 @@ def _is_power_of_ten(number: int) -> bool:
     return number == 1
 
 
-def tokenize_expressions(texts: Sequence[str], context_length: int,
-                         truncations: Optional[TruncationLog] = None) -> torch.Tensor:
+def tokenize_expressions(
+    texts: Sequence[str], context_length: int, truncations: Optional[TruncationLog] = None
+) -> torch.Tensor:
     """Tokenize expressions to fixed-length CLIP token ids.
 
     Sequences are ``[SOT] + BPE + [EOT]`` padded with 0. An over-long expression is cut to
@@ -72,4 +78,3 @@ def tokenize_expressions(texts: Sequence[str], context_length: int,
         if n_tokens > context_length:
             truncations.add(text, n_tokens, context_length)
     return tokenize(list(texts), context_length=context_length)
-

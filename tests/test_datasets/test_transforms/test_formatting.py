@@ -8,11 +8,21 @@ from refseg.datasets.transforms.formatting import DEFAULT_META_KEYS
 
 
 def make_results(seg_map):
-    return dict(img=np.random.default_rng(0).integers(0, 255, (8, 8, 3), dtype=np.uint8),
-                gt_seg_map=seg_map, img_path='a.jpg', ori_shape=(6, 8), img_shape=(8, 8),
-                text='the red circle', ref_id=3, sent_id=7, ann_id=5, image_id=2,
-                letterbox_matrix=np.eye(2, 3),
-                mask_ann=[[0., 0., 1., 0., 1., 1.]], sentences=['x'])
+    return dict(
+        img=np.random.default_rng(0).integers(0, 255, (8, 8, 3), dtype=np.uint8),
+        gt_seg_map=seg_map,
+        img_path='a.jpg',
+        ori_shape=(6, 8),
+        img_shape=(8, 8),
+        text='the red circle',
+        ref_id=3,
+        sent_id=7,
+        ann_id=5,
+        image_id=2,
+        letterbox_matrix=np.eye(2, 3),
+        mask_ann=[[0.0, 0.0, 1.0, 0.0, 1.0, 1.0]],
+        sentences=['x'],
+    )
 
 
 def test_soft_mask_stays_float():
@@ -34,13 +44,26 @@ def test_integer_mask_becomes_int64_and_meta_keys_travel():
     assert sample.gt_sem_seg.data.dtype == torch.int64
     np.testing.assert_array_equal(sample.gt_sem_seg.data[0].numpy(), hard)
     assert (sample.text, sample.ref_id, sample.sent_id, sample.ann_id, sample.image_id) == (
-        'the red circle', 3, 7, 5, 2)
+        'the red circle',
+        3,
+        7,
+        5,
+        2,
+    )
     np.testing.assert_array_equal(sample.letterbox_matrix, np.eye(2, 3))
     assert sample.ori_shape == (6, 8) and sample.img_path == 'a.jpg'
     # Only meta keys are packed; missing ones (flip, scale_factor, ...) are skipped.
-    assert set(sample.metainfo) == {'text', 'ref_id', 'sent_id', 'ann_id', 'image_id',
-                                    'letterbox_matrix', 'ori_shape',
-                                    'img_shape', 'img_path'}
+    assert set(sample.metainfo) == {
+        'text',
+        'ref_id',
+        'sent_id',
+        'ann_id',
+        'image_id',
+        'letterbox_matrix',
+        'ori_shape',
+        'img_shape',
+        'img_path',
+    }
     assert set(sample.metainfo) < set(DEFAULT_META_KEYS)
 
 

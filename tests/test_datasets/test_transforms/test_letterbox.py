@@ -16,7 +16,8 @@ def random_image(height, width, seed=0):
 def disc_mask(height, width):
     ys, xs = np.mgrid[:height, :width]
     return ((xs - width * 0.4) ** 2 + (ys - height * 0.55) ** 2 < (height * 0.3) ** 2).astype(
-        np.uint8)
+        np.uint8
+    )
 
 
 def back_to_original(array, results, shape, mode):
@@ -32,10 +33,8 @@ def test_output_keys_and_padding():
     np.testing.assert_array_equal(results['letterbox_matrix'], letterbox_matrix(48, 64, 64))
     assert 'letterbox_inverse' not in results
     # 8 rows of border above and below, CLIP's RGB mean written in BGR order.
-    np.testing.assert_array_equal(results['img'][:8], np.broadcast_to([104, 117, 123],
-                                                                       (8, 64, 3)))
-    np.testing.assert_array_equal(results['img'][-8:, 5], np.broadcast_to([104, 117, 123],
-                                                                          (8, 3)))
+    np.testing.assert_array_equal(results['img'][:8], np.broadcast_to([104, 117, 123], (8, 64, 3)))
+    np.testing.assert_array_equal(results['img'][-8:, 5], np.broadcast_to([104, 117, 123], (8, 3)))
 
 
 def test_image_and_mask_round_trip_exactly_at_scale_one():
@@ -59,8 +58,9 @@ def test_upscaled_image_round_trips_within_rounding():
 def test_soft_mask_is_a_probability_and_round_trips():
     mask = disc_mask(96, 128)
     # Scale 0.5625: network pixels fall between original ones, so borders come out soft.
-    results = LetterBox(size=72)(dict(img=random_image(96, 128), gt_seg_map=mask.copy(),
-                                      seg_fields=['gt_seg_map']))
+    results = LetterBox(size=72)(
+        dict(img=random_image(96, 128), gt_seg_map=mask.copy(), seg_fields=['gt_seg_map'])
+    )
     soft = results['gt_seg_map']
     assert soft.dtype == np.float32 and soft.shape == (72, 72)
     assert soft.min() >= 0 and soft.max() <= 1
@@ -72,19 +72,22 @@ def test_soft_mask_is_a_probability_and_round_trips():
 
 def test_hard_mask_is_rounded():
     mask = disc_mask(96, 128)
-    results = LetterBox(size=64, soft_mask=False)(dict(img=random_image(96, 128),
-                                                       gt_seg_map=mask.copy(),
-                                                       seg_fields=['gt_seg_map']))
+    results = LetterBox(size=64, soft_mask=False)(
+        dict(img=random_image(96, 128), gt_seg_map=mask.copy(), seg_fields=['gt_seg_map'])
+    )
     assert results['gt_seg_map'].dtype == np.uint8
     assert set(np.unique(results['gt_seg_map'])) == {0, 1}
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    (dict(interpolation='cubic'), "interpolation='cubic' is not one of"),
-    (dict(seg_interpolation='linear'), "seg_interpolation='linear'"),
-    (dict(size=0), 'positive int'),
-    (dict(pad_val=(1, 2)), '3 RGB values'),
-])
+@pytest.mark.parametrize(
+    'kwargs, message',
+    [
+        (dict(interpolation='cubic'), "interpolation='cubic' is not one of"),
+        (dict(seg_interpolation='linear'), "seg_interpolation='linear'"),
+        (dict(size=0), 'positive int'),
+        (dict(pad_val=(1, 2)), '3 RGB values'),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         LetterBox(**kwargs)
@@ -92,9 +95,13 @@ def test_bad_arguments(kwargs, message):
 
 def test_bad_inputs():
     with pytest.raises(ValueError, match=r'needs binary masks .* gt_seg_map has values up to 255'):
-        LetterBox(size=32)(dict(img=random_image(20, 20), gt_seg_map=np.full((20, 20), 255,
-                                                                               np.uint8),
-                                seg_fields=['gt_seg_map']))
+        LetterBox(size=32)(
+            dict(
+                img=random_image(20, 20),
+                gt_seg_map=np.full((20, 20), 255, np.uint8),
+                seg_fields=['gt_seg_map'],
+            )
+        )
     with pytest.raises(ValueError, match=r'expects an \(h, w, 3\) image'):
         LetterBox(size=32)(dict(img=np.zeros((20, 20), np.uint8), img_path='g.png'))
 
@@ -102,14 +109,17 @@ def test_bad_inputs():
 def test_mmseg_resize_works_instead(synthetic_refcoco_root):
     """mmseg.Resize can replace LetterBox; no letterbox keys then (the segmentor falls back)."""
     init_default_scope('refseg')
-    pipeline = Compose([
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadRefMask'),
-        dict(type='mmseg.Resize', scale=(64, 64), keep_ratio=True),
-        dict(type='PackRefSegInputs'),
-    ])
-    dataset = RefCOCODataset(synthetic_refcoco_root, split='val', sentence_mode='all',
-                             serialize_data=False)
+    pipeline = Compose(
+        [
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadRefMask'),
+            dict(type='mmseg.Resize', scale=(64, 64), keep_ratio=True),
+            dict(type='PackRefSegInputs'),
+        ]
+    )
+    dataset = RefCOCODataset(
+        synthetic_refcoco_root, split='val', sentence_mode='all', serialize_data=False
+    )
     packed = pipeline(dataset.get_data_info(0))
     sample = packed['data_samples']
     assert packed['inputs'].shape == (3, 51, 64)  # 64x80 kept its aspect ratio

@@ -6,8 +6,8 @@ from refseg.datasets.transforms import LoadRefMask
 
 HEIGHT, WIDTH = 20, 30
 # Two overlapping squares: the union is what REFER's mask is.
-PART_A = [2., 2., 12., 2., 12., 12., 2., 12.]
-PART_B = [8., 8., 20., 8., 20., 16., 8., 16.]
+PART_A = [2.0, 2.0, 12.0, 2.0, 12.0, 12.0, 2.0, 12.0]
+PART_B = [8.0, 8.0, 20.0, 8.0, 20.0, 16.0, 8.0, 16.0]
 
 
 def box_mask(x0, y0, x1, y1):
@@ -17,8 +17,9 @@ def box_mask(x0, y0, x1, y1):
 
 
 def test_polygon_parts_are_united():
-    results = LoadRefMask()(dict(mask_ann=[PART_A, PART_B], height=HEIGHT, width=WIDTH,
-                                 seg_fields=[]))
+    results = LoadRefMask()(
+        dict(mask_ann=[PART_A, PART_B], height=HEIGHT, width=WIDTH, seg_fields=[])
+    )
     expected = box_mask(2, 2, 12, 12) | box_mask(8, 8, 20, 16)
     assert results['gt_seg_map'].dtype == np.uint8
     np.testing.assert_array_equal(results['gt_seg_map'], expected)
@@ -53,5 +54,12 @@ def test_errors_name_the_annotation_and_the_image():
     with pytest.raises(ValueError, match=r'ann_id=7 \(ref_id=3\).*polygon list is empty'):
         LoadRefMask()(dict(mask_ann=[], height=HEIGHT, width=WIDTH, ann_id=7, ref_id=3))
     with pytest.raises(ValueError, match='a.jpg is 20x31 but its annotation says height=20'):
-        LoadRefMask()(dict(mask_ann=[PART_A], height=HEIGHT, width=WIDTH, img_path='a.jpg',
-                           ori_shape=(HEIGHT, WIDTH + 1)))
+        LoadRefMask()(
+            dict(
+                mask_ann=[PART_A],
+                height=HEIGHT,
+                width=WIDTH,
+                img_path='a.jpg',
+                ori_shape=(HEIGHT, WIDTH + 1),
+            )
+        )

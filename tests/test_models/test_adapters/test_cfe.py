@@ -1,9 +1,9 @@
 """CFE adapters, cross-attention and block pairing (RISCLIP)."""
+
 import pytest
 import torch
 
-from refseg.models.adapters.cfe import (CFE, CFEAdapter, CFECrossAttention,
-                                        default_block_pairs)
+from refseg.models.adapters.cfe import CFE, CFEAdapter, CFECrossAttention, default_block_pairs
 
 
 def test_cfe_adapter_starts_at_zero_update_with_nonzero_grad():

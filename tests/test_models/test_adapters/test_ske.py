@@ -1,4 +1,5 @@
 """SKE (RISCLIP)."""
+
 import torch
 
 from refseg.models.adapters.ske import SKE, SKELayer
@@ -21,9 +22,14 @@ def test_ske_is_identity_at_init_and_every_part_gets_gradient():
     (image_out * torch.randn_like(image_out)).sum().backward(retain_graph=True)
     (text_out * torch.randn_like(text_out)).sum().backward()
     last = ske.layers[-1]
-    for zeroed in (last.cross_attn_image.out_proj, last.cross_attn_text.out_proj,
-                   last.self_attn_image.out_proj, last.self_attn_text.out_proj,
-                   last.mlp_image[2], last.mlp_text[2]):
+    for zeroed in (
+        last.cross_attn_image.out_proj,
+        last.cross_attn_text.out_proj,
+        last.self_attn_image.out_proj,
+        last.self_attn_text.out_proj,
+        last.mlp_image[2],
+        last.mlp_text[2],
+    ):
         assert zeroed.weight.grad.abs().sum() > 0
 
 

@@ -1,4 +1,5 @@
 """tools/model_converters/clip_{openai,hf}_to_refseg.py."""
+
 import importlib.util
 from pathlib import Path
 
@@ -7,27 +8,18 @@ import torch
 import torch.nn as nn
 from mmengine.registry import init_default_scope
 
-from refseg.models.backbones.clip import (CLIPResNet, CLIPTextTransformer,
-                                          CLIPVisionTransformer)
+from refseg.models.backbones.clip import CLIPResNet, CLIPTextTransformer, CLIPVisionTransformer
 
 init_default_scope('refseg')
 
 CONVERTERS = Path(__file__).parents[3] / 'tools' / 'model_converters'
-RESNET = dict(
-    layers=(1, 1, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
-TEXT = dict(
-    context_length=12,
-    vocab_size=100,
-    width=32,
-    layers=1,
-    heads=4,
-    embed_dim=24)
+RESNET = dict(layers=(1, 1, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
+TEXT = dict(context_length=12, vocab_size=100, width=32, layers=1, heads=4, embed_dim=24)
 
 
 def load_script(name, monkeypatch):
     monkeypatch.syspath_prepend(str(CONVERTERS))
-    spec = importlib.util.spec_from_file_location(name,
-                                                  CONVERTERS / f'{name}.py')
+    spec = importlib.util.spec_from_file_location(name, CONVERTERS / f'{name}.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -42,8 +34,7 @@ def save_openai_archive(path):
         if 'attnpool.connect' not in k  # new in CRIS, not in CLIP
     }
     state_dict.update(CLIPTextTransformer(**TEXT).state_dict())
-    state_dict.update(
-        logit_scale=torch.tensor(4.6), input_resolution=torch.tensor(64))
+    state_dict.update(logit_scale=torch.tensor(4.6), input_resolution=torch.tensor(64))
     root = nn.Module()
     for key, value in state_dict.items():
         if key.endswith('running_var'):
@@ -54,23 +45,18 @@ def save_openai_archive(path):
             if name not in module._modules:
                 module.add_module(name, nn.Module())
             module = module._modules[name]
-        module.register_buffer(
-            leaf,
-            value.half() if value.is_floating_point() else value)
+        module.register_buffer(leaf, value.half() if value.is_floating_point() else value)
     torch.jit.save(torch.jit.script(root), str(path))
 
 
 def tower_outputs(backbone, text_encoder):
-    images = torch.randn(
-        1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    images = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     ids = torch.tensor([[98, 3, 4, 99, 0]])
     with torch.no_grad():
-        return backbone.eval()(images)[:2], text_encoder.eval()(
-            ids)['sent_feat']
+        return backbone.eval()(images)[:2], text_encoder.eval()(ids)['sent_feat']
 
 
-def test_openai_converter_output_loads_with_pretrained_prefix(
-        tmp_path, monkeypatch, capsys):
+def test_openai_converter_output_loads_with_pretrained_prefix(tmp_path, monkeypatch, capsys):
     archive, converted = tmp_path / 'RN.pt', tmp_path / 'rn_refseg.pth'
     save_openai_archive(archive)
     script = load_script('clip_openai_to_refseg', monkeypatch)
@@ -80,24 +66,24 @@ def test_openai_converter_output_loads_with_pretrained_prefix(
 
     state_dict = torch.load(converted, weights_only=True)
     assert type(state_dict) is dict
-    assert all(
-        k.startswith(('backbone.', 'text_encoder.')) for k in state_dict)
+    assert all(k.startswith(('backbone.', 'text_encoder.')) for k in state_dict)
     assert 'backbone.attnpool.c_proj.weight' in state_dict
     assert 'text_encoder.token_embedding.weight' in state_dict
-    assert not any('logit_scale' in k or 'input_resolution' in k
-                   for k in state_dict)
+    assert not any('logit_scale' in k or 'input_resolution' in k for k in state_dict)
 
     def pretrained(prefix):
-        return dict(
-            type='Pretrained', checkpoint=str(converted), prefix=prefix)
+        return dict(type='Pretrained', checkpoint=str(converted), prefix=prefix)
 
     via_converter = (
         CLIPResNet(**RESNET, init_cfg=pretrained('backbone.')),
-        CLIPTextTransformer(**TEXT, init_cfg=pretrained('text_encoder.')))
+        CLIPTextTransformer(**TEXT, init_cfg=pretrained('text_encoder.')),
+    )
     clip_init = dict(type='CLIPPretrained', checkpoint=str(archive))
     torch.manual_seed(5)  # other random init: equality must come from loading
-    direct = (CLIPResNet(**RESNET, init_cfg=clip_init),
-              CLIPTextTransformer(**TEXT, init_cfg=clip_init))
+    direct = (
+        CLIPResNet(**RESNET, init_cfg=clip_init),
+        CLIPTextTransformer(**TEXT, init_cfg=clip_init),
+    )
     for module in (*via_converter, *direct):
         module.init_weights()
     (c3, c4), sent = tower_outputs(*via_converter)
@@ -118,21 +104,22 @@ def test_hf_converter_with_image_size(tmp_path, monkeypatch):
             intermediate_size=64,
             num_hidden_layers=1,
             num_attention_heads=2,
-            vocab_size=1000),
+            vocab_size=1000,
+        ),
         vision_config=dict(
             hidden_size=32,
             intermediate_size=64,
             num_hidden_layers=1,
             num_attention_heads=2,
             image_size=32,
-            patch_size=8),
-        projection_dim=16)
+            patch_size=8,
+        ),
+        projection_dim=16,
+    )
     folder = tmp_path / 'hf'
     transformers.CLIPModel(config).save_pretrained(str(folder))
     script = load_script('clip_hf_to_refseg', monkeypatch)
-    converted = script.main(
-        [str(folder),
-         str(tmp_path / 'out.pth'), '--image-size', '64'])
+    converted = script.main([str(folder), str(tmp_path / 'out.pth'), '--image-size', '64'])
     assert converted['backbone.positional_embedding'].shape == (1 + 8 * 8, 32)
     assert converted['backbone.proj'].shape == (32, 16)
     vit = CLIPVisionTransformer(
@@ -142,12 +129,11 @@ def test_hf_converter_with_image_size(tmp_path, monkeypatch):
         layers=1,
         heads=2,
         output_dim=16,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=str(tmp_path / 'out.pth'),
-            prefix='backbone.'))
+        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'out.pth'), prefix='backbone.'),
+    )
     vit.init_weights()
-    torch.testing.assert_close(vit.positional_embedding.data,
-                               converted['backbone.positional_embedding'])
+    torch.testing.assert_close(
+        vit.positional_embedding.data, converted['backbone.positional_embedding']
+    )
     with pytest.raises(SystemExit, match='is a file'):
         script.main([str(tmp_path / 'out.pth'), str(tmp_path / 'x.pth')])

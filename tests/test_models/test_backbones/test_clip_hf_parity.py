@@ -1,13 +1,16 @@
 """refseg's towers loaded from a Hugging Face CLIP model give transformers'
 features (tiny random model saved locally; no network)."""
+
 import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from refseg.models.backbones.clip import (CLIPTextTransformer,
-                                          CLIPVisionTransformer,
-                                          convert_hf_clip_state_dict,
-                                          load_clip_state_dict)
+from refseg.models.backbones.clip import (
+    CLIPTextTransformer,
+    CLIPVisionTransformer,
+    convert_hf_clip_state_dict,
+    load_clip_state_dict,
+)
 
 transformers = pytest.importorskip('transformers')
 init_default_scope('refseg')
@@ -25,15 +28,18 @@ def hf_clip(tmp_path_factory):
             num_hidden_layers=2,
             num_attention_heads=4,
             max_position_embeddings=77,
-            eos_token_id=EOT),
+            eos_token_id=EOT,
+        ),
         vision_config=dict(
             hidden_size=32,
             intermediate_size=128,
             num_hidden_layers=2,
             num_attention_heads=4,
             image_size=32,
-            patch_size=8),
-        projection_dim=16)
+            patch_size=8,
+        ),
+        projection_dim=16,
+    )
     model = transformers.CLIPModel(config).eval()
     # random, not HF's ones/zeros, so that a layer norm mapped to the wrong
     # place would show
@@ -55,9 +61,9 @@ def towers(checkpoint):
         layers=2,
         heads=4,
         output_dim=16,
-        init_cfg=init_cfg)
-    text = CLIPTextTransformer(
-        width=32, layers=2, heads=4, embed_dim=16, init_cfg=init_cfg)
+        init_cfg=init_cfg,
+    )
+    text = CLIPTextTransformer(width=32, layers=2, heads=4, embed_dim=16, init_cfg=init_cfg)
     vit.init_weights()
     text.init_weights()
     return vit.eval(), text.eval()
@@ -66,24 +72,20 @@ def towers(checkpoint):
 def test_features_match_transformers(hf_clip):
     model, folder = hf_clip
     vit, text = towers(folder)
-    ids = torch.tensor([[49406, 320, 1929, EOT, 0, 0, 0],
-                        [49406, 320, 1125, 530, 518, 2184, EOT]])
+    ids = torch.tensor([[49406, 320, 1929, EOT, 0, 0, 0], [49406, 320, 1125, 530, 518, 2184, EOT]])
     images = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         hf_text = model.get_text_features(input_ids=ids)
         hf_image = model.get_image_features(pixel_values=images)
         hf_patches = model.visual_projection(
-            model.vision_model.post_layernorm(hf_image.last_hidden_state[:,
-                                                                         1:]))
+            model.vision_model.post_layernorm(hf_image.last_hidden_state[:, 1:])
+        )
         ours_text = text(ids)
         ours_image = vit(images)
     tol = dict(atol=1e-5, rtol=0)
-    torch.testing.assert_close(ours_text['word_feats'],
-                               hf_text.last_hidden_state, **tol)
-    torch.testing.assert_close(ours_text['sent_feat'], hf_text.pooler_output,
-                               **tol)
-    torch.testing.assert_close(ours_image['cls'], hf_image.pooler_output,
-                               **tol)
+    torch.testing.assert_close(ours_text['word_feats'], hf_text.last_hidden_state, **tol)
+    torch.testing.assert_close(ours_text['sent_feat'], hf_text.pooler_output, **tol)
+    torch.testing.assert_close(ours_image['cls'], hf_image.pooler_output, **tol)
     torch.testing.assert_close(ours_image['patch_tokens'], hf_patches, **tol)
 
 
@@ -101,12 +103,12 @@ def test_hf_layout_files_are_converted(hf_clip, tmp_path):
     layer = model.text_model.encoder.layers[1].self_attn
     torch.testing.assert_close(
         from_folder['transformer.resblocks.1.attn.in_proj_weight'],
-        torch.cat(
-            [layer.q_proj.weight, layer.k_proj.weight, layer.v_proj.weight]))
-    torch.testing.assert_close(from_folder['visual.proj'],
-                               model.visual_projection.weight.t())
-    torch.testing.assert_close(from_folder['visual.ln_pre.weight'],
-                               model.vision_model.pre_layrnorm.weight)
+        torch.cat([layer.q_proj.weight, layer.k_proj.weight, layer.v_proj.weight]),
+    )
+    torch.testing.assert_close(from_folder['visual.proj'], model.visual_projection.weight.t())
+    torch.testing.assert_close(
+        from_folder['visual.ln_pre.weight'], model.vision_model.pre_layrnorm.weight
+    )
 
 
 def test_unknown_hf_keys_and_folders_are_rejected(hf_clip, tmp_path):

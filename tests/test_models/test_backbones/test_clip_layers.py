@@ -2,16 +2,18 @@ import pytest
 import torch
 import torch.nn as nn
 
-from refseg.models.backbones.clip.layers import (CLIPAttention,
-                                                 CLIPResidualBlock,
-                                                 CLIPTransformer, QuickGELU,
-                                                 resize_pos_embed)
+from refseg.models.backbones.clip.layers import (
+    CLIPAttention,
+    CLIPResidualBlock,
+    CLIPTransformer,
+    QuickGELU,
+    resize_pos_embed,
+)
 
 
 def reference_attention(attn: CLIPAttention) -> nn.MultiheadAttention:
     """nn.MultiheadAttention holding the same weights (same key names)."""
-    reference = nn.MultiheadAttention(
-        attn.embed_dims, attn.num_heads, batch_first=True)
+    reference = nn.MultiheadAttention(attn.embed_dims, attn.num_heads, batch_first=True)
     reference.load_state_dict(attn.state_dict())
     return reference.eval()
 
@@ -19,8 +21,8 @@ def reference_attention(attn: CLIPAttention) -> nn.MultiheadAttention:
 # nn.MultiheadAttention (the reference) warns about mixed mask types
 @pytest.mark.filterwarnings('ignore:Support for mismatched key_padding_mask')
 @pytest.mark.parametrize(
-    'mask_kind',
-    ['none', 'bool', 'float', 'padding', 'bool+padding', 'float+padding'])
+    'mask_kind', ['none', 'bool', 'float', 'padding', 'bool+padding', 'float+padding']
+)
 def test_attention_matches_multihead_attention(mask_kind):
     torch.manual_seed(0)
     attn = CLIPAttention(16, 4).eval()
@@ -33,17 +35,12 @@ def test_attention_matches_multihead_attention(mask_kind):
     ).get(mask_kind.split('+')[0])
     padding = None
     if 'padding' in mask_kind:
-        padding = torch.tensor([[False] * 5, [False, False, False, True,
-                                              True]])
+        padding = torch.tensor([[False] * 5, [False, False, False, True, True]])
     with torch.no_grad():
         out = attn(x, attn_mask=attn_mask, key_padding_mask=padding)
         expected, _ = reference(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=padding,
-            need_weights=False)
+            x, x, x, attn_mask=attn_mask, key_padding_mask=padding, need_weights=False
+        )
     assert out.shape == (2, 5, 16)
     torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
 
@@ -63,8 +60,13 @@ def test_residual_block_branches_compose_forward():
     torch.manual_seed(0)
     block = CLIPResidualBlock(16, 2).eval()
     assert set(block.state_dict()) >= {
-        'attn.in_proj_weight', 'attn.in_proj_bias', 'attn.out_proj.weight',
-        'ln_1.weight', 'mlp.c_fc.weight', 'mlp.c_proj.bias', 'ln_2.bias'
+        'attn.in_proj_weight',
+        'attn.in_proj_bias',
+        'attn.out_proj.weight',
+        'ln_1.weight',
+        'mlp.c_fc.weight',
+        'mlp.c_proj.bias',
+        'ln_2.bias',
     }
     assert isinstance(block.mlp.gelu, QuickGELU)
     x = torch.randn(3, 4, 16)
@@ -108,7 +110,6 @@ def test_resize_pos_embed():
     torch.testing.assert_close(resized[0], table[0])  # class row untouched
     # a constant grid stays constant under bicubic resizing
     constant = torch.cat([torch.zeros(1, 3), torch.ones(9, 3)])
-    torch.testing.assert_close(
-        resize_pos_embed(constant, (5, 7))[1:], torch.ones(35, 3))
+    torch.testing.assert_close(resize_pos_embed(constant, (5, 7))[1:], torch.ones(35, 3))
     with pytest.raises(ValueError, match='square'):
         resize_pos_embed(torch.randn(1 + 10, 6), (4, 4))

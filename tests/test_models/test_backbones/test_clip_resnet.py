@@ -8,8 +8,7 @@ from refseg.registry import MODELS
 
 init_default_scope('refseg')
 
-TINY = dict(
-    layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
+TINY = dict(layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
 
 
 def tiny_resnet(**kwargs) -> CLIPResNet:
@@ -32,27 +31,41 @@ def test_all_stages_and_non_square_input():
     model = tiny_resnet(out_indices=(0, 1, 2, 3, 4))
     with torch.no_grad():
         outs = model(torch.randn(1, 3, 96, 64))
-    assert [tuple(o.shape[1:]) for o in outs] == [(32, 24, 16), (64, 12, 8),
-                                                  (128, 6, 4), (256, 3, 2),
-                                                  (24, 3, 2)]
+    assert [tuple(o.shape[1:]) for o in outs] == [
+        (32, 24, 16),
+        (64, 12, 8),
+        (128, 6, 4),
+        (256, 3, 2),
+        (24, 3, 2),
+    ]
 
 
 def test_openai_key_names():
     keys = set(tiny_resnet().state_dict())
     expected = {
-        'conv1.weight', 'bn1.weight', 'conv2.weight', 'bn2.running_mean',
-        'conv3.weight', 'bn3.bias', 'layer1.0.conv1.weight',
-        'layer1.0.downsample.0.weight', 'layer1.0.downsample.1.weight',
-        'layer2.0.downsample.0.weight', 'layer2.1.conv3.weight',
-        'layer4.0.bn3.running_var', 'attnpool.positional_embedding',
-        'attnpool.q_proj.weight', 'attnpool.k_proj.bias',
-        'attnpool.v_proj.weight', 'attnpool.c_proj.weight',
-        'attnpool.connect.0.weight', 'attnpool.connect.1.running_mean'
+        'conv1.weight',
+        'bn1.weight',
+        'conv2.weight',
+        'bn2.running_mean',
+        'conv3.weight',
+        'bn3.bias',
+        'layer1.0.conv1.weight',
+        'layer1.0.downsample.0.weight',
+        'layer1.0.downsample.1.weight',
+        'layer2.0.downsample.0.weight',
+        'layer2.1.conv3.weight',
+        'layer4.0.bn3.running_var',
+        'attnpool.positional_embedding',
+        'attnpool.q_proj.weight',
+        'attnpool.k_proj.bias',
+        'attnpool.v_proj.weight',
+        'attnpool.c_proj.weight',
+        'attnpool.connect.0.weight',
+        'attnpool.connect.1.running_mean',
     }
     assert expected <= keys
     assert 'attnpool.connect.0.bias' not in keys  # conv without bias
-    assert tiny_resnet().attnpool.positional_embedding.shape == (1 + 2 * 2,
-                                                                 256)
+    assert tiny_resnet().attnpool.positional_embedding.shape == (1 + 2 * 2, 256)
     pooled_keys = set(tiny_resnet(dense_attnpool=False).state_dict())
     assert not any('connect' in key for key in pooled_keys)
 
@@ -70,9 +83,7 @@ def _openai_attention(attnpool, tokens, query):
         k_proj_weight=attnpool.k_proj.weight,
         v_proj_weight=attnpool.v_proj.weight,
         in_proj_weight=None,
-        in_proj_bias=torch.cat(
-            [attnpool.q_proj.bias, attnpool.k_proj.bias,
-             attnpool.v_proj.bias]),
+        in_proj_bias=torch.cat([attnpool.q_proj.bias, attnpool.k_proj.bias, attnpool.v_proj.bias]),
         bias_k=None,
         bias_v=None,
         add_zero_attn=False,
@@ -81,7 +92,8 @@ def _openai_attention(attnpool, tokens, query):
         out_proj_bias=attnpool.c_proj.bias,
         use_separate_proj_weight=True,
         training=False,
-        need_weights=False)
+        need_weights=False,
+    )
     return out.transpose(0, 1)
 
 
@@ -94,10 +106,8 @@ def test_dense_attnpool_matches_cris_definition():
     with torch.no_grad():
         grid = attnpool.positional_embedding[1:].reshape(2, 2, 256)
         grid = F.interpolate(
-            grid.permute(2, 0, 1)[None],
-            size=(3, 5),
-            mode='bicubic',
-            align_corners=False)
+            grid.permute(2, 0, 1)[None], size=(3, 5), mode='bicubic', align_corners=False
+        )
         pos = grid[0].flatten(1).t()  # (15, 256)
         tokens = x.flatten(2).transpose(1, 2) + pos
         attended = _openai_attention(attnpool, tokens, tokens)
@@ -107,7 +117,7 @@ def test_dense_attnpool_matches_cris_definition():
 
 
 def test_pooled_attnpool_matches_openai():
-    model = tiny_resnet(dense_attnpool=False, out_indices=(4, ))
+    model = tiny_resnet(dense_attnpool=False, out_indices=(4,))
     attnpool = model.attnpool
     x = torch.randn(2, 256, 2, 2)  # the pretrained grid: no resizing
     with torch.no_grad():
@@ -116,7 +126,7 @@ def test_pooled_attnpool_matches_openai():
         tokens = tokens + attnpool.positional_embedding
         expected = _openai_attention(attnpool, tokens, tokens[:, :1])[:, 0]
         torch.testing.assert_close(attnpool(x), expected, atol=1e-5, rtol=1e-5)
-        (pooled, ) = model(torch.randn(2, 3, 64, 64))
+        (pooled,) = model(torch.randn(2, 3, 64, 64))
     assert pooled.shape == (2, 24)
 
 

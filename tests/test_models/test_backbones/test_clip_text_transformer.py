@@ -19,7 +19,8 @@ def tiny_text(**kwargs) -> CLIPTextTransformer:
         width=32,
         layers=2,
         heads=4,
-        embed_dim=16)
+        embed_dim=16,
+    )
     return MODELS.build({**cfg, **kwargs}).eval()
 
 
@@ -39,8 +40,9 @@ def test_sentence_feature_is_projected_eot_token():
     ids = torch.tensor([[98, 5, EOT, 0, 0], [98, 6, 7, 8, EOT]])
     with torch.no_grad():
         out = model(ids)
-    expected = torch.stack([out['word_feats'][0, 2], out['word_feats'][1, 4]
-                            ]) @ model.text_projection
+    expected = (
+        torch.stack([out['word_feats'][0, 2], out['word_feats'][1, 4]]) @ model.text_projection
+    )
     torch.testing.assert_close(out['sent_feat'], expected)
     # word features are after ln_final and not projected
     with torch.no_grad():
@@ -48,8 +50,7 @@ def test_sentence_feature_is_projected_eot_token():
         for block in model.transformer.resblocks:
             x = block(x, attn_mask=model.causal_mask(5))
     torch.testing.assert_close(out['word_feats'], model.ln_final(x))
-    torch.testing.assert_close(
-        model.project(x)[[0, 1], [2, 4]], out['sent_feat'])
+    torch.testing.assert_close(model.project(x)[[0, 1], [2, 4]], out['sent_feat'])
 
 
 def test_causal_mask_makes_outputs_independent_of_later_tokens():
@@ -62,9 +63,11 @@ def test_causal_mask_makes_outputs_independent_of_later_tokens():
         after = model(changed)['word_feats']
     torch.testing.assert_close(before[:, :3], after[:, :3])
     assert not torch.allclose(before[:, 3:], after[:, 3:])
-    assert model.causal_mask(3).tolist() == [[False, True, True],
-                                             [False, False, True],
-                                             [False, False, False]]
+    assert model.causal_mask(3).tolist() == [
+        [False, True, True],
+        [False, False, True],
+        [False, False, False],
+    ]
 
 
 def test_short_sequences_use_first_positional_rows():

@@ -1,34 +1,28 @@
 """Loading CLIP checkpoints: OpenAI TorchScript archives, plain state dicts,
 Hugging Face folders (parity with transformers), errors."""
+
 import pytest
 import torch
 import torch.nn as nn
 from mmengine.registry import init_default_scope
 
 from refseg.models.backbones.clip import (
-    CLIPResNet, CLIPTextTransformer, CLIPVisionTransformer,
-    clip_to_refseg_state_dict, infer_clip_config, load_clip_state_dict,
-    resize_pos_embed, split_clip_state_dict)
+    CLIPResNet,
+    CLIPTextTransformer,
+    CLIPVisionTransformer,
+    clip_to_refseg_state_dict,
+    infer_clip_config,
+    load_clip_state_dict,
+    resize_pos_embed,
+    split_clip_state_dict,
+)
 from refseg.models.backbones.clip import weights as clip_weights
 
 init_default_scope('refseg')
 
-RESNET = dict(
-    layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
-VIT = dict(
-    input_resolution=32,
-    patch_size=8,
-    width=32,
-    layers=2,
-    heads=4,
-    output_dim=16)
-TEXT = dict(
-    context_length=12,
-    vocab_size=100,
-    width=32,
-    layers=2,
-    heads=4,
-    embed_dim=24)
+RESNET = dict(layers=(1, 2, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
+VIT = dict(input_resolution=32, patch_size=8, width=32, layers=2, heads=4, output_dim=16)
+TEXT = dict(context_length=12, vocab_size=100, width=32, layers=2, heads=4, embed_dim=24)
 
 
 def randomized(module: nn.Module, seed: int) -> nn.Module:
@@ -55,7 +49,8 @@ def openai_state_dict(visual: nn.Module, text: nn.Module) -> dict:
     state_dict.update(
         input_resolution=torch.tensor(64),
         context_length=torch.tensor(12),
-        vocab_size=torch.tensor(100))
+        vocab_size=torch.tensor(100),
+    )
     return {
         key: value.half() if value.is_floating_point() else value
         for key, value in state_dict.items()
@@ -83,7 +78,8 @@ def sources():
     towers = dict(
         resnet=randomized(CLIPResNet(**RESNET), 1),
         vit=randomized(CLIPVisionTransformer(**VIT), 2),
-        text=randomized(CLIPTextTransformer(**TEXT), 3))
+        text=randomized(CLIPTextTransformer(**TEXT), 3),
+    )
     return towers
 
 
@@ -102,8 +98,9 @@ def checkpoints(sources, tmp_path_factory):
 
 def build(cls, cfg, checkpoint=None, seed=0):
     torch.manual_seed(seed)
-    init_cfg = None if checkpoint is None else dict(
-        type='CLIPPretrained', checkpoint=str(checkpoint))
+    init_cfg = (
+        None if checkpoint is None else dict(type='CLIPPretrained', checkpoint=str(checkpoint))
+    )
     model = cls(**cfg, init_cfg=init_cfg)
     model.init_weights()
     return model.eval()
@@ -117,8 +114,7 @@ def test_openai_resnet_round_trip(sources, checkpoints, fmt):
     for key, value in model.attnpool.connect.state_dict().items():
         torch.testing.assert_close(value, fresh_connect[key])
     assert model.conv1.weight.dtype == torch.float32  # cast from fp16
-    model.attnpool.connect.load_state_dict(
-        sources['resnet'].attnpool.connect.state_dict())
+    model.attnpool.connect.load_state_dict(sources['resnet'].attnpool.connect.state_dict())
     images = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         for out, expected in zip(model(images), sources['resnet'](images)):
@@ -134,8 +130,7 @@ def test_openai_vit_and_text_round_trip(sources, checkpoints, fmt):
     with torch.no_grad():
         out, expected = vit(images), sources['vit'](images)
         torch.testing.assert_close(out['cls'], expected['cls'])
-        torch.testing.assert_close(out['patch_tokens'],
-                                   expected['patch_tokens'])
+        torch.testing.assert_close(out['patch_tokens'], expected['patch_tokens'])
         out, expected = text(ids), sources['text'](ids)
         for key in ('word_feats', 'sent_feat'):
             torch.testing.assert_close(out[key], expected[key])
@@ -148,9 +143,7 @@ def test_loaded_state_dict_split_and_inferred_config(checkpoints):
     assert 'conv1.weight' in parts['visual']
     assert 'token_embedding.weight' in parts['text']
     all_keys = set(parts['visual']) | set(parts['text'])
-    assert not {
-        'logit_scale', 'input_resolution', 'context_length', 'vocab_size'
-    } & all_keys
+    assert not {'logit_scale', 'input_resolution', 'context_length', 'vocab_size'} & all_keys
     assert infer_clip_config(state_dict) == dict(
         visual=dict(
             type='CLIPResNet',
@@ -158,7 +151,8 @@ def test_loaded_state_dict_split_and_inferred_config(checkpoints):
             width=8,
             heads=4,
             input_resolution=64,
-            output_dim=24),
+            output_dim=24,
+        ),
         text=dict(
             type='CLIPTextTransformer',
             context_length=12,
@@ -166,9 +160,10 @@ def test_loaded_state_dict_split_and_inferred_config(checkpoints):
             width=32,
             layers=2,
             heads=1,
-            embed_dim=24))
-    vit_config = infer_clip_config(
-        load_clip_state_dict(checkpoints['vit_plain']))['visual']
+            embed_dim=24,
+        ),
+    )
+    vit_config = infer_clip_config(load_clip_state_dict(checkpoints['vit_plain']))['visual']
     assert vit_config == dict(
         type='CLIPVisionTransformer',
         input_resolution=32,
@@ -176,54 +171,44 @@ def test_loaded_state_dict_split_and_inferred_config(checkpoints):
         width=32,
         layers=2,
         heads=1,
-        output_dim=16)
+        output_dim=16,
+    )
 
 
 def test_refseg_layout(checkpoints):
-    converted = clip_to_refseg_state_dict(
-        load_clip_state_dict(checkpoints['vit_plain']))
+    converted = clip_to_refseg_state_dict(load_clip_state_dict(checkpoints['vit_plain']))
     assert 'backbone.proj' in converted
     assert 'text_encoder.text_projection' in converted
-    assert all(
-        key.startswith(('backbone.', 'text_encoder.')) for key in converted)
+    assert all(key.startswith(('backbone.', 'text_encoder.')) for key in converted)
     assert 'logit_scale' not in converted
 
 
 def test_positional_tables_fit_the_module(checkpoints):
     state_dict = load_clip_state_dict(checkpoints['vit_plain'])
-    vit = build(CLIPVisionTransformer, {
-        **VIT, 'input_resolution': 64
-    }, checkpoints['vit_plain'])
-    expected = resize_pos_embed(
-        state_dict['visual.positional_embedding'].float(), (8, 8))
+    vit = build(CLIPVisionTransformer, {**VIT, 'input_resolution': 64}, checkpoints['vit_plain'])
+    expected = resize_pos_embed(state_dict['visual.positional_embedding'].float(), (8, 8))
     torch.testing.assert_close(vit.positional_embedding.data, expected)
-    text = build(CLIPTextTransformer, {
-        **TEXT, 'context_length': 8
-    }, checkpoints['vit_plain'])
-    torch.testing.assert_close(text.positional_embedding.data,
-                               state_dict['positional_embedding'][:8].float())
+    text = build(CLIPTextTransformer, {**TEXT, 'context_length': 8}, checkpoints['vit_plain'])
+    torch.testing.assert_close(
+        text.positional_embedding.data, state_dict['positional_embedding'][:8].float()
+    )
 
 
 def test_new_and_missing_keys_are_logged(checkpoints, monkeypatch):
     messages = []
-    monkeypatch.setattr(clip_weights, 'print_log',
-                        lambda msg, **kwargs: messages.append(msg))
+    monkeypatch.setattr(clip_weights, 'print_log', lambda msg, **kwargs: messages.append(msg))
     build(CLIPResNet, RESNET, checkpoints['resnet_plain'])
-    assert any('newly initialised' in m and 'attnpool.connect.0.weight' in m
-               for m in messages)
+    assert any('newly initialised' in m and 'attnpool.connect.0.weight' in m for m in messages)
     assert not any(m.startswith('missing') for m in messages)
 
 
 def test_mismatched_config_names_the_checkpoint_architecture(checkpoints):
-    with pytest.raises(
-            ValueError, match=r"layer1\.0\.conv1\.weight.*'width': 8"):
+    with pytest.raises(ValueError, match=r"layer1\.0\.conv1\.weight.*'width': 8"):
         build(CLIPResNet, {**RESNET, 'width': 16}, checkpoints['resnet_plain'])
     with pytest.raises(ValueError, match='holds a CLIPResNet image tower'):
         build(CLIPVisionTransformer, VIT, checkpoints['resnet_plain'])
     with pytest.raises(ValueError, match='text_projection'):
-        build(CLIPTextTransformer, {
-            **TEXT, 'embed_dim': 8
-        }, checkpoints['resnet_plain'])
+        build(CLIPTextTransformer, {**TEXT, 'embed_dim': 8}, checkpoints['resnet_plain'])
 
 
 def test_bad_sources(tmp_path, checkpoints):
@@ -239,8 +224,8 @@ def test_bad_sources(tmp_path, checkpoints):
         load_clip_state_dict(str(pickled))
     refseg_file = tmp_path / 'refseg.pth'
     torch.save(
-        clip_to_refseg_state_dict(
-            load_clip_state_dict(checkpoints['vit_plain'])), refseg_file)
+        clip_to_refseg_state_dict(load_clip_state_dict(checkpoints['vit_plain'])), refseg_file
+    )
     with pytest.raises(ValueError, match='refseg state dict'):
         load_clip_state_dict(str(refseg_file))
     (tmp_path / 'folder').mkdir()
@@ -253,10 +238,6 @@ def test_bad_sources(tmp_path, checkpoints):
 def test_nested_and_ddp_prefixed_state_dicts(checkpoints, tmp_path):
     state_dict = torch.load(checkpoints['vit_plain'], weights_only=True)
     nested = tmp_path / 'nested.pth'
-    torch.save(
-        {'state_dict': {
-            f'module.{k}': v
-            for k, v in state_dict.items()
-        }}, nested)
+    torch.save({'state_dict': {f'module.{k}': v for k, v in state_dict.items()}}, nested)
     loaded = load_clip_state_dict(str(nested))
     assert loaded.keys() == state_dict.keys()

@@ -1,4 +1,5 @@
 """The shared contract of referring heads (BaseRefHead)."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -13,8 +14,12 @@ class ConvHead(BaseRefHead):
     """A 1x1 conv on vis_feats: the smallest head the contract allows."""
 
     def __init__(self, **kwargs):
-        super().__init__(loss_decode=kwargs.pop('loss_decode', dict(
-            type='SigmoidFocalLoss', gamma=0.0, alpha=None)), **kwargs)
+        super().__init__(
+            loss_decode=kwargs.pop(
+                'loss_decode', dict(type='SigmoidFocalLoss', gamma=0.0, alpha=None)
+            ),
+            **kwargs,
+        )
         self.conv = nn.Conv2d(4, 1, 1)
 
     def forward(self, feats):

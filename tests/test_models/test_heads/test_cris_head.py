@@ -17,10 +17,16 @@ def tiny_head(decoder=True, projector='TextPixelProjector', **kwargs):
     projector_cfg = dict(type=projector, in_channels=DIM, channels=8)
     if projector == 'TextPixelProjector':
         projector_cfg['text_channels'] = TEXT_DIM
-    decoder_cfg = dict(type='VLTransformerDecoder', num_layers=1, embed_dims=DIM,
-                       num_heads=2, ffn_dims=32) if decoder else None
-    head = MODELS.build(dict(type='CRISHead', in_channels=DIM,
-                             decoder=decoder_cfg, projector=projector_cfg, **kwargs))
+    decoder_cfg = (
+        dict(type='VLTransformerDecoder', num_layers=1, embed_dims=DIM, num_heads=2, ffn_dims=32)
+        if decoder
+        else None
+    )
+    head = MODELS.build(
+        dict(
+            type='CRISHead', in_channels=DIM, decoder=decoder_cfg, projector=projector_cfg, **kwargs
+        )
+    )
     head.init_weights()
     return head
 
@@ -28,9 +34,12 @@ def tiny_head(decoder=True, projector='TextPixelProjector', **kwargs):
 def feats(batch=2, side=4):
     pad_mask = torch.zeros(batch, LENGTH, dtype=torch.bool)
     pad_mask[:, -2:] = True
-    return dict(vis_feats=torch.randn(batch, DIM, side, side),
-                word_feats=torch.randn(batch, LENGTH, DIM), pad_mask=pad_mask,
-                sent_feat=torch.randn(batch, TEXT_DIM))
+    return dict(
+        vis_feats=torch.randn(batch, DIM, side, side),
+        word_feats=torch.randn(batch, LENGTH, DIM),
+        pad_mask=pad_mask,
+        sent_feat=torch.randn(batch, TEXT_DIM),
+    )
 
 
 def samples(masks):
@@ -112,11 +121,11 @@ def test_clear_errors():
     with pytest.raises(KeyError, match='pad_mask'):
         head(inputs)
     inputs = feats()
-    inputs['vis_feats'] = (inputs['vis_feats'], )
+    inputs['vis_feats'] = (inputs['vis_feats'],)
     with pytest.raises(ValueError, match='neck'):
         head(inputs)
     inputs = feats()
-    inputs['vis_feats'] = inputs['vis_feats'][:, :DIM - 1]
+    inputs['vis_feats'] = inputs['vis_feats'][:, : DIM - 1]
     with pytest.raises(ValueError, match='in_channels=16'):
         head(inputs)
     with pytest.raises(ValueError, match='threshold'):

@@ -1,4 +1,5 @@
 """RISCLIP head: patch grounding and the light decoder."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -19,9 +20,12 @@ def test_patch_grounding_is_scaled_cosine():
 
 
 def _head_feats(batch=2, size=32, grid=4):
-    return dict(vis_feats=torch.randn(batch, 8, grid, grid), sent_feat=torch.randn(batch, 8),
-                img_feats=(torch.randn(batch, 16, grid, grid), ),
-                inputs=torch.randn(batch, 3, size, size))
+    return dict(
+        vis_feats=torch.randn(batch, 8, grid, grid),
+        sent_feat=torch.randn(batch, 8),
+        img_feats=(torch.randn(batch, 16, grid, grid),),
+        inputs=torch.randn(batch, 3, size, size),
+    )
 
 
 def _samples(masks):
@@ -42,8 +46,10 @@ def test_head_stage1_patch_targets():
     soft = head._patch_target(mask[None, None], (4, 4))[0, 0]
     torch.testing.assert_close(soft[:2, :2], torch.tensor([[1.0, 0.5], [0.5, 0.25]]))
     head.patch_target = 'binary'
-    assert head._patch_target(mask[None, None], (4, 4))[0, 0, :2, :2].tolist() == \
-        [[1.0, 1.0], [1.0, 0.0]]
+    assert head._patch_target(mask[None, None], (4, 4))[0, 0, :2, :2].tolist() == [
+        [1.0, 1.0],
+        [1.0, 0.0],
+    ]
     head.patch_target = 'any'
     assert head._patch_target(mask[None, None], (4, 4)).sum() == 4
     losses = head.loss(feats, _samples([mask, mask]))
@@ -53,21 +59,25 @@ def test_head_stage1_patch_targets():
         RISCLIPHead(16, 8, 1, patch_target='bicubic')
     with pytest.raises(ValueError, match='distinct loss_name'):
         RISCLIPHead(16, 8, 1, loss_decode=[dict(type='BinaryDiceLoss')] * 2)
-    bce_only = RISCLIPHead(16, 8, 1, loss_decode=dict(type='SigmoidFocalLoss', gamma=0.0,
-                                                      alpha=None, loss_name='loss_bce'))
+    bce_only = RISCLIPHead(
+        16,
+        8,
+        1,
+        loss_decode=dict(type='SigmoidFocalLoss', gamma=0.0, alpha=None, loss_name='loss_bce'),
+    )
     assert set(bce_only.loss(feats, _samples([mask, mask]))) == {'loss_bce', 'iou'}
 
 
 def test_head_stage2_decoder_starts_from_upsampled_grounding():
     feats = _head_feats()
-    head = RISCLIPHead(16, 8, 1, stage=2,
-                       decoder=dict(channels=8, mid_channels=8, stem_channels=4))
+    head = RISCLIPHead(16, 8, 1, stage=2, decoder=dict(channels=8, mid_channels=8, stem_channels=4))
     head.init_weights()
     logits = head(feats)
     assert logits.shape == (2, 1, 8, 8)
     grounding = head.grounding(feats['vis_feats'], feats['sent_feat'])
     torch.testing.assert_close(
-        logits, F.interpolate(grounding, size=(8, 8), mode='bilinear', align_corners=False))
+        logits, F.interpolate(grounding, size=(8, 8), mode='bilinear', align_corners=False)
+    )
     masks = [torch.ones(32, 32), torch.zeros(32, 32)]
     head.loss(feats, _samples(masks))['loss_dice'].backward()
     assert head.decoder.residual.weight.grad.abs().sum() > 0

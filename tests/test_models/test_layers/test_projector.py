@@ -16,8 +16,9 @@ def build(cfg):
 
 
 def test_text_pixel_projector_is_a_per_sample_conv():
-    projector = build(dict(type='TextPixelProjector', in_channels=16, channels=8,
-                           text_channels=12, kernel_size=3))
+    projector = build(
+        dict(type='TextPixelProjector', in_channels=16, channels=8, text_channels=12, kernel_size=3)
+    )
     x, sent = torch.randn(3, 16, 5, 6), torch.randn(3, 12)
     with torch.no_grad():
         logits = projector(x, sent)
@@ -26,13 +27,14 @@ def test_text_pixel_projector_is_a_per_sample_conv():
     assert logits.shape == (3, 1, 20, 24)
     for b in range(3):
         kernel = params[b, :-1].reshape(1, 8, 3, 3)
-        expected = F.conv2d(pixels[b:b + 1], kernel, params[b, -1:], padding=1)
-        torch.testing.assert_close(logits[b:b + 1], expected, rtol=1e-4, atol=1e-5)
+        expected = F.conv2d(pixels[b : b + 1], kernel, params[b, -1:], padding=1)
+        torch.testing.assert_close(logits[b : b + 1], expected, rtol=1e-4, atol=1e-5)
 
 
 def test_kernel_size_one_is_text_pixel_dot_product():
-    projector = build(dict(type='TextPixelProjector', in_channels=16, channels=8,
-                           text_channels=12, kernel_size=1))
+    projector = build(
+        dict(type='TextPixelProjector', in_channels=16, channels=8, text_channels=12, kernel_size=1)
+    )
     x, sent = torch.randn(2, 16, 3, 3), torch.randn(2, 12)
     with torch.no_grad():
         logits = projector(x, sent)
@@ -45,9 +47,18 @@ def test_kernel_size_one_is_text_pixel_dot_product():
 def test_visual_path_layout():
     projector = build(dict(type='TextPixelProjector'))
     names = {name for name, _ in projector.named_parameters()}
-    assert names == {'vis.1.conv.weight', 'vis.1.bn.weight', 'vis.1.bn.bias',
-                     'vis.3.conv.weight', 'vis.3.bn.weight', 'vis.3.bn.bias',
-                     'vis.4.weight', 'vis.4.bias', 'txt.weight', 'txt.bias'}
+    assert names == {
+        'vis.1.conv.weight',
+        'vis.1.bn.weight',
+        'vis.1.bn.bias',
+        'vis.3.conv.weight',
+        'vis.3.bn.weight',
+        'vis.3.bn.bias',
+        'vis.4.weight',
+        'vis.4.bias',
+        'txt.weight',
+        'txt.bias',
+    }
     assert projector.txt.out_features == 256 * 9 + 1
     assert projector.vis[4].bias is not None and projector.vis[1].conv.bias is None
 

@@ -1,10 +1,10 @@
 """Sigmoid focal and binary Dice losses (RISCLIP)."""
+
 import pytest
 import torch
 import torch.nn.functional as F
 
-from refseg.models.losses.focal_dice import (BinaryDiceLoss, SigmoidFocalLoss,
-                                             sigmoid_focal_loss)
+from refseg.models.losses.focal_dice import BinaryDiceLoss, SigmoidFocalLoss, sigmoid_focal_loss
 
 
 def test_focal_matches_textbook_formula_on_binary_targets():
@@ -26,7 +26,8 @@ def test_focal_soft_target_is_zero_when_prediction_equals_target():
     logits = torch.randn(3, 1, 4, 4)
     torch.testing.assert_close(
         sigmoid_focal_loss(logits, target, gamma=0.0, alpha=None),
-        F.binary_cross_entropy_with_logits(logits, target, reduction='none'))
+        F.binary_cross_entropy_with_logits(logits, target, reduction='none'),
+    )
 
 
 def test_dice_is_per_sample():
@@ -46,4 +47,4 @@ def test_losses_reject_bad_targets():
     with pytest.raises(ValueError, match='same shape'):
         SigmoidFocalLoss()(logits, torch.zeros(1, 1, 4, 5))
     with pytest.raises(ValueError, match=r'\[0, 1\]'):
-        BinaryDiceLoss()(logits, torch.full((1, 1, 4, 4), 255.))
+        BinaryDiceLoss()(logits, torch.full((1, 1, 4, 4), 255.0))

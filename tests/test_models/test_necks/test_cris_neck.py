@@ -16,17 +16,22 @@ STATE_DIM = 12
 
 
 def tiny_neck() -> CRISNeck:
-    neck = MODELS.build(dict(type='CRISNeck', in_channels=IN_CHANNELS,
-                             out_channels=OUT_CHANNELS, state_dim=STATE_DIM))
+    neck = MODELS.build(
+        dict(
+            type='CRISNeck', in_channels=IN_CHANNELS, out_channels=OUT_CHANNELS, state_dim=STATE_DIM
+        )
+    )
     neck.init_weights()
     return neck
 
 
 def pyramid(batch=2, side=64):
     torch.manual_seed(0)
-    return (torch.randn(batch, IN_CHANNELS[0], side // 8, side // 8),
-            torch.randn(batch, IN_CHANNELS[1], side // 16, side // 16),
-            torch.randn(batch, IN_CHANNELS[2], side // 32, side // 32))
+    return (
+        torch.randn(batch, IN_CHANNELS[0], side // 8, side // 8),
+        torch.randn(batch, IN_CHANNELS[1], side // 16, side // 16),
+        torch.randn(batch, IN_CHANNELS[2], side // 32, side // 32),
+    )
 
 
 def reference_neck(neck: CRISNeck, feats, state):
@@ -43,8 +48,9 @@ def reference_neck(neck: CRISNeck, feats, state):
     fq = torch.cat([neck.f4_proj3(f3), neck.f4_proj4(f4), up(neck.f4_proj5(f5))], 1)
     fq = neck.aggr(fq)
     height, width = fq.shape[-2:]
-    ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width),
-                            indexing='ij')
+    ys, xs = torch.meshgrid(
+        torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing='ij'
+    )
     coords = torch.stack([xs, ys])[None].expand(fq.shape[0], -1, -1, -1)
     first = neck.coordconv[0]
     fq = first.activate(first.bn(first.conv(torch.cat([fq, coords], 1))))
@@ -88,8 +94,7 @@ def test_coordconv_appends_x_then_y():
         layer.conv.weight[1, 2] = 1  # output 1 <- appended channel 2 (y)
     out = layer(torch.zeros(1, 1, 3, 5))
     torch.testing.assert_close(out[0, 0], torch.linspace(-1, 1, 5).expand(3, 5))
-    torch.testing.assert_close(out[0, 1],
-                               torch.linspace(-1, 1, 3)[:, None].expand(3, 5))
+    torch.testing.assert_close(out[0, 1], torch.linspace(-1, 1, 3)[:, None].expand(3, 5))
 
 
 def test_init_is_pytorch_default():
@@ -105,9 +110,20 @@ def test_init_is_pytorch_default():
 def test_official_submodule_names():
     with torch.device('meta'):
         names = {name for name, _ in CRISNeck().named_children()}
-    assert names == {'txt_proj', 'f1_v_proj', 'norm_layer', 'f2_v_proj', 'f2_cat',
-                     'f3_v_proj', 'f3_cat', 'f4_proj5', 'f4_proj4', 'f4_proj3', 'aggr',
-                     'coordconv'}
+    assert names == {
+        'txt_proj',
+        'f1_v_proj',
+        'norm_layer',
+        'f2_v_proj',
+        'f2_cat',
+        'f3_v_proj',
+        'f3_cat',
+        'f4_proj5',
+        'f4_proj4',
+        'f4_proj3',
+        'aggr',
+        'coordconv',
+    }
 
 
 def test_bad_inputs_raise_clear_errors():

@@ -1,5 +1,6 @@
 """CLIP pretraining through MMEngine's runner, export in OpenAI's layout, and loading the
 export into CRIS and RISCLIP configs through CLIPPretrained."""
+
 import copy
 import importlib.util
 import json
@@ -32,13 +33,23 @@ def _write_pairs(root: str, split: str, per_colour: int, seed: int) -> None:
         for index in range(per_colour):
             image = np.full((20, 24, 3), 128, np.uint8)
             x, y = int(rng.integers(0, 14)), int(rng.integers(0, 10))
-            image[y:y + 10, x:x + 10] = bgr
+            image[y : y + 10, x : x + 10] = bgr
             name = f'{split}_{colour}_{index}.png'
             cv2.imwrite(osp.join(root, name), image)
-            pairs.append(dict(image=name, caption=f'a {colour} picture', kind='scene',
-                              bbox=None, ann_id=None))
-            pairs.append(dict(image=name, caption=f'the {colour} square', kind='object',
-                              bbox=[x, y, 10, 10], ann_id=index))
+            pairs.append(
+                dict(
+                    image=name, caption=f'a {colour} picture', kind='scene', bbox=None, ann_id=None
+                )
+            )
+            pairs.append(
+                dict(
+                    image=name,
+                    caption=f'the {colour} square',
+                    kind='object',
+                    bbox=[x, y, 10, 10],
+                    ann_id=index,
+                )
+            )
     with open(osp.join(root, f'pairs_{split}.json'), 'w') as f:
         json.dump(dict(version=1, pairs=pairs), f)
 
@@ -74,7 +85,8 @@ def _tiny_cfg(config: str, data_root: str, work_dir: str, iters: int) -> Config:
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.default_hooks.checkpoint = dict(
-        type='AtomicCheckpointHook', by_epoch=False, interval=iters, save_best=None)
+        type='AtomicCheckpointHook', by_epoch=False, interval=iters, save_best=None
+    )
     cfg.randomness = dict(seed=0)
     return cfg
 
@@ -85,10 +97,10 @@ def test_contrastive_loss_masks_duplicate_captions():
     # duplicate masked, text 1 is no wrong answer for image 0
     texts = embeds[[0, 0, 2]]
     same = torch.tensor([[1, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=torch.bool)
-    masked = clip_contrastive_loss(embeds, texts, torch.tensor(100.), same)
-    unmasked = clip_contrastive_loss(embeds, texts, torch.tensor(100.))
+    masked = clip_contrastive_loss(embeds, texts, torch.tensor(100.0), same)
+    unmasked = clip_contrastive_loss(embeds, texts, torch.tensor(100.0))
     assert masked < unmasked
-    perfect = clip_contrastive_loss(embeds, embeds, torch.tensor(100.))
+    perfect = clip_contrastive_loss(embeds, embeds, torch.tensor(100.0))
     assert perfect < 1e-6
 
 
@@ -98,8 +110,8 @@ def test_logit_scale_init_and_clip():
     assert isinstance(model, CLIPPretrainer)
     assert math.isclose(model.logit_scale.item(), math.log(1 / 0.07), rel_tol=1e-6)
     with torch.no_grad():
-        model.logit_scale.fill_(10.)
-    assert math.isclose(model.scale().item(), 100., rel_tol=1e-5)
+        model.logit_scale.fill_(10.0)
+    assert math.isclose(model.scale().item(), 100.0, rel_tol=1e-5)
 
 
 def test_resnet_must_be_pooled():
@@ -122,7 +134,8 @@ def _no_decay(runner, name_part: str) -> bool:
 def _export_tool():
     spec = importlib.util.spec_from_file_location(
         'clip_refseg_to_openai',
-        osp.join(REPO, 'tools', 'model_converters', 'clip_refseg_to_openai.py'))
+        osp.join(REPO, 'tools', 'model_converters', 'clip_refseg_to_openai.py'),
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -153,7 +166,7 @@ def _assert_loaded(tower, openai_state: dict, prefix: str, skip=()) -> int:
     for key, value in openai_state.items():
         if not key.startswith(prefix) or key == 'logit_scale':
             continue
-        name = key[len(prefix):]
+        name = key[len(prefix) :]
         if name in skip or name.endswith('num_batches_tracked'):
             continue
         assert torch.equal(own[name], value), f'{key} did not arrive'
@@ -177,26 +190,42 @@ def test_vit_pretraining_learns_and_loads_into_risclip(pairs_root, tmp_path):
     assert metrics['retrieval/num_images'] == 8
     # 4 colours: a random ranking finds one of an image's 2 captions among 8 first
     # 25% of the time (and an image among 8 for a caption 25% of the time)
-    assert metrics['retrieval/chance_i2t@1'] == 25.
+    assert metrics['retrieval/chance_i2t@1'] == 25.0
     assert metrics['retrieval/i2t_R@1'] >= 2 * metrics['retrieval/chance_i2t@1']
     assert metrics['retrieval/t2i_R@1'] >= 2 * metrics['retrieval/chance_t2i@1']
 
     exported = osp.join(str(tmp_path), 'clip_vit_openai.pth')
     _export_tool().main([osp.join(str(tmp_path), 'iter_30.pth'), exported])
     openai_state = torch.load(exported, weights_only=True)
-    assert {'visual.proj', 'visual.class_embedding', 'token_embedding.weight',
-            'text_projection', 'ln_final.weight', 'logit_scale'} <= set(openai_state)
+    assert {
+        'visual.proj',
+        'visual.class_embedding',
+        'token_embedding.weight',
+        'text_projection',
+        'ln_final.weight',
+        'logit_scale',
+    } <= set(openai_state)
     assert not any(key.startswith('text_encoder.') for key in openai_state)
 
     visual, text = cfg.model.visual, cfg.model.text_encoder
     sizes = dict(
-        backbone=dict(input_resolution=16, patch_size=8, width=visual.width,
-                      layers=visual.layers, heads=visual.heads,
-                      output_dim=visual.output_dim),
-        text_encoder=dict(width=text.width, layers=text.layers, heads=text.heads,
-                          embed_dim=text.embed_dim, context_length=8))
-    risclip = _segmentor_with_clip('risclip_vit-tiny-clip_synthetic_stage1.py', exported,
-                                   sizes)
+        backbone=dict(
+            input_resolution=16,
+            patch_size=8,
+            width=visual.width,
+            layers=visual.layers,
+            heads=visual.heads,
+            output_dim=visual.output_dim,
+        ),
+        text_encoder=dict(
+            width=text.width,
+            layers=text.layers,
+            heads=text.heads,
+            embed_dim=text.embed_dim,
+            context_length=8,
+        ),
+    )
+    risclip = _segmentor_with_clip('risclip_vit-tiny-clip_synthetic_stage1.py', exported, sizes)
     assert _assert_loaded(risclip.backbone, openai_state, 'visual.') > 10
     text_state = {k: v for k, v in openai_state.items() if not k.startswith('visual.')}
     assert _assert_loaded(risclip.text_encoder, text_state, '') > 10
@@ -216,20 +245,23 @@ def test_resnet_export_loads_into_cris(tmp_path):
     openai_state = torch.load(exported, weights_only=True)
     assert 'visual.attnpool.c_proj.weight' in openai_state
 
-    cris = _segmentor_with_clip('cris_rn-tiny-clip_synthetic.py', exported,
-                                dict(backbone={}, text_encoder={}))
+    cris = _segmentor_with_clip(
+        'cris_rn-tiny-clip_synthetic.py', exported, dict(backbone={}, text_encoder={})
+    )
     # pretrained at 96 px (3 x 3 grid), CRIS runs at 128 px (4 x 4): the grid is resized
     pos_key = 'attnpool.positional_embedding'
-    assert _assert_loaded(cris.backbone, openai_state, 'visual.', skip=(pos_key, )) > 20
+    assert _assert_loaded(cris.backbone, openai_state, 'visual.', skip=(pos_key,)) > 20
     grid = cris.backbone.input_resolution // 32
     assert torch.allclose(
         cris.backbone.attnpool.positional_embedding,
-        resize_pos_embed(openai_state['visual.' + pos_key], (grid, grid)))
+        resize_pos_embed(openai_state['visual.' + pos_key], (grid, grid)),
+    )
     text_keys = {k: v for k, v in openai_state.items() if not k.startswith('visual.')}
     # CRIS keeps the first context_length rows of the longer pretrained positional table
     pos = text_keys.pop('positional_embedding')
-    assert torch.equal(cris.text_encoder.positional_embedding,
-                       pos[:cris.text_encoder.context_length])
+    assert torch.equal(
+        cris.text_encoder.positional_embedding, pos[: cris.text_encoder.context_length]
+    )
     assert _assert_loaded(cris.text_encoder, text_keys, '') > 10
 
 

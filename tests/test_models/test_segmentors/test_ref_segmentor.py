@@ -20,8 +20,14 @@ def model():
 
 def _sample(text, ori_shape=(48, 64), size=128):
     sample = SegDataSample()
-    sample.set_metainfo(dict(text=text, ori_shape=ori_shape, img_shape=(size, size),
-                             letterbox_matrix=letterbox_matrix(*ori_shape, size)))
+    sample.set_metainfo(
+        dict(
+            text=text,
+            ori_shape=ori_shape,
+            img_shape=(size, size),
+            letterbox_matrix=letterbox_matrix(*ori_shape, size),
+        )
+    )
     return sample
 
 
@@ -77,10 +83,12 @@ def test_warp_to_original_matches_cv2():
     ys, xs = np.mgrid[0:64, 0:64].astype(np.float32)
     network = np.sin(xs / 7) * np.cos(ys / 5)
     matrix = letterbox_matrix(30, 50, 64)
-    expected = cv2.warpAffine(network, matrix, (50, 30),
-                              flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
-    ours = warp_to_original(torch.from_numpy(network)[None], matrix, (30, 50),
-                            mode='bilinear')[0].numpy()
+    expected = cv2.warpAffine(
+        network, matrix, (50, 30), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    )
+    ours = warp_to_original(torch.from_numpy(network)[None], matrix, (30, 50), mode='bilinear')[
+        0
+    ].numpy()
     assert np.abs(ours - expected).max() < 5e-3
 
 

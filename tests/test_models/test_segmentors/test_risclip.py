@@ -1,4 +1,5 @@
 """RISCLIPSegmentor on a tiny random CLIP: freezing, identity init, ablations, stages."""
+
 import copy
 import os.path as osp
 
@@ -27,19 +28,37 @@ def tiny_cfg(**overrides):
     """A RISCLIP with a 4-block ViT (width 32, patch 8) and a 2-block text encoder."""
     cfg = dict(
         type='RISCLIPSegmentor',
-        data_preprocessor=dict(type='mmseg.SegDataPreProcessor', size=(SIZE, SIZE),
-                               mean=[122.7709, 116.7460, 104.0937],
-                               std=[68.5005, 66.6322, 70.3232], bgr_to_rgb=True),
+        data_preprocessor=dict(
+            type='mmseg.SegDataPreProcessor',
+            size=(SIZE, SIZE),
+            mean=[122.7709, 116.7460, 104.0937],
+            std=[68.5005, 66.6322, 70.3232],
+            bgr_to_rgb=True,
+        ),
         context_length=12,
-        backbone=dict(type='CLIPVisionTransformer', input_resolution=32, patch_size=8,
-                      width=32, layers=4, heads=4, output_dim=16),
-        text_encoder=dict(type='CLIPTextTransformer', context_length=12, width=32,
-                          layers=2, heads=4, embed_dim=16),
+        backbone=dict(
+            type='CLIPVisionTransformer',
+            input_resolution=32,
+            patch_size=8,
+            width=32,
+            layers=4,
+            heads=4,
+            output_dim=16,
+        ),
+        text_encoder=dict(
+            type='CLIPTextTransformer', context_length=12, width=32, layers=2, heads=4, embed_dim=16
+        ),
         cfe=dict(type='CFE', shared_dims=16, num_heads=2, bottleneck_dims=8, num_fused=2),
         ske=dict(type='SKE', num_heads=2, num_layers=2),
         feature_levels=(1, 3),
-        decode_head=dict(type='RISCLIPHead', image_dims=32, embed_dims=16, num_levels=2,
-                         decoder=dict(channels=16, mid_channels=8, stem_channels=8)))
+        decode_head=dict(
+            type='RISCLIPHead',
+            image_dims=32,
+            embed_dims=16,
+            num_levels=2,
+            decoder=dict(channels=16, mid_channels=8, stem_channels=8),
+        ),
+    )
     cfg.update(overrides)
     return cfg
 
@@ -57,11 +76,13 @@ def batch(num=2, seed=1):
     images = torch.randn(num, 3, SIZE, SIZE, generator=generator)
     samples = []
     for i in range(num):
-        sample = SegDataSample(metainfo=dict(text=TEXTS[i % len(TEXTS)],
-                                             img_shape=(SIZE, SIZE),
-                                             ori_shape=(SIZE, SIZE)))
+        sample = SegDataSample(
+            metainfo=dict(
+                text=TEXTS[i % len(TEXTS)], img_shape=(SIZE, SIZE), ori_shape=(SIZE, SIZE)
+            )
+        )
         mask = torch.zeros(1, SIZE, SIZE)
-        mask[:, 8 * i:8 * i + 24, 16:48] = 1
+        mask[:, 8 * i : 8 * i + 24, 16:48] = 1
         sample.gt_sem_seg = PixelData(data=mask)
         samples.append(sample)
     return images, samples
@@ -88,8 +109,11 @@ def train_step(model, wrapper, seed=1):
 
 
 def clip_state(model):
-    return {k: v.clone() for k, v in model.state_dict().items()
-            if k.startswith(('backbone.', 'text_encoder.'))}
+    return {
+        k: v.clone()
+        for k, v in model.state_dict().items()
+        if k.startswith(('backbone.', 'text_encoder.'))
+    }
 
 
 def test_grounding_at_init_is_frozen_clip_patch_sentence_cosine():
@@ -126,25 +150,45 @@ def test_train_step_leaves_clip_untouched_and_trains_stage1_parts():
     assert model.decode_head.grounding.bias.item() != grounding_before
     # The earliest adapter is reached through every frozen block above it.
     assert not torch.equal(model.cfe.image_adapters[0].up.weight, up_before)
-    decay = {id(p): group['weight_decay'] for group in wrapper.optimizer.param_groups
-             for p in group['params']}
+    decay = {
+        id(p): group['weight_decay']
+        for group in wrapper.optimizer.param_groups
+        for p in group['params']
+    }
     assert decay[id(model.decode_head.grounding.log_scale)] == 0
     assert decay[id(model.ske.layers[0].cross_norm_image.weight)] == 0
     assert decay[id(model.ske.layers[0].mlp_image[0].weight)] == pytest.approx(5e-3)
 
 
-@pytest.mark.parametrize('overrides, absent', [
-    (dict(cfe=None), ['cfe.']),
-    (dict(cfe=dict(type='CFE', shared_dims=16, num_heads=2, num_fused=2,
-                   use_adapters=False)), ['cfe.image_adapters', 'cfe.text_adapters']),
-    (dict(cfe=dict(type='CFE', shared_dims=16, num_heads=2, num_fused=0)),
-     ['cfe.cross_attns']),
-    (dict(ske=None), ['ske.']),
-    (dict(cfe=None, ske=None), ['cfe.', 'ske.']),
-    (dict(ske_image_tokens='patches', ske_text_tokens='eot'), []),
-    (dict(cfe=dict(type='CFE', shared_dims=16, num_heads=2, num_fused=2, gate='tanh',
-                   sequential=True)), []),
-])
+@pytest.mark.parametrize(
+    'overrides, absent',
+    [
+        (dict(cfe=None), ['cfe.']),
+        (
+            dict(
+                cfe=dict(type='CFE', shared_dims=16, num_heads=2, num_fused=2, use_adapters=False)
+            ),
+            ['cfe.image_adapters', 'cfe.text_adapters'],
+        ),
+        (dict(cfe=dict(type='CFE', shared_dims=16, num_heads=2, num_fused=0)), ['cfe.cross_attns']),
+        (dict(ske=None), ['ske.']),
+        (dict(cfe=None, ske=None), ['cfe.', 'ske.']),
+        (dict(ske_image_tokens='patches', ske_text_tokens='eot'), []),
+        (
+            dict(
+                cfe=dict(
+                    type='CFE',
+                    shared_dims=16,
+                    num_heads=2,
+                    num_fused=2,
+                    gate='tanh',
+                    sequential=True,
+                )
+            ),
+            [],
+        ),
+    ],
+)
 def test_each_part_switches_off(overrides, absent):
     model = build(**overrides)
     names = [name for name, _ in model.named_parameters()]
@@ -167,27 +211,41 @@ def test_each_part_switches_off(overrides, absent):
 def test_lockstep_schedule_for_more_image_than_text_blocks():
     # 6 image and 3 text blocks, last two of each fused (an L/14-like 2:1 depth ratio).
     steps = list(lockstep_schedule(6, 3, ((4, 1), (5, 2))))
-    assert steps == [(None, 0, None), (0, None, None), (1, None, None), (2, None, None),
-                     (3, None, None), (4, 1, 0), (5, 2, 1)]
+    assert steps == [
+        (None, 0, None),
+        (0, None, None),
+        (1, None, None),
+        (2, None, None),
+        (3, None, None),
+        (4, 1, 0),
+        (5, 2, 1),
+    ]
     steps = list(lockstep_schedule(6, 3, ((1, 0), (3, 1))))
-    assert steps == [(0, None, None), (1, 0, 0), (2, None, None), (3, 1, 1),
-                     (None, 2, None), (4, None, None), (5, None, None)]
-    assert list(lockstep_schedule(2, 1)) == [(None, 0, None), (0, None, None),
-                                             (1, None, None)]
+    assert steps == [
+        (0, None, None),
+        (1, 0, 0),
+        (2, None, None),
+        (3, 1, 1),
+        (None, 2, None),
+        (4, None, None),
+        (5, None, None),
+    ]
+    assert list(lockstep_schedule(2, 1)) == [(None, 0, None), (0, None, None), (1, None, None)]
 
 
 @pytest.mark.parametrize('block_pairs', [None, [(1, 0), (3, 1)]])
 def test_l14_like_pairing_trains(block_pairs):
-    model = build(text_encoder=dict(type='CLIPTextTransformer', context_length=12,
-                                    width=32, layers=2, heads=4, embed_dim=16),
-                  cfe=dict(type='CFE', shared_dims=16, num_heads=2, num_fused=2,
-                           block_pairs=block_pairs))
+    model = build(
+        text_encoder=dict(
+            type='CLIPTextTransformer', context_length=12, width=32, layers=2, heads=4, embed_dim=16
+        ),
+        cfe=dict(type='CFE', shared_dims=16, num_heads=2, num_fused=2, block_pairs=block_pairs),
+    )
     expected = ((2, 0), (3, 1)) if block_pairs is None else ((1, 0), (3, 1))
     assert model.cfe.block_pairs == expected
     seen = []
     for index, cross_attn in enumerate(model.cfe.cross_attns):
-        cross_attn.register_forward_hook(
-            lambda module, args, out, index=index: seen.append(index))
+        cross_attn.register_forward_hook(lambda module, args, out, index=index: seen.append(index))
     wrapper = optim_wrapper_for(model, 'risclip_stage1_60k.py')
     train_step(model, wrapper)
     assert seen == [0, 1]
@@ -214,11 +272,15 @@ def test_stage2_loads_stage1_weights_and_trains_only_the_decoder(tmp_path):
         grounding = stage1.decode_head(stage1.extract_feat(images, samples))
         torch.testing.assert_close(
             stage2.decode_head(stage2.extract_feat(images, samples)),
-            F.interpolate(grounding, size=(16, 16), mode='bilinear', align_corners=False))
+            F.interpolate(grounding, size=(16, 16), mode='bilinear', align_corners=False),
+        )
 
     wrapper = optim_wrapper_for(stage2, STAGE2_CONFIG)
-    frozen_before = {k: v.clone() for k, v in stage2.state_dict().items()
-                     if not k.startswith('decode_head.decoder.')}
+    frozen_before = {
+        k: v.clone()
+        for k, v in stage2.state_dict().items()
+        if not k.startswith('decode_head.decoder.')
+    }
     _, with_grad = train_step(stage2, wrapper)
     assert not stage2.cfe.training and not stage2.ske.training
     for name, param in stage2.named_parameters():
@@ -233,11 +295,9 @@ def test_stage2_loads_stage1_weights_and_trains_only_the_decoder(tmp_path):
 def test_stage2_finetune_gives_stage1_parts_a_tenth_of_the_lr():
     model = build(stage=2, finetune_stage1=True)
     wrapper = optim_wrapper_for(model, STAGE2_CONFIG)
-    lrs = {id(p): group['lr'] for group in wrapper.optimizer.param_groups
-           for p in group['params']}
+    lrs = {id(p): group['lr'] for group in wrapper.optimizer.param_groups for p in group['params']}
     base_lr = wrapper.optimizer.defaults['lr']
-    assert lrs[id(model.cfe.cross_attns[0].shared_to_image.weight)] == \
-        pytest.approx(0.1 * base_lr)
+    assert lrs[id(model.cfe.cross_attns[0].shared_to_image.weight)] == pytest.approx(0.1 * base_lr)
     assert lrs[id(model.ske.layers[0].mlp_text[2].weight)] == pytest.approx(0.1 * base_lr)
     assert lrs[id(model.decode_head.grounding.bias)] == pytest.approx(0.1 * base_lr)
     assert lrs[id(model.decode_head.decoder.residual.weight)] == pytest.approx(base_lr)

@@ -5,6 +5,7 @@ CLIP (``attn.in_proj_weight``, ``ln_1``, ``mlp.c_fc``, ...) so an OpenAI state
 dict loads by stripping a prefix; only the key names matter, not OpenAI's
 ``(L, B, D)`` layout.
 """
+
 import math
 from collections import OrderedDict
 from typing import List, Optional, Sequence, Tuple
@@ -19,8 +20,13 @@ from torch import Tensor
 from refseg.registry import MODELS
 
 __all__ = [
-    'QuickGELU', 'CLIPAttention', 'CLIPResidualBlock', 'CLIPTransformer',
-    'CLIPTower', 'resize_pos_embed', 'merge_attention_masks'
+    'QuickGELU',
+    'CLIPAttention',
+    'CLIPResidualBlock',
+    'CLIPTransformer',
+    'CLIPTower',
+    'resize_pos_embed',
+    'merge_attention_masks',
 ]
 
 
@@ -33,9 +39,9 @@ class QuickGELU(nn.Module):
         return x * torch.sigmoid(1.702 * x)
 
 
-def merge_attention_masks(attn_mask: Optional[Tensor],
-                          key_padding_mask: Optional[Tensor],
-                          dtype: torch.dtype) -> Optional[Tensor]:
+def merge_attention_masks(
+    attn_mask: Optional[Tensor], key_padding_mask: Optional[Tensor], dtype: torch.dtype
+) -> Optional[Tensor]:
     """Merge the two masks of :class:`torch.nn.MultiheadAttention` into one
     mask for :func:`torch.nn.functional.scaled_dot_product_attention`.
 
@@ -58,15 +64,18 @@ def merge_attention_masks(attn_mask: Optional[Tensor],
     masks = []
     if attn_mask is not None:
         if attn_mask.dim() not in (2, 3):
-            raise ValueError('attn_mask must have shape (L, S) or (B, L, S), '
-                             f'got {tuple(attn_mask.shape)}')
+            raise ValueError(
+                f'attn_mask must have shape (L, S) or (B, L, S), got {tuple(attn_mask.shape)}'
+            )
         # (L, S) -> (1, 1, L, S); (B, L, S) -> (B, 1, L, S)
         masks.append(attn_mask.reshape(-1, 1, *attn_mask.shape[-2:]))
     if key_padding_mask is not None:
         if key_padding_mask.dim() != 2 or key_padding_mask.dtype != torch.bool:
-            raise ValueError('key_padding_mask must be a boolean (B, S) '
-                             f'tensor, got {key_padding_mask.dtype} '
-                             f'{tuple(key_padding_mask.shape)}')
+            raise ValueError(
+                'key_padding_mask must be a boolean (B, S) '
+                f'tensor, got {key_padding_mask.dtype} '
+                f'{tuple(key_padding_mask.shape)}'
+            )
         masks.append(key_padding_mask[:, None, None, :])
     if all(mask.dtype == torch.bool for mask in masks):
         forbidden = masks[0]
@@ -76,9 +85,9 @@ def merge_attention_masks(attn_mask: Optional[Tensor],
     additive = None
     for mask in masks:
         if mask.dtype == torch.bool:
-            mask = torch.zeros(
-                mask.shape, dtype=dtype,
-                device=mask.device).masked_fill(mask, float('-inf'))
+            mask = torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(
+                mask, float('-inf')
+            )
         mask = mask.to(dtype)
         additive = mask if additive is None else additive + mask
     return additive
@@ -98,22 +107,22 @@ class CLIPAttention(nn.Module):
     def __init__(self, embed_dims: int, num_heads: int) -> None:
         super().__init__()
         if embed_dims % num_heads != 0:
-            raise ValueError(f'embed_dims={embed_dims} is not divisible by '
-                             f'num_heads={num_heads}')
+            raise ValueError(f'embed_dims={embed_dims} is not divisible by num_heads={num_heads}')
         self.embed_dims = embed_dims
         self.num_heads = num_heads
-        self.in_proj_weight = nn.Parameter(
-            torch.empty(3 * embed_dims, embed_dims))
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dims, embed_dims))
         self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dims))
         self.out_proj = nn.Linear(embed_dims, embed_dims)
         # nn.MultiheadAttention's own initialisation
         nn.init.xavier_uniform_(self.in_proj_weight)
         nn.init.zeros_(self.out_proj.bias)
 
-    def forward(self,
-                x: Tensor,
-                attn_mask: Optional[Tensor] = None,
-                key_padding_mask: Optional[Tensor] = None) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        attn_mask: Optional[Tensor] = None,
+        key_padding_mask: Optional[Tensor] = None,
+    ) -> Tensor:
         """Self-attention over the tokens of each sample.
 
         Args:
@@ -158,21 +167,29 @@ class CLIPResidualBlock(nn.Module):
         embed_dims: int,
         num_heads: int,
         mlp_ratio: float = 4.0,
-        act_cfg: dict = dict(type='QuickGELU')) -> None:
+        act_cfg: dict = dict(type='QuickGELU'),
+    ) -> None:
         super().__init__()
         hidden_dims = int(embed_dims * mlp_ratio)
         self.attn = CLIPAttention(embed_dims, num_heads)
         self.ln_1 = nn.LayerNorm(embed_dims)
         self.mlp = nn.Sequential(
-            OrderedDict([('c_fc', nn.Linear(embed_dims, hidden_dims)),
-                         ('gelu', MODELS.build(act_cfg)),
-                         ('c_proj', nn.Linear(hidden_dims, embed_dims))]))
+            OrderedDict(
+                [
+                    ('c_fc', nn.Linear(embed_dims, hidden_dims)),
+                    ('gelu', MODELS.build(act_cfg)),
+                    ('c_proj', nn.Linear(hidden_dims, embed_dims)),
+                ]
+            )
+        )
         self.ln_2 = nn.LayerNorm(embed_dims)
 
-    def attention_branch(self,
-                         x: Tensor,
-                         attn_mask: Optional[Tensor] = None,
-                         key_padding_mask: Optional[Tensor] = None) -> Tensor:
+    def attention_branch(
+        self,
+        x: Tensor,
+        attn_mask: Optional[Tensor] = None,
+        key_padding_mask: Optional[Tensor] = None,
+    ) -> Tensor:
         """The attention residual ``attn(ln_1(x))``, (B, L, D) -> (B, L, D);
         masks as in :meth:`CLIPAttention.forward`. The caller adds it to x."""
         return self.attn(self.ln_1(x), attn_mask, key_padding_mask)
@@ -181,10 +198,12 @@ class CLIPResidualBlock(nn.Module):
         """The MLP residual ``mlp(ln_2(x))``, (B, L, D) -> (B, L, D)."""
         return self.mlp(self.ln_2(x))
 
-    def forward(self,
-                x: Tensor,
-                attn_mask: Optional[Tensor] = None,
-                key_padding_mask: Optional[Tensor] = None) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        attn_mask: Optional[Tensor] = None,
+        key_padding_mask: Optional[Tensor] = None,
+    ) -> Tensor:
         """(B, L, D) -> (B, L, D)."""
         x = x + self.attention_branch(x, attn_mask, key_padding_mask)
         return x + self.mlp_branch(x)
@@ -206,19 +225,19 @@ class CLIPTransformer(nn.Module):
         embed_dims: int,
         num_layers: int,
         num_heads: int,
-        act_cfg: dict = dict(type='QuickGELU')) -> None:
+        act_cfg: dict = dict(type='QuickGELU'),
+    ) -> None:
         super().__init__()
-        self.resblocks = nn.ModuleList([
-            CLIPResidualBlock(embed_dims, num_heads, act_cfg=act_cfg)
-            for _ in range(num_layers)
-        ])
+        self.resblocks = nn.ModuleList(
+            [CLIPResidualBlock(embed_dims, num_heads, act_cfg=act_cfg) for _ in range(num_layers)]
+        )
 
     def forward(
         self,
         x: Tensor,
         attn_mask: Optional[Tensor] = None,
         key_padding_mask: Optional[Tensor] = None,
-        out_indices: Sequence[int] = ()
+        out_indices: Sequence[int] = (),
     ) -> Tuple[Tensor, List[Tensor]]:
         """Run all blocks.
 
@@ -241,9 +260,9 @@ class CLIPTransformer(nn.Module):
         return x, block_outputs
 
 
-def resize_pos_embed(pos_embed: Tensor,
-                     grid_hw: Tuple[int, int],
-                     num_extra_tokens: int = 1) -> Tensor:
+def resize_pos_embed(
+    pos_embed: Tensor, grid_hw: Tuple[int, int], num_extra_tokens: int = 1
+) -> Tensor:
     """Resize a CLIP positional embedding table to another token grid.
 
     The first ``num_extra_tokens`` rows (the class token) are kept; the other
@@ -264,15 +283,15 @@ def resize_pos_embed(pos_embed: Tensor,
     if side * side != num_grid:
         raise ValueError(
             f'positional embedding has {pos_embed.shape[0]} rows: after '
-            f'{num_extra_tokens} extra token(s) the rest is not a square grid')
+            f'{num_extra_tokens} extra token(s) the rest is not a square grid'
+        )
     if (side, side) == (height, width):
         return pos_embed
     extra, grid = pos_embed[:num_extra_tokens], pos_embed[num_extra_tokens:]
     # (g * g, D) -> (1, D, g, g); interpolation in fp32 (bicubic has no fp16
     # CPU kernel and fp32 keeps tables loaded from fp16 checkpoints exact).
     grid = grid.float().reshape(1, side, side, -1).permute(0, 3, 1, 2)
-    grid = F.interpolate(
-        grid, size=(height, width), mode='bicubic', align_corners=False)
+    grid = F.interpolate(grid, size=(height, width), mode='bicubic', align_corners=False)
     grid = grid.permute(0, 2, 3, 1).reshape(height * width, -1)
     return torch.cat([extra, grid.to(pos_embed.dtype)], dim=0)
 

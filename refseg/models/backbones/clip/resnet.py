@@ -1,4 +1,5 @@
 """CLIP's modified ResNet image tower, with CRIS's dense attention pool."""
+
 from collections import OrderedDict
 from typing import Sequence, Tuple
 
@@ -9,6 +10,7 @@ from mmcv.cnn import build_norm_layer
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from .layers import CLIPTower, resize_pos_embed
 
 __all__ = ['CLIPBottleneck', 'CLIPAttentionPool2d', 'CLIPResNet']
@@ -30,11 +32,9 @@ class CLIPBottleneck(nn.Module):
 
     expansion = 4
 
-    def __init__(self,
-                 in_channels: int,
-                 planes: int,
-                 stride: int = 1,
-                 norm_cfg: dict = dict(type='BN')) -> None:
+    def __init__(
+        self, in_channels: int, planes: int, stride: int = 1, norm_cfg: dict = dict(type='BN')
+    ) -> None:
         super().__init__()
         out_channels = planes * self.expansion
         self.conv1 = nn.Conv2d(in_channels, planes, 1, bias=False)
@@ -51,11 +51,14 @@ class CLIPBottleneck(nn.Module):
         if stride > 1 or in_channels != out_channels:
             # OpenAI's key names: downsample.0 (conv), downsample.1 (norm)
             self.downsample = nn.Sequential(
-                OrderedDict([
-                    ('-1', nn.AvgPool2d(stride)),
-                    ('0', nn.Conv2d(in_channels, out_channels, 1, bias=False)),
-                    ('1', build_norm_layer(norm_cfg, out_channels)[1]),
-                ]))
+                OrderedDict(
+                    [
+                        ('-1', nn.AvgPool2d(stride)),
+                        ('0', nn.Conv2d(in_channels, out_channels, 1, bias=False)),
+                        ('1', build_norm_layer(norm_cfg, out_channels)[1]),
+                    ]
+                )
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, C_in, H, W) -> (B, 4 * planes, H / stride, W / stride)."""
@@ -92,21 +95,25 @@ class CLIPAttentionPool2d(nn.Module):
         norm_cfg (dict): Norm of ``connect`` (dense mode only).
     """
 
-    def __init__(self,
-                 grid_size: int,
-                 embed_dims: int,
-                 num_heads: int,
-                 output_dim: int,
-                 dense: bool = True,
-                 norm_cfg: dict = dict(type='BN')) -> None:
+    def __init__(
+        self,
+        grid_size: int,
+        embed_dims: int,
+        num_heads: int,
+        output_dim: int,
+        dense: bool = True,
+        norm_cfg: dict = dict(type='BN'),
+    ) -> None:
         super().__init__()
         if embed_dims % num_heads != 0:
-            raise ValueError(f'attention pool width {embed_dims} is not '
-                             f'divisible by heads={num_heads}')
+            raise ValueError(
+                f'attention pool width {embed_dims} is not divisible by heads={num_heads}'
+            )
         self.num_heads = num_heads
         self.dense = dense
         self.positional_embedding = nn.Parameter(
-            torch.randn(grid_size**2 + 1, embed_dims) / embed_dims**0.5)
+            torch.randn(grid_size**2 + 1, embed_dims) / embed_dims**0.5
+        )
         self.k_proj = nn.Linear(embed_dims, embed_dims)
         self.q_proj = nn.Linear(embed_dims, embed_dims)
         self.v_proj = nn.Linear(embed_dims, embed_dims)
@@ -114,7 +121,8 @@ class CLIPAttentionPool2d(nn.Module):
         if dense:
             self.connect = nn.Sequential(
                 nn.Conv2d(embed_dims, output_dim, 1, bias=False),
-                build_norm_layer(norm_cfg, output_dim)[1])
+                build_norm_layer(norm_cfg, output_dim)[1],
+            )
 
     def _attend(self, queries: Tensor, tokens: Tensor) -> Tensor:
         """Multi-head attention of (B, Q, C) queries over (B, N, C) tokens,
@@ -123,12 +131,13 @@ class CLIPAttentionPool2d(nn.Module):
 
         def split_heads(x: Tensor) -> Tensor:
             # (B, N, C) -> (B, heads, N, C / heads)
-            return x.reshape(batch, x.shape[1], self.num_heads,
-                             -1).transpose(1, 2)
+            return x.reshape(batch, x.shape[1], self.num_heads, -1).transpose(1, 2)
 
         out = F.scaled_dot_product_attention(
             split_heads(self.q_proj(queries)),
-            split_heads(self.k_proj(tokens)), split_heads(self.v_proj(tokens)))
+            split_heads(self.k_proj(tokens)),
+            split_heads(self.v_proj(tokens)),
+        )
         out = out.transpose(1, 2).reshape(batch, queries.shape[1], -1)
         return self.c_proj(out)
 
@@ -140,8 +149,7 @@ class CLIPAttentionPool2d(nn.Module):
         """
         height, width = x.shape[-2:]
         tokens = x.flatten(2).transpose(1, 2)  # (B, HW, C)
-        pos_embed = resize_pos_embed(self.positional_embedding,
-                                     (height, width)).to(x.dtype)
+        pos_embed = resize_pos_embed(self.positional_embedding, (height, width)).to(x.dtype)
         if self.dense:
             tokens = tokens + pos_embed[1:]
             attended = self._attend(tokens, tokens)  # (B, HW, out)
@@ -202,38 +210,39 @@ class CLIPResNet(CLIPTower):
     """
 
     clip_part = 'visual'
-    new_param_prefixes = ('attnpool.connect.', )
+    new_param_prefixes = ('attnpool.connect.',)
     num_outputs = 5
 
-    def __init__(self,
-                 layers: Sequence[int] = (3, 4, 6, 3),
-                 width: int = 64,
-                 heads: int = 32,
-                 input_resolution: int = 224,
-                 output_dim: int = 1024,
-                 dense_attnpool: bool = True,
-                 out_indices: Sequence[int] = (1, 2, 4),
-                 norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 init_cfg=None) -> None:
+    def __init__(
+        self,
+        layers: Sequence[int] = (3, 4, 6, 3),
+        width: int = 64,
+        heads: int = 32,
+        input_resolution: int = 224,
+        output_dim: int = 1024,
+        dense_attnpool: bool = True,
+        out_indices: Sequence[int] = (1, 2, 4),
+        norm_cfg: dict = dict(type='BN', requires_grad=True),
+        init_cfg=None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(layers) != 4:
-            raise ValueError(
-                f'layers must give 4 block counts, got {tuple(layers)}')
+            raise ValueError(f'layers must give 4 block counts, got {tuple(layers)}')
         bad = [i for i in out_indices if i not in range(self.num_outputs)]
         if bad or len(set(out_indices)) != len(out_indices):
-            raise ValueError(f'out_indices must be distinct values in 0..4 '
-                             f'(layer1..layer4, attnpool), got {out_indices}')
+            raise ValueError(
+                f'out_indices must be distinct values in 0..4 '
+                f'(layer1..layer4, attnpool), got {out_indices}'
+            )
         self.out_indices = tuple(sorted(out_indices))
         self.input_resolution = input_resolution
         self.output_dim = output_dim
 
         stem_width = width // 2
-        self.conv1 = nn.Conv2d(
-            3, stem_width, 3, stride=2, padding=1, bias=False)
+        self.conv1 = nn.Conv2d(3, stem_width, 3, stride=2, padding=1, bias=False)
         self.bn1 = build_norm_layer(norm_cfg, stem_width)[1]
         self.relu1 = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(
-            stem_width, stem_width, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(stem_width, stem_width, 3, padding=1, bias=False)
         self.bn2 = build_norm_layer(norm_cfg, stem_width)[1]
         self.relu2 = nn.ReLU(inplace=True)
         self.conv3 = nn.Conv2d(stem_width, width, 3, padding=1, bias=False)
@@ -247,8 +256,10 @@ class CLIPResNet(CLIPTower):
             stride = 1 if index == 0 else 2
             blocks = [
                 CLIPBottleneck(in_channels, planes, stride, norm_cfg),
-                *(CLIPBottleneck(planes * CLIPBottleneck.expansion, planes, 1,
-                                 norm_cfg) for _ in range(num_blocks - 1))
+                *(
+                    CLIPBottleneck(planes * CLIPBottleneck.expansion, planes, 1, norm_cfg)
+                    for _ in range(num_blocks - 1)
+                ),
             ]
             self.add_module(f'layer{index + 1}', nn.Sequential(*blocks))
             in_channels = planes * CLIPBottleneck.expansion
@@ -259,7 +270,8 @@ class CLIPResNet(CLIPTower):
             heads,
             output_dim,
             dense=dense_attnpool,
-            norm_cfg=norm_cfg)
+            norm_cfg=norm_cfg,
+        )
 
     def stem(self, images: Tensor) -> Tensor:
         """(B, 3, H, W) -> (B, width, H / 4, W / 4)."""
@@ -281,8 +293,9 @@ class CLIPResNet(CLIPTower):
             and the dense C5 (B, output_dim, H/32, W/32).
         """
         if images.dim() != 4 or images.shape[1] != 3:
-            raise ValueError('CLIPResNet expects images of shape (B, 3, H, W)'
-                             f', got {tuple(images.shape)}')
+            raise ValueError(
+                f'CLIPResNet expects images of shape (B, 3, H, W), got {tuple(images.shape)}'
+            )
         x = self.stem(images)
         outs = []
         for index in range(4):

@@ -1,4 +1,5 @@
 """CLIP's text transformer, returning per-word and sentence features."""
+
 from typing import Dict, Optional
 
 import torch
@@ -6,6 +7,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from .layers import CLIPTower, CLIPTransformer
 
 __all__ = ['CLIPTextTransformer']
@@ -46,23 +48,24 @@ class CLIPTextTransformer(CLIPTower):
 
     clip_part = 'text'
 
-    def __init__(self,
-                 context_length: int = 77,
-                 vocab_size: int = 49408,
-                 width: int = 512,
-                 layers: int = 12,
-                 heads: int = 8,
-                 embed_dim: int = 512,
-                 act_cfg: dict = dict(type='QuickGELU'),
-                 init_cfg=None) -> None:
+    def __init__(
+        self,
+        context_length: int = 77,
+        vocab_size: int = 49408,
+        width: int = 512,
+        layers: int = 12,
+        heads: int = 8,
+        embed_dim: int = 512,
+        act_cfg: dict = dict(type='QuickGELU'),
+        init_cfg=None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.context_length = context_length
         self.vocab_size = vocab_size
         self.width = width
         self.embed_dim = embed_dim
         self.token_embedding = nn.Embedding(vocab_size, width)
-        self.positional_embedding = nn.Parameter(
-            torch.empty(context_length, width))
+        self.positional_embedding = nn.Parameter(torch.empty(context_length, width))
         self.transformer = CLIPTransformer(width, layers, heads, act_cfg)
         self.ln_final = nn.LayerNorm(width)
         self.text_projection = nn.Parameter(torch.empty(width, embed_dim))
@@ -73,8 +76,8 @@ class CLIPTextTransformer(CLIPTower):
         width = self.width
         num_layers = len(self.transformer.resblocks)
         attn_std = width**-0.5
-        proj_std = attn_std * (2 * num_layers)**-0.5
-        fc_std = (2 * width)**-0.5
+        proj_std = attn_std * (2 * num_layers) ** -0.5
+        fc_std = (2 * width) ** -0.5
         nn.init.normal_(self.token_embedding.weight, std=0.02)
         nn.init.normal_(self.positional_embedding, std=0.01)
         for block in self.transformer.resblocks:
@@ -85,30 +88,28 @@ class CLIPTextTransformer(CLIPTower):
         nn.init.normal_(self.text_projection, std=attn_std)
 
     def _check_token_ids(self, token_ids: Tensor) -> None:
-        if token_ids.dim() != 2 or token_ids.dtype not in (torch.int64,
-                                                           torch.int32):
-            raise ValueError('token_ids must be an integer tensor of shape '
-                             f'(B, L), got {token_ids.dtype} '
-                             f'{tuple(token_ids.shape)}')
+        if token_ids.dim() != 2 or token_ids.dtype not in (torch.int64, torch.int32):
+            raise ValueError(
+                'token_ids must be an integer tensor of shape '
+                f'(B, L), got {token_ids.dtype} '
+                f'{tuple(token_ids.shape)}'
+            )
         if token_ids.shape[1] > self.context_length:
             raise ValueError(
                 f'token_ids have length {token_ids.shape[1]}, more than the '
-                f'context_length={self.context_length} of the text encoder')
+                f'context_length={self.context_length} of the text encoder'
+            )
 
-    def causal_mask(self,
-                    length: int,
-                    device: Optional[torch.device] = None) -> Tensor:
+    def causal_mask(self, length: int, device: Optional[torch.device] = None) -> Tensor:
         """(L, L) boolean mask, True where attention is forbidden: position t
         may attend to positions <= t only."""
-        return torch.ones(
-            length, length, dtype=torch.bool, device=device).triu(1)
+        return torch.ones(length, length, dtype=torch.bool, device=device).triu(1)
 
     def embed(self, token_ids: Tensor) -> Tensor:
         """Token plus positional embedding: (B, L) ids -> (B, L, width)."""
         self._check_token_ids(token_ids)
         length = token_ids.shape[1]
-        return self.token_embedding(token_ids) + \
-            self.positional_embedding[:length]
+        return self.token_embedding(token_ids) + self.positional_embedding[:length]
 
     def project(self, tokens: Tensor) -> Tensor:
         """``ln_final(tokens) @ text_projection`` on every token:
@@ -131,13 +132,9 @@ class CLIPTextTransformer(CLIPTower):
             - ``pad_mask`` (B, L) bool: True at padding (id 0).
         """
         x = self.embed(token_ids)
-        x, _ = self.transformer(
-            x, attn_mask=self.causal_mask(x.shape[1], x.device))
+        x, _ = self.transformer(x, attn_mask=self.causal_mask(x.shape[1], x.device))
         word_feats = self.ln_final(x)
         eot_index = token_ids.argmax(dim=-1)
         batch_index = torch.arange(token_ids.shape[0], device=x.device)
         sent_feat = word_feats[batch_index, eot_index] @ self.text_projection
-        return dict(
-            word_feats=word_feats,
-            sent_feat=sent_feat,
-            pad_mask=token_ids == 0)
+        return dict(word_feats=word_feats, sent_feat=sent_feat, pad_mask=token_ids == 0)

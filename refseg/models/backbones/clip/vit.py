@@ -1,4 +1,5 @@
 """CLIP's vision transformer image tower."""
+
 from typing import Dict, Sequence, Tuple, Union
 
 import torch
@@ -6,6 +7,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from refseg.registry import MODELS
+
 from .layers import CLIPTower, CLIPTransformer, resize_pos_embed
 
 __all__ = ['CLIPVisionTransformer']
@@ -51,24 +53,28 @@ class CLIPVisionTransformer(CLIPTower):
 
     clip_part = 'visual'
 
-    def __init__(self,
-                 input_resolution: int = 224,
-                 patch_size: int = 16,
-                 width: int = 768,
-                 layers: int = 12,
-                 heads: int = 12,
-                 output_dim: int = 512,
-                 out_indices: Sequence[int] = (-1, ),
-                 act_cfg: dict = dict(type='QuickGELU'),
-                 init_cfg=None) -> None:
+    def __init__(
+        self,
+        input_resolution: int = 224,
+        patch_size: int = 16,
+        width: int = 768,
+        layers: int = 12,
+        heads: int = 12,
+        output_dim: int = 512,
+        out_indices: Sequence[int] = (-1,),
+        act_cfg: dict = dict(type='QuickGELU'),
+        init_cfg=None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if input_resolution % patch_size != 0:
-            raise ValueError(f'input_resolution={input_resolution} is not a '
-                             f'multiple of patch_size={patch_size}')
+            raise ValueError(
+                f'input_resolution={input_resolution} is not a multiple of patch_size={patch_size}'
+            )
         bad = [i for i in out_indices if not -layers <= i < layers]
         if bad:
-            raise ValueError(f'out_indices {tuple(out_indices)} name blocks '
-                             f'outside 0..{layers - 1}')
+            raise ValueError(
+                f'out_indices {tuple(out_indices)} name blocks outside 0..{layers - 1}'
+            )
         self.out_indices = tuple(sorted({i % layers for i in out_indices}))
         self.input_resolution = input_resolution
         self.patch_size = patch_size
@@ -77,11 +83,9 @@ class CLIPVisionTransformer(CLIPTower):
 
         scale = width**-0.5
         grid = input_resolution // patch_size
-        self.conv1 = nn.Conv2d(
-            3, width, patch_size, stride=patch_size, bias=False)
+        self.conv1 = nn.Conv2d(3, width, patch_size, stride=patch_size, bias=False)
         self.class_embedding = nn.Parameter(scale * torch.randn(width))
-        self.positional_embedding = nn.Parameter(
-            scale * torch.randn(grid**2 + 1, width))
+        self.positional_embedding = nn.Parameter(scale * torch.randn(grid**2 + 1, width))
         self.ln_pre = nn.LayerNorm(width)
         self.transformer = CLIPTransformer(width, layers, heads, act_cfg)
         self.ln_post = nn.LayerNorm(width)
@@ -92,8 +96,9 @@ class CLIPVisionTransformer(CLIPTower):
         of ``patch_size``."""
         height, width = image_hw
         if height % self.patch_size or width % self.patch_size:
-            raise ValueError(f'image size {height}x{width} is not a multiple '
-                             f'of the patch size {self.patch_size}')
+            raise ValueError(
+                f'image size {height}x{width} is not a multiple of the patch size {self.patch_size}'
+            )
         return height // self.patch_size, width // self.patch_size
 
     def embed(self, images: Tensor) -> Tensor:
@@ -107,15 +112,15 @@ class CLIPVisionTransformer(CLIPTower):
             patches in row-major order (h, w from :meth:`grid_size`).
         """
         if images.dim() != 4 or images.shape[1] != 3:
-            raise ValueError('CLIPVisionTransformer expects images of shape '
-                             f'(B, 3, H, W), got {tuple(images.shape)}')
+            raise ValueError(
+                'CLIPVisionTransformer expects images of shape '
+                f'(B, 3, H, W), got {tuple(images.shape)}'
+            )
         grid_hw = self.grid_size(images.shape[-2:])
         patches = self.conv1(images).flatten(2).transpose(1, 2)
-        cls_token = self.class_embedding.to(patches.dtype).expand(
-            patches.shape[0], 1, -1)
+        cls_token = self.class_embedding.to(patches.dtype).expand(patches.shape[0], 1, -1)
         tokens = torch.cat([cls_token, patches], dim=1)
-        tokens = tokens + resize_pos_embed(self.positional_embedding,
-                                           grid_hw).to(tokens.dtype)
+        tokens = tokens + resize_pos_embed(self.positional_embedding, grid_hw).to(tokens.dtype)
         return self.ln_pre(tokens)
 
     def project(self, tokens: Tensor) -> Tensor:
@@ -143,8 +148,7 @@ class CLIPVisionTransformer(CLIPTower):
         """
         tokens = self.embed(images)
         height, width = self.grid_size(images.shape[-2:])
-        tokens, block_tokens = self.transformer(
-            tokens, out_indices=self.out_indices)
+        tokens, block_tokens = self.transformer(tokens, out_indices=self.out_indices)
         block_outputs = [
             block[:, 1:].transpose(1, 2).reshape(-1, self.width, height, width)
             for block in block_tokens
@@ -154,4 +158,5 @@ class CLIPVisionTransformer(CLIPTower):
             cls=projected[:, 0],
             patch_tokens=projected[:, 1:],
             block_outputs=block_outputs,
-            grid=(height, width))
+            grid=(height, width),
+        )
