@@ -28,4 +28,5 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[3], gamma=0.1),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-default_hooks = dict(checkpoint=dict(interval=max_epochs))
+# Also save at the first epoch end 3 minutes after the last save: a kill loses little work.
+default_hooks = dict(checkpoint=dict(interval=max_epochs, interval_minutes=3))
