@@ -4,8 +4,8 @@
     python demo/web_demo.py                       # http://127.0.0.1:7860
 
 Without arguments it serves the README's main job: ``configs/synthetic/
-cris_tiny_synthetic.py`` with the last checkpoint of its work dir
-(``work_dirs/cris_tiny_synthetic/last_checkpoint``, written by ``tools/train.py``). Any
+cris_rn-tiny-clip_synthetic.py`` with the last checkpoint of its work dir
+(``work_dirs/cris_rn-tiny-clip_synthetic/last_checkpoint``, written by ``tools/train.py``). Any
 other model: ``--config CONFIG --checkpoint CKPT``, or ``--checkpoint CKPT`` alone for a
 checkpoint that stores its config (``.pth``) or an exported ``.onnx``. Everything runs
 locally; nothing is downloaded. The bundled examples (``demo/demo.jpg``,
@@ -24,7 +24,7 @@ import numpy as np
 
 DEMO_DIR = osp.dirname(osp.abspath(__file__))
 REPO_DIR = osp.dirname(DEMO_DIR)
-DEFAULT_CONFIG = osp.join(REPO_DIR, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
+DEFAULT_CONFIG = osp.join(REPO_DIR, 'configs', 'synthetic', 'cris_rn-tiny-clip_synthetic.py')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -33,7 +33,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--config',
         default=None,
         help="model config (default: the main job's, "
-        'configs/synthetic/cris_tiny_synthetic.py, unless --checkpoint '
+        'configs/synthetic/cris_rn-tiny-clip_synthetic.py, unless --checkpoint '
         'stores its own)',
     )
     parser.add_argument(

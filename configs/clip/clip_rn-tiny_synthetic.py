@@ -63,6 +63,7 @@ train_pipeline = [
     dict(type='LetterBox', size=img_size),
     dict(type='PackRefSegInputs', meta_keys=('img_path', 'image_key', 'text', 'img_shape')),
 ]
+test_pipeline = train_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=train_pipeline))

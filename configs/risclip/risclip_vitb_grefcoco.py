@@ -5,7 +5,6 @@
 _base_ = ['./risclip_vitb_refcoco.py']
 
 model = dict(no_target_head=dict(type='NoTargetHead', in_channels=512, text_channels=512))
-load_from = 'work_dirs/risclip_vitb_grefcoco_stage1/iter_60000.pth'
 # gRefCOCO in ReLA's layout (docs/dataset_prepare.md); testA / testB are held back by the
 # authors, so test runs on val.
 grefcoco = dict(

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from refseg.apis import init_model
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-MAIN_JOB = 'configs/synthetic/cris_tiny_synthetic.py'
+MAIN_JOB = 'configs/synthetic/cris_rn-tiny-clip_synthetic.py'
 
 
 def readme_python_blocks():
@@ -26,7 +26,7 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch, capsys):
     # Stands in for the main job's checkpoint: same layout, random weights.
     torch.manual_seed(0)
     model = init_model(osp.join(ROOT, MAIN_JOB))
-    ckpt = tmp_path / 'work_dirs' / 'cris_tiny_synthetic' / 'epoch_12.pth'
+    ckpt = tmp_path / 'work_dirs' / 'cris_rn-tiny-clip_synthetic' / 'epoch_4.pth'
     ckpt.parent.mkdir(parents=True)
     torch.save(
         dict(

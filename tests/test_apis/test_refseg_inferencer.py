@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os.path as osp
+import sys
 
 import mmcv
 import numpy as np
@@ -92,7 +93,7 @@ def test_one_list_of_expressions_per_image(inferencer):
         inferencer(imgs, ['ok', ' '])
 
 
-def test_folder_skips_and_reports_unreadable_images(inferencer, tmp_path, capsys):
+def test_folder_skips_and_reports_unreadable_images(inferencer, tmp_path, capsys, monkeypatch):
     folder = tmp_path / 'photos'
     folder.mkdir()
     imgs = images(2)
@@ -101,6 +102,8 @@ def test_folder_skips_and_reports_unreadable_images(inferencer, tmp_path, capsys
     mmcv.imwrite(imgs[1], str(folder / 'c.jpg'))
     (folder / 'readme.txt').write_text('not an image extension: ignored')
     inferencer.show_progress = True
+    # Bars are drawn on a terminal only; pretend the captured stdout is one.
+    monkeypatch.setattr(sys.stdout, 'isatty', lambda: True)
     try:
         with pytest.warns(UserWarning, match=r'1 of 3 images skipped: .*b\.jpg'):
             result = inferencer(str(folder), TEXTS[:2], out_dir=str(tmp_path / 'out'), batch_size=2)

@@ -9,19 +9,19 @@ mask over the image, and the sample's IoU. The model is built and its checkpoint
 (weights-only) with ``refseg.apis.init_model``.
 """
 
+from __future__ import annotations
+
 import argparse
-from typing import List, Sequence
+from typing import TYPE_CHECKING, List, Sequence
 
-import matplotlib
-import numpy as np
-from PIL import Image
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def overlay(image: np.ndarray, mask: np.ndarray, colour=(255, 0, 0)) -> np.ndarray:
     """The RGB image darkened, with ``mask`` painted in ``colour`` over it."""
+    import numpy as np
+
     out = 0.35 * image.astype(np.float32)
     out[mask] = 0.3 * image[mask] + 0.7 * np.array(colour, np.float32)
     return out.astype(np.uint8)
@@ -36,6 +36,14 @@ def draw_grid(rows: Sequence[dict], path: str, title: str = '') -> None:
         path (str): Output PNG.
         title (str): Figure title.
     """
+    # Imported here (not at module top) so that --help answers at once.
+    import matplotlib
+    import numpy as np
+    from PIL import Image
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(len(rows), 3, figsize=(9.6, 2.7 * len(rows)), squeeze=False, dpi=80)
     for row, ax in zip(rows, axes):
         inter = np.logical_and(row['pred'], row['gt']).sum()
@@ -75,14 +83,6 @@ def spread_indices(image_ids: Sequence, num: int) -> List[int]:
 
 
 def main() -> None:
-    import mmcv
-    import torch
-    from mmengine.config import Config, DictAction
-    from mmengine.dataset import pseudo_collate
-
-    from refseg.apis import init_model
-    from refseg.registry import DATASETS
-
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
@@ -90,11 +90,19 @@ def main() -> None:
     parser.add_argument('--split', default='val')
     parser.add_argument('--num', type=int, default=6)
     parser.add_argument('--title', default='')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    parser.add_argument('--cfg-options', nargs='+', metavar='KEY=VALUE')
     args = parser.parse_args()
 
-    cfg = Config.fromfile(args.config)
-    cfg.merge_from_dict(args.cfg_options)
+    # Imported once the arguments are parsed, so that --help answers at once.
+    import mmcv
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from refseg.apis import init_model
+    from refseg.registry import DATASETS
+    from refseg.utils.config import load_config
+
+    cfg = load_config(args.config, args.cfg_options)
     model = init_model(cfg, args.checkpoint, device='cpu')
     dataset_cfg = cfg.val_dataloader.dataset
     dataset_cfg.split = args.split

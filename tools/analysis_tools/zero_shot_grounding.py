@@ -21,24 +21,35 @@ that gives the best mIoU on the first split (val); the other splits use it uncha
 Prints mIoU, oIoU and Prec@50 per split as a Markdown table.
 """
 
+from __future__ import annotations
+
 import argparse
 import os.path as osp
 import sys
 from typing import Dict, List
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
 
-from refseg.models.backbones.clip import CLIPResNet, resize_pos_embed
-from refseg.models.utils.tokenizer import tokenize_expressions
-from refseg.registry import DATASETS, MODELS
-from refseg.structures.letterbox import warp_to_original
+def _import_heavy() -> None:
+    # Imported once the arguments are parsed, so that --help answers at once; the
+    # helpers below use them as module globals.
+    global np, torch, F, Config, pseudo_collate, init_default_scope
+    global CLIPResNet, resize_pos_embed, tokenize_expressions, DATASETS, MODELS
+    global warp_to_original, THRESHOLDS
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
 
-THRESHOLDS = np.round(np.arange(0.3, 0.951, 0.05), 2)
+    from refseg.models.backbones.clip import CLIPResNet, resize_pos_embed
+    from refseg.models.utils.tokenizer import tokenize_expressions
+    from refseg.registry import DATASETS, MODELS
+    from refseg.structures.letterbox import warp_to_original
+
+    THRESHOLDS = np.round(np.arange(0.3, 0.951, 0.05), 2)
+
+
 CLIP_MEAN = [122.7709, 116.7460, 104.0937]
 CLIP_STD = [68.5005, 66.6322, 70.3232]
 
@@ -152,6 +163,7 @@ def main() -> None:
     )
     parser.add_argument('--grid', help='draw the first val predictions into this PNG')
     args = parser.parse_args()
+    _import_heavy()
 
     init_default_scope('refseg')
     visual, text = build_towers(args.config, args.clip, args.img_size, args.context_length)

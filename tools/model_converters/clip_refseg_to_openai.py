@@ -15,16 +15,15 @@ loads like OpenAI's own files, e.g. into CRIS or RISCLIP through
 statistics (ResNet) are kept: OpenAI's ResNet archives hold them too.
 """
 
+from __future__ import annotations
+
 import argparse
 import io
 from collections import OrderedDict
-from typing import Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Optional, Sequence
 
-import torch
-from torch import Tensor
-
-from refseg.models.backbones.clip import infer_clip_config
-from refseg.utils.checkpoint import atomic_write, load_from_local_weights_only
+if TYPE_CHECKING:
+    from torch import Tensor
 
 TEXT_PREFIX = 'text_encoder.'
 
@@ -36,6 +35,9 @@ def refseg_to_openai(state_dict: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]
         ValueError: if a key belongs to neither tower nor is ``logit_scale``, or a tower
             is missing.
     """
+    # Imported here (not at module top) so that --help answers at once.
+    from refseg.models.backbones.clip import infer_clip_config
+
     converted, unknown = OrderedDict(), []
     for key, value in state_dict.items():
         key = key[len('module.') :] if key.startswith('module.') else key
@@ -63,6 +65,11 @@ def refseg_to_openai(state_dict: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]
 
 def export(src: str, dst: str) -> 'OrderedDict[str, Tensor]':
     """Read the refseg checkpoint ``src`` (weights-only), write OpenAI keys to ``dst``."""
+    import torch
+    from torch import Tensor
+
+    from refseg.utils.checkpoint import atomic_write, load_from_local_weights_only
+
     checkpoint = load_from_local_weights_only(src, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state_dict, dict) or not all(
@@ -84,6 +91,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('src', help='CLIPPretrainer checkpoint (runner .pth or state dict)')
     parser.add_argument('dst', help='output file, OpenAI layout')
     args = parser.parse_args(argv)
+    from refseg.models.backbones.clip import infer_clip_config
+
     converted = export(args.src, args.dst)
     configs = infer_clip_config(converted)
     print(f'wrote {len(converted)} tensors to {args.dst}')
