@@ -29,7 +29,8 @@ def find_mim_folder(name: str) -> Optional[str]:
     """
     for folder in (osp.join(_PACKAGE_DIR, '.mim', name), osp.join(osp.dirname(_PACKAGE_DIR), name)):
         if osp.isdir(folder):
-            return folder
+            # An editable install links .mim/<name> to the checkout: report the real folder.
+            return osp.realpath(folder)
     return None
 
 
