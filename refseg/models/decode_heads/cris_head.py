@@ -4,6 +4,7 @@ from typing import Dict, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
+from mmseg.models.losses import CrossEntropyLoss
 from mmseg.utils import ConfigType, MultiConfig, OptConfigType, OptMultiConfig
 from torch import Tensor
 
@@ -104,5 +105,7 @@ class CRISHead(BaseRefHead):
 
     def compute_loss(self, loss: nn.Module, logits: Tensor, target: Tensor) -> Tensor:
         # mmseg's CrossEntropyLoss(use_sigmoid=True) pairs a (B, 1, h, w) logit with
-        # (B, h, w) labels.
-        return loss(logits, target.squeeze(1))
+        # (B, h, w) labels; refseg's losses take (B, 1, h, w) targets.
+        if isinstance(loss, CrossEntropyLoss):
+            return loss(logits, target.squeeze(1))
+        return loss(logits, target)
