@@ -131,8 +131,8 @@ def segment(inferencer, image_path: Optional[str], expressions: str) -> Tuple[li
 
 
 def _note(pred: dict) -> str:
-    """"no target (score s)" where a no-target head says so; for an empty mask,
-    "no target" without such a head and "(empty)" where the head saw a target."""
+    """The report's note: "no target (score s)" where a no-target head says so; for an
+    empty mask, "no target" without such a head and "(empty)" where the head saw one."""
     if 'no_target' in pred:
         if pred['no_target']:
             return f'no target (score {pred["no_target_score"]:.2f})'
