@@ -87,7 +87,10 @@ def segment(inferencer, image_path: Optional[str], expressions: str) -> Tuple[li
     Returns:
         tuple: Overlays ``[(drawing, caption)]``, masks ``[(0/255 mask, text)]`` (one
         per expression, in order) and a Markdown report with the timing and, per
-        expression, the score, the mask area and "no target" for an empty mask.
+        expression, the score, the mask area and "no target" for an empty mask. A model
+        with a no-target head (gRES) adds its no-target score; "no target (score s)"
+        then marks the expressions it judges to name nothing (their masks are empty)
+        and an empty mask it did not judge so reads "(empty)".
     """
     if image_path is None:
         raise ValueError('upload an image first')
@@ -96,17 +99,24 @@ def segment(inferencer, image_path: Optional[str], expressions: str) -> Tuple[li
     result = inferencer(image_path, texts, return_vis=True)
     seconds = time.perf_counter() - start
     preds, drawings = result['predictions'][0], result['visualization'][0]
+    gres = any('no_target_score' in pred for pred in preds)
     overlays, masks = [], []
-    rows = ['| expression | score | mask area | |', '|---|---|---|---|']
+    if gres:
+        rows = ['| expression | score | no-target score | mask area | |', '|---|---|---|---|---|']
+    else:
+        rows = ['| expression | score | mask area | |', '|---|---|---|---|']
     for pred, drawing in zip(preds, drawings):
-        empty = not pred['mask'].any()
-        note = 'no target' if empty else ''
-        caption = f'{pred["text"]} (score {pred["score"]:.2f})' + (' - no target' if empty else '')
+        note = _note(pred)
+        caption = f'{pred["text"]} (score {pred["score"]:.2f})' + (f' - {note}' if note else '')
+        if pred.get('no_target'):
+            caption = f'{pred["text"]} - {note}'
         overlays.append((drawing, caption))
         masks.append((pred['mask'].astype(np.uint8) * 255, pred['text']))
-        rows.append(
-            f'| {pred["text"]} | {pred["score"]:.3f} | {100 * pred["mask"].mean():.2f} % | {note} |'
-        )
+        cells = [pred['text'], f'{pred["score"]:.3f}']
+        if gres:
+            cells.append(f'{pred["no_target_score"]:.3f}')
+        cells += [f'{100 * pred["mask"].mean():.2f} %', note]
+        rows.append('| ' + ' | '.join(cells) + ' |')
     shared = not getattr(inferencer.model, 'image_encoder_reads_text', False)
     timing = (
         f'**{len(texts)} expressions in {1000 * seconds:.0f} ms** '
@@ -118,6 +128,16 @@ def segment(inferencer, image_path: Optional[str], expressions: str) -> Tuple[li
         )
     )
     return overlays, masks, timing + '\n\n' + '\n'.join(rows)
+
+
+def _note(pred: dict) -> str:
+    """The report's note: "no target (score s)" where a no-target head says so; for an
+    empty mask, "no target" without such a head and "(empty)" where the head saw one."""
+    if 'no_target' in pred:
+        if pred['no_target']:
+            return f'no target (score {pred["no_target_score"]:.2f})'
+        return '' if pred['mask'].any() else '(empty)'
+    return '' if pred['mask'].any() else 'no target'
 
 
 def load_examples() -> List[list]:

@@ -15,9 +15,12 @@ works for checkpoints that store their config (training checkpoints and those fr
 
 and one ``summary.json`` listing per image its size, expressions, scores, mask areas and
 file names, plus ``failures``: the images of the folder that could not be read, with the
-reason. A failing image does not stop the others. The exit status is 0 when every image
-was segmented, 1 when some failed (they are also printed to stderr) and 2 for bad
-arguments.
+reason. For a model with a no-target head (gRES) each expression's entry also holds
+``no_target_score`` (the head's probability that the expression names nothing) and
+``no_target`` (its decision; the mask is then empty), and one line per expression is
+printed, e.g. ``photo.jpg: "the cat": no target (score 0.93)``. A failing image does
+not stop the others. The exit status is 0 when every image was segmented, 1 when some
+failed (they are also printed to stderr) and 2 for bad arguments.
 """
 
 import argparse
@@ -67,6 +70,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
+def no_target_line(source, pred: dict) -> str:
+    """``photo.jpg: "the cat": no target (score 0.93)``, or the mask's share."""
+    head = f'{source}: "{pred["text"]}": '
+    if pred['no_target']:
+        return head + f'no target (score {pred["no_target_score"]:.2f})'
+    return head + (
+        f'target, mask {100 * pred["mask"].mean():.2f} % of the image '
+        f'(no-target score {pred["no_target_score"]:.2f})'
+    )
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     # Imported here so that --help answers without loading torch.
@@ -112,6 +126,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f'{len(result["predictions"])} image(s) segmented for {len(texts)} '
         f'expression(s); outputs and summary.json in {args.out_dir}'
     )
+    for source, preds in zip(result['inputs'], result['predictions']):
+        for pred in preds:
+            if 'no_target_score' in pred:
+                print(no_target_line(source, pred))
     for failure in result['failures']:
         print(f'failed: {failure["input"]}: {failure["error"]}', file=sys.stderr)
     return 1 if result['failures'] else 0

@@ -8,6 +8,7 @@ Typical use::
     preds = inference_refseg(model, 'photo.jpg', ['the dog on the left', 'the red car'])
     preds[0].mask    # (h, w) bool at the photo's size
     preds[0].prob    # (h, w) float32 foreground probability
+    preds[0].no_target_score, preds[0].no_target  # gRES models (a no-target head) only
 
 The model's ``predict_texts`` encodes the image once and runs all K expressions as one
 text batch (only the text-dependent parts see a batch of K), except where the image
@@ -82,12 +83,38 @@ class RefSegPrediction:
         mask (np.ndarray): (h, w) bool, ``prob > threshold``, at the original image size.
         prob (np.ndarray): (h, w) float32 foreground probability.
         threshold (float): The threshold that gave ``mask``.
+        no_target_score (float, optional): For a model with a no-target head (gRES), its
+            probability that the expression names nothing in the image; None otherwise.
+        no_target (bool, optional): For such a model, its decision (the score is above
+            the head's threshold): then ``mask`` is empty, whatever ``threshold`` is.
+            None for a model without the head.
     """
 
     text: str
     mask: np.ndarray
     prob: np.ndarray
     threshold: float
+    no_target_score: Optional[float] = None
+    no_target: Optional[bool] = None
+
+
+def no_target_fields(sample) -> Dict[str, object]:
+    """``no_target_score`` and ``no_target`` of a predicted sample, or ``{}``.
+
+    A model with a no-target head (gRES) writes ``no_target_score`` and
+    ``pred_no_target`` into its predictions and has already emptied the mask
+    probabilities of the no-target ones; other models write neither.
+    """
+    if 'no_target_score' not in sample:
+        return {}
+    return dict(
+        no_target_score=float(sample.no_target_score), no_target=bool(sample.pred_no_target)
+    )
+
+
+def has_no_target_head(model: nn.Module) -> bool:
+    """True if ``model`` (PyTorch or ONNX) decides "no target" (gRES)."""
+    return bool(getattr(model, 'with_no_target_head', False))
 
 
 # ------------------------------------------------------------------------- model
@@ -342,7 +369,9 @@ def inference_refseg(
 
     Returns:
         RefSegPrediction | list[RefSegPrediction]: One prediction for a string, a list
-        of K (in the order of ``texts``) for a sequence.
+        of K (in the order of ``texts``) for a sequence. With a no-target head (gRES)
+        each carries ``no_target_score`` and ``no_target``; when ``no_target`` is True
+        its mask is empty.
     """
     single = isinstance(texts, str)
     texts = check_expressions(texts)
@@ -352,8 +381,12 @@ def inference_refseg(
     preds = []
     for text, sample in zip(texts, samples):
         prob = sample.seg_logits.data[0].float().sigmoid().cpu().numpy()
+        extra = no_target_fields(sample)
+        # The segmentor has zeroed a no-target sample's probabilities; a threshold below
+        # what is left of them (logit(0, eps)) must not fill the mask again.
+        mask = prob > threshold if not extra.get('no_target') else np.zeros(prob.shape, bool)
         preds.append(
-            RefSegPrediction(text=text, mask=prob > threshold, prob=prob, threshold=threshold)
+            RefSegPrediction(text=text, mask=mask, prob=prob, threshold=threshold, **extra)
         )
     return preds[0] if single else preds
 

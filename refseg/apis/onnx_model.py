@@ -12,6 +12,11 @@ writes two graphs, ``<name>.image_encoder.onnx`` (image -> backbone features) an
 so that K expressions share one image encoding. The image graph also runs the neck's
 text-independent projections (``CRISNeck.project_image``), so they too run once.
 
+A model with a no-target head (gRES) is exported with a second output,
+``no_target_logits`` (B,), in the whole graph and the text-head graph, and the head's
+threshold in the metadata; :class:`ONNXSegmentor` then reports ``no_target_score`` and
+``pred_no_target`` and empties the masks as the PyTorch segmentor does.
+
 Typical use::
 
     from refseg.apis import init_model, inference_refseg
@@ -33,6 +38,7 @@ from mmengine.registry import init_default_scope
 from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
+from refseg.models.decode_heads.no_target_head import gate_probs
 from refseg.models.segmentors.ref_segmentor import RefSegmentor
 from refseg.registry import MODELS
 
@@ -44,14 +50,22 @@ _EXTERNAL_DATA_BYTES = 1 << 30
 
 # ------------------------------------------------------------------------ export
 class _WholeGraph(nn.Module):
-    """``forward_tokens`` as a module with tensor inputs and one tensor output."""
+    """``forward_tokens`` as a module with tensor inputs and one tensor output, plus
+    the no-target logits (B,) for a model with a no-target head."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, image: Tensor, token_ids: Tensor) -> Tensor:
-        return self.model.forward_tokens(image, token_ids)
+    def forward(self, image: Tensor, token_ids: Tensor):
+        if not _has_no_target_head(self.model):
+            return self.model.forward_tokens(image, token_ids)
+        feats = self.model.encode(image, token_ids)
+        return self.model.decode_head.forward(feats), self.model.no_target_head(feats)
+
+
+def _has_no_target_head(model: nn.Module) -> bool:
+    return bool(getattr(model, 'with_no_target_head', False))
 
 
 def _splits_neck(model: nn.Module) -> bool:
@@ -83,7 +97,7 @@ class _TextHeadGraph(nn.Module):
         self.model = model
         self.single_map = single_map
 
-    def forward(self, *args: Tensor) -> Tensor:
+    def forward(self, *args: Tensor):
         *img_feats, token_ids = args
         batch = token_ids.shape[0]
         img_feats = [feat.expand(batch, -1, -1, -1) for feat in img_feats]
@@ -95,9 +109,11 @@ class _TextHeadGraph(nn.Module):
             vis_feats = self.model.neck(img_feats, text)
         else:
             vis_feats = img_feats
-        return self.model.decode_head.forward(
-            dict(vis_feats=vis_feats, token_ids=token_ids, **text)
-        )
+        feats = dict(vis_feats=vis_feats, token_ids=token_ids, **text)
+        logits = self.model.decode_head.forward(feats)
+        if _has_no_target_head(self.model):
+            return logits, self.model.no_target_head(feats)
+        return logits
 
 
 def _as_tuple(feats) -> Tuple[Tensor, ...]:
@@ -188,6 +204,10 @@ def export_onnx(
         'head_upsample': head_upsample_mode(model, image, token_ids),
         'dataset_meta': json.dumps(dataset_meta or {}),
     }
+    outputs = ['logits']
+    if _has_no_target_head(model):
+        meta['no_target_threshold'] = repr(float(model.no_target_head.threshold))
+        outputs.append('no_target_logits')
     if split:
         meta['image_encoder'] = osp.basename(stem + '.image_encoder.onnx')
         meta['text_head'] = osp.basename(stem + '.text_head.onnx')
@@ -198,8 +218,8 @@ def export_onnx(
         (image, token_ids),
         out,
         ['image', 'token_ids'],
-        ['logits'],
-        dict(image=batch, token_ids=batch, logits=batch),
+        outputs,
+        dict(image=batch, token_ids=batch, **{name: batch for name in outputs}),
         opset,
         dict(meta, graph='whole'),
     )
@@ -226,8 +246,8 @@ def export_onnx(
             tuple(f[:1] for f in feats) + (token_ids,),
             path,
             feat_names + ['token_ids'],
-            ['logits'],
-            {name: batch for name in feat_names + ['token_ids', 'logits']},
+            outputs,
+            {name: batch for name in feat_names + ['token_ids'] + outputs},
             opset,
             dict(meta, graph='text_head'),
         )
@@ -359,7 +379,8 @@ class ONNXSegmentor(nn.Module):
 
     It offers what the inference code uses of a PyTorch :class:`RefSegmentor`:
     ``cfg``, ``data_preprocessor`` (built from the stored config), ``test_pipeline``,
-    ``dataset_meta``, ``threshold``, :meth:`predict` and :meth:`predict_texts`.
+    ``dataset_meta``, ``threshold``, ``with_no_target_head``, :meth:`predict` and
+    :meth:`predict_texts`.
     Tokenization and post-processing (sigmoid, upsampling, warp back, threshold) are
     :class:`RefSegmentor`'s own methods; only the network differs.
 
@@ -394,6 +415,16 @@ class ONNXSegmentor(nn.Module):
         self.text_override = model_cfg.get('text_override')
         self.test_cfg = model_cfg.get('test_cfg') or dict()
         self._threshold = float(meta['threshold'])
+        self._no_target_threshold = (
+            float(meta['no_target_threshold']) if 'no_target_threshold' in meta else None
+        )
+        if model_cfg.get('no_target_head') and self._no_target_threshold is None:
+            raise ValueError(
+                f'{path}: its config has a no_target_head but the file has no '
+                '"no_target_logits" output (an export from before gRES models were '
+                'exported whole), so it could never say "no target"; export it again '
+                'with tools/deployment/export_onnx.py'
+            )
         self._options = session_options(threads, optimization)
         self._sessions = {}
 
@@ -425,25 +456,39 @@ class ONNXSegmentor(nn.Module):
 
         return tokenize_expressions(texts, self.context_length)
 
+    @property
+    def with_no_target_head(self) -> bool:
+        """True if the file carries a no-target head's output (a gRES model)."""
+        return self._no_target_threshold is not None
+
     def forward_tokens(self, inputs: Tensor, token_ids: Tensor) -> Tensor:
         """(B, 3, H, W) + (B, L) -> (B, 1, h, w) logits, on ONNX Runtime."""
-        self._check_size(inputs)
-        (logits,) = self._run(
-            'whole', dict(image=_numpy(inputs, np.float32), token_ids=_numpy(token_ids, np.int64))
-        )
-        return torch.from_numpy(logits)
+        return self._forward_whole(inputs, token_ids)[0]
 
     def forward_shared_image(self, inputs: Tensor, token_ids: Tensor) -> Tensor:
         """One image, K expressions: (1, 3, H, W) + (K, L) -> (K, 1, h, w) logits; the
         image encoder runs once (split graphs)."""
+        return self._forward_shared(inputs, token_ids)[0]
+
+    def _forward_whole(self, inputs: Tensor, token_ids: Tensor):
+        """(logits, no-target logits (B,) or None) of the whole graph."""
+        self._check_size(inputs)
+        return _outputs(
+            self._run(
+                'whole',
+                dict(image=_numpy(inputs, np.float32), token_ids=_numpy(token_ids, np.int64)),
+            )
+        )
+
+    def _forward_shared(self, inputs: Tensor, token_ids: Tensor):
+        """(logits, no-target logits (K,) or None) of the split graphs."""
         self._check_size(inputs)
         if inputs.shape[0] != 1:
             raise ValueError(f'expected one image, got a batch of {inputs.shape[0]}')
         feats = self._run('image_encoder', dict(image=_numpy(inputs, np.float32)))
         feeds = {f'img_feat{i}': feat for i, feat in enumerate(feats)}
         feeds['token_ids'] = _numpy(token_ids, np.int64)
-        (logits,) = self._run('text_head', feeds)
-        return torch.from_numpy(logits)
+        return _outputs(self._run('text_head', feeds))
 
     def _check_size(self, inputs: Tensor) -> None:
         if tuple(inputs.shape[-2:]) != self.input_size:
@@ -466,7 +511,7 @@ class ONNXSegmentor(nn.Module):
                 'expressions ("text" in metainfo)'
             )
         token_ids = self.tokenize(self.expressions(data_samples))
-        return self._postprocess(self.forward_tokens(inputs, token_ids), inputs, data_samples)
+        return self._postprocess(*self._forward_whole(inputs, token_ids), inputs, data_samples)
 
     def predict_texts(
         self, inputs: Tensor, data_sample: SegDataSample, texts: Sequence[str]
@@ -490,20 +535,27 @@ class ONNXSegmentor(nn.Module):
             samples.append(sample)
         token_ids = self.tokenize(self.expressions(samples))
         if self.can_encode_once:
-            logits = self.forward_shared_image(inputs, token_ids)
+            outputs = self._forward_shared(inputs, token_ids)
         else:
-            logits = self.forward_tokens(inputs.expand(len(texts), -1, -1, -1), token_ids)
-        return self._postprocess(logits, inputs, samples)
+            outputs = self._forward_whole(inputs.expand(len(texts), -1, -1, -1), token_ids)
+        return self._postprocess(*outputs, inputs, samples)
 
     def _postprocess(
-        self, logits: Tensor, inputs: Tensor, samples: Sequence[SegDataSample]
+        self,
+        logits: Tensor,
+        no_target_logits: Optional[Tensor],
+        inputs: Tensor,
+        samples: Sequence[SegDataSample],
     ) -> List[SegDataSample]:
         if self.meta['head_upsample'] == 'bilinear':
             logits = F.interpolate(
                 logits, size=inputs.shape[-2:], mode='bilinear', align_corners=False
             )
         probs = self._resize_to_input(logits.float().sigmoid(), inputs.shape[-2:])
-        return self.postprocess_probs(probs, list(samples))
+        samples = list(samples)
+        if no_target_logits is not None:
+            probs = gate_probs(no_target_logits, probs, samples, self._no_target_threshold)
+        return self.postprocess_probs(probs, samples)
 
     def forward(self, inputs: Tensor, data_samples=None, mode: str = 'predict'):
         if mode != 'predict':
@@ -515,6 +567,12 @@ class ONNXSegmentor(nn.Module):
     _resize_to_input = RefSegmentor._resize_to_input
     postprocess_probs = RefSegmentor.postprocess_probs
     _crop_and_resize = RefSegmentor._crop_and_resize
+
+
+def _outputs(outputs: List[np.ndarray]) -> Tuple[Tensor, Optional[Tensor]]:
+    """A graph's (logits, no-target logits or None) as tensors."""
+    no_target = torch.from_numpy(outputs[1]) if len(outputs) > 1 else None
+    return torch.from_numpy(outputs[0]), no_target
 
 
 def _numpy(tensor: Tensor, dtype) -> np.ndarray:

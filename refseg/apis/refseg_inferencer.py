@@ -39,6 +39,7 @@ from .inference import (
     collate,
     init_model,
     load_image,
+    no_target_fields,
     pipeline_inputs,
 )
 
@@ -171,7 +172,10 @@ class RefSegInferencer(BaseInferencer):
             input list), ``predictions`` (per image, per expression a dict with
             ``text``, ``mask`` (h, w) bool at the original size, ``prob`` (h, w)
             float32 and ``score``, the highest probability: the mask is empty
-            exactly when ``score`` is at most the threshold), ``failures`` (dicts
+            exactly when ``score`` is at most the threshold; with a no-target head
+            (gRES) also ``no_target_score``, the head's probability that the
+            expression names nothing, and ``no_target``, its decision, True with an
+            empty mask), ``failures`` (dicts
             with ``input`` and ``error``) and, with ``return_vis``, ``visualization``
             (per image, per expression an (h', w', 3) RGB drawing).
         """
@@ -289,17 +293,27 @@ class RefSegInferencer(BaseInferencer):
         ]
 
     def postprocess(self, preds: list, threshold: Optional[float] = None, **kwargs) -> List[dict]:
-        """SegDataSamples of one image -> ``text``/``mask``/``prob``/``score`` dicts."""
+        """SegDataSamples of one image -> ``text``/``mask``/``prob``/``score`` dicts, plus
+        ``no_target_score``/``no_target`` from a model with a no-target head."""
         entries = []
         for sample in preds:
             prob = sample.seg_logits.data[0].float().sigmoid().cpu().numpy()
-            mask = (
-                prob > threshold
-                if threshold is not None
-                else sample.pred_sem_seg.data[0].cpu().numpy().astype(bool)
-            )
+            extra = no_target_fields(sample)
+            if extra.get('no_target'):
+                # Emptied by the segmentor already; a low threshold must not refill it.
+                mask = np.zeros(prob.shape, bool)
+            elif threshold is not None:
+                mask = prob > threshold
+            else:
+                mask = sample.pred_sem_seg.data[0].cpu().numpy().astype(bool)
             entries.append(
-                dict(text=sample.metainfo['text'], mask=mask, prob=prob, score=float(prob.max()))
+                dict(
+                    text=sample.metainfo['text'],
+                    mask=mask,
+                    prob=prob,
+                    score=float(prob.max()),
+                    **extra,
+                )
             )
         return entries
 
@@ -317,7 +331,13 @@ class RefSegInferencer(BaseInferencer):
         img_rgb = mmcv.bgr2rgb(img)
         drawings = [
             self.visualizer.draw_panel(
-                img_rgb, pred['mask'], pred['text'], kind='pred', score=pred['score']
+                img_rgb,
+                pred['mask'],
+                pred['text'],
+                kind='pred',
+                score=pred['score'],
+                no_target_score=pred.get('no_target_score'),
+                no_target=pred.get('no_target'),
             )
             for pred in preds
         ]
@@ -341,17 +361,18 @@ class RefSegInferencer(BaseInferencer):
             name = f'{item.stem}_{index:02d}_{slugify(pred["text"])}'
             _write(mmcv.rgb2bgr(drawing), osp.join(out_dir, f'{name}.png'))
             _write(pred['mask'].astype(np.uint8) * 255, osp.join(out_dir, f'{name}_mask.png'))
-            entries.append(
-                dict(
-                    index=index,
-                    text=pred['text'],
-                    score=round(pred['score'], 6),
-                    mask_area=int(pred['mask'].sum()),
-                    mask_fraction=round(float(pred['mask'].mean()), 6),
-                    overlay=f'{name}.png',
-                    mask=f'{name}_mask.png',
+            entry = dict(index=index, text=pred['text'], score=round(pred['score'], 6))
+            if 'no_target_score' in pred:
+                entry.update(
+                    no_target_score=round(pred['no_target_score'], 6), no_target=pred['no_target']
                 )
+            entry.update(
+                mask_area=int(pred['mask'].sum()),
+                mask_fraction=round(float(pred['mask'].mean()), 6),
+                overlay=f'{name}.png',
+                mask=f'{name}_mask.png',
             )
+            entries.append(entry)
         source = item.source if isinstance(item.source, str) else item.stem
         return dict(
             image=source,

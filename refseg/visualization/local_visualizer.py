@@ -29,6 +29,12 @@ CONTRAST_COLORS: Tuple[Color, ...] = (
 )
 KIND_LABELS = dict(pred='prediction', gt='ground truth')
 STRIP_COLOR: Color = (32, 32, 32)
+STRIP_COLOR_MPL = tuple(c / 255 for c in STRIP_COLOR)
+
+
+def no_target_label(score: Optional[float]) -> str:
+    """``'no target (score 0.93)'``: how a no-target decision is written."""
+    return 'no target' if score is None else f'no target (score {score:.2f})'
 
 
 @VISUALIZERS.register_module()
@@ -39,11 +45,13 @@ class RefSegLocalVisualizer(Visualizer):
     colour chosen to contrast with the pixels under the mask (:func:`contrasting_color`),
     above a caption strip that holds the legend (colour swatch, "prediction" or "ground
     truth", the score, "no target" / "(empty)" for an empty mask) and the expression.
-    The strip never covers the image. Images narrower than ``min_width`` pixels are
-    enlarged (nearest neighbour, integer factor) so that the caption stays readable;
-    text size follows the panel width. :meth:`add_datasample` puts the ground-truth
-    panel left of the prediction panel. Rendering uses matplotlib's Agg canvas, so it
-    works without a display.
+    The strip never covers the image, except for a prediction that a model's no-target
+    head (gRES) judges to have no target: then "no target (score s)" is also written
+    across the middle of the image, so that the drawing does not merely show nothing.
+    Images narrower than ``min_width`` pixels are enlarged (nearest neighbour, integer
+    factor) so that the caption stays readable; text size follows the panel width.
+    :meth:`add_datasample` puts the ground-truth panel left of the prediction panel.
+    Rendering uses matplotlib's Agg canvas, so it works without a display.
 
     Args:
         name (str): Instance name. Defaults to ``'visualizer'``.
@@ -89,6 +97,8 @@ class RefSegLocalVisualizer(Visualizer):
         score: Optional[float] = None,
         color: Optional[Color] = None,
         avoid: Sequence[Color] = (),
+        no_target_score: Optional[float] = None,
+        no_target: Optional[bool] = None,
     ) -> np.ndarray:
         """One panel: the mask over the image, the caption strip below it.
 
@@ -103,6 +113,11 @@ class RefSegLocalVisualizer(Visualizer):
             color (tuple[int], optional): RGB mask colour. Defaults to the candidate
                 that contrasts most with the pixels under the mask.
             avoid (Sequence[tuple[int]]): Colours not to choose (another panel's).
+            no_target_score (float, optional): A no-target head's probability that the
+                expression names nothing (gRES models); written in the legend.
+            no_target (bool, optional): The head's decision. True: the legend says
+                "no target (score s)", s the no-target score, and so does a label
+                across the image; False: an empty mask is "(empty)", not "no target".
 
         Returns:
             np.ndarray: (s*h + strip, s*w, 3) RGB uint8 drawing, s the enlargement.
@@ -111,7 +126,7 @@ class RefSegLocalVisualizer(Visualizer):
             raise ValueError(f'kind must be one of {tuple(KIND_LABELS)}, got {kind!r}')
         scale = max(1, math.ceil(self.min_width / image.shape[1]))
         canvas = _enlarge(image, scale)
-        legend = None
+        legend = banner = None
         if mask is not None:
             mask = np.asarray(mask)
             if mask.shape != image.shape[:2]:
@@ -122,8 +137,10 @@ class RefSegLocalVisualizer(Visualizer):
             if color is None:
                 color = contrasting_color(image, mask, self.colors, avoid)
             canvas = draw_mask(canvas, _enlarge(mask, scale), color, self.alpha)
-            legend = self._legend(kind, mask.any(), score)
-        return self._add_caption(canvas, text, legend, color)
+            legend = self._legend(kind, mask.any(), score, no_target_score, no_target)
+            if no_target and kind == 'pred':
+                banner = no_target_label(no_target_score)
+        return self._add_caption(canvas, text, legend, color, banner)
 
     def draw_expression(
         self,
@@ -136,8 +153,23 @@ class RefSegLocalVisualizer(Visualizer):
         return self.draw_panel(image, mask, text, kind='pred', color=color)
 
     @staticmethod
-    def _legend(kind: str, nonempty: bool, score: Optional[float]) -> str:
+    def _legend(
+        kind: str,
+        nonempty: bool,
+        score: Optional[float],
+        no_target_score: Optional[float] = None,
+        no_target: Optional[bool] = None,
+    ) -> str:
         label = KIND_LABELS[kind]
+        if kind == 'pred' and no_target is not None:  # a no-target head decided
+            if no_target:
+                return f'{label}: {no_target_label(no_target_score)}'
+            if not nonempty:
+                label += ': (empty)'
+            scores = [] if score is None else [f'score {score:.2f}']
+            if no_target_score is not None:
+                scores.append(f'no target {no_target_score:.2f}')
+            return label + (f'  ({", ".join(scores)})' if scores else '')
         if not nonempty:
             label += ': no target' if kind == 'pred' else ': (empty)'
         if score is not None:
@@ -145,7 +177,12 @@ class RefSegLocalVisualizer(Visualizer):
         return label
 
     def _add_caption(
-        self, canvas: np.ndarray, text: Optional[str], legend: Optional[str], color: Optional[Color]
+        self,
+        canvas: np.ndarray,
+        text: Optional[str],
+        legend: Optional[str],
+        color: Optional[Color],
+        banner: Optional[str] = None,
     ) -> np.ndarray:
         """Append the strip below ``canvas`` and write the legend and expression in it."""
         width = canvas.shape[1]
@@ -189,6 +226,17 @@ class RefSegLocalVisualizer(Visualizer):
                 font_sizes=font_size,
                 colors='white',
                 vertical_alignments='top',
+            )
+        if banner:
+            # Across the middle of the image, on a dark box: the image itself says it.
+            self.draw_texts(
+                banner,
+                positions=np.array([[width / 2, canvas.shape[0] / 2]]),
+                font_sizes=font_size * 1.3,
+                colors='white',
+                vertical_alignments='center',
+                horizontal_alignments='center',
+                bboxes=dict(facecolor=STRIP_COLOR_MPL, alpha=0.8, edgecolor='white', pad=6),
             )
         return self.get_image()
 
@@ -257,6 +305,7 @@ class RefSegLocalVisualizer(Visualizer):
             gt_color = (contrasting_color(image, gt, self.colors),)
             panels.append(self.draw_panel(image, gt, text, kind='gt', color=gt_color[0]))
         if draw_pred and data_sample is not None and 'pred_sem_seg' in data_sample:
+            no_target = data_sample.get('pred_no_target')
             panels.append(
                 self.draw_panel(
                     image,
@@ -264,6 +313,8 @@ class RefSegLocalVisualizer(Visualizer):
                     text,
                     kind='pred',
                     avoid=gt_color,
+                    no_target_score=data_sample.get('no_target_score'),
+                    no_target=None if no_target is None else bool(no_target),
                 )
             )
         if not panels:

@@ -134,3 +134,33 @@ def test_expressions_are_one_per_line():
     assert len(examples) >= 3
     for path, texts in examples:
         assert mmcv.imread(path).shape == (480, 640, 3) and texts.strip()
+
+
+def test_report_names_the_no_target_decision_of_a_gres_model(tmp_path):
+    """No browser: the report and captions of a gRES model, its head made certain."""
+    torch.set_num_threads(1)
+    web_demo = load_demo()
+    from refseg.apis import init_model
+
+    config = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic-gres.py')
+    torch.manual_seed(0)
+    model = init_model(config)
+    image_path = str(tmp_path / 'upload.png')
+    mmcv.imwrite(mmcv.imread(osp.join(ROOT, 'demo', 'demo.jpg')), image_path)
+    reports = {}
+    for no_target in (True, False):
+        with torch.no_grad():
+            model.no_target_head.classifier[-1].bias.fill_(30.0 if no_target else -30.0)
+        checkpoint = str(tmp_path / f'{no_target}.pth')
+        torch.save(dict(state_dict=model.state_dict()), checkpoint)
+        inferencer = web_demo.build_inferencer(config, checkpoint, 'cpu')
+        overlays, masks, reports[no_target] = web_demo.segment(
+            inferencer, image_path, '\n'.join(TEXTS)
+        )
+        for (_, caption), (mask, text) in zip(overlays, masks):
+            assert (caption == f'{text} - no target (score 1.00)') is no_target
+            if no_target:
+                assert not mask.any()
+    assert '| no-target score |' in reports[True] and '| no-target score |' in reports[False]
+    assert reports[True].count('| 1.000 |') == 2 and reports[True].count('no target (score') == 2
+    assert 'no target' not in reports[False].split('\n', 2)[2].replace('no-target', '')

@@ -84,12 +84,12 @@ def test_gate_empties_masks_and_reports_scores():
         model.classifier[-1].bias.fill_(30.0)  # certain: no target
         gated = model.gate(feats, probs, data_samples)
     assert torch.equal(gated, torch.zeros_like(probs))
-    assert all(s.no_target_score > 0.99 for s in data_samples)
+    assert all(s.no_target_score > 0.99 and s.pred_no_target is True for s in data_samples)
     with torch.no_grad():
         model.classifier[-1].bias.fill_(-30.0)  # certain: a target
         gated = model.gate(feats, probs, data_samples)
     assert torch.equal(gated, probs)
-    assert all(s.no_target_score < 0.01 for s in data_samples)
+    assert all(s.no_target_score < 0.01 and s.pred_no_target is False for s in data_samples)
     with pytest.raises(ValueError, match='threshold'):
         head(threshold=1.0)
 

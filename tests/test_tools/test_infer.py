@@ -189,3 +189,36 @@ def test_slugify():
     assert slugify('The dog, on the LEFT!') == 'the-dog-on-the-left'
     assert slugify('猫') == 'text'
     assert len(slugify('a' * 100)) == 40
+
+
+@pytest.mark.parametrize('no_target', [True, False])
+def test_infer_reports_the_no_target_decision_of_a_gres_model(tmp_path, capsys, no_target):
+    """A gRES checkpoint (a NoTargetHead made certain through its bias) alone: the
+    printed line, summary.json and the mask file carry the decision."""
+    config = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic-gres.py')
+    torch.manual_seed(0)
+    model = init_model(config)
+    with torch.no_grad():
+        model.no_target_head.classifier[-1].bias.fill_(30.0 if no_target else -30.0)
+    ckpt = str(tmp_path / 'gres.pth')
+    cfg_text = Config.fromfile(config).pretty_text
+    torch.save(dict(meta=dict(cfg=cfg_text), state_dict=model.state_dict()), ckpt)
+    img, _ = square_image()
+    path = str(tmp_path / 'one.png')
+    mmcv.imwrite(img, path)
+    out_dir = tmp_path / 'out'
+    argv = [path, '--text', TEXTS[0], '--checkpoint', ckpt, '--out-dir', str(out_dir)]
+    # Threshold 0: a target fills the whole mask; no threshold undoes "no target".
+    assert infer.main([*argv, '--threshold', '0']) == 0
+    stdout = capsys.readouterr().out
+    expr = json.loads((out_dir / 'summary.json').read_text())['results'][0]['expressions'][0]
+    mask = mmcv.imread(str(out_dir / expr['mask']), flag='unchanged')
+    assert expr['no_target'] is no_target
+    if no_target:
+        assert expr['no_target_score'] == 1.0
+        assert f'{path}: "{TEXTS[0]}": no target (score 1.00)' in stdout
+        assert expr['mask_area'] == 0 and not mask.any()
+    else:
+        assert expr['no_target_score'] < 1e-6
+        assert f'{path}: "{TEXTS[0]}": target, mask 100.00 % of the image' in stdout
+        assert expr['mask_area'] == mask.size and (mask == 255).all()

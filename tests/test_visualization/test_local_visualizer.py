@@ -104,6 +104,32 @@ def test_add_datasample_draws_gt_and_prediction_side_by_side(visualizer, tmp_pat
     assert only_pred.shape[1] == panel_w
 
 
+def test_no_target_decision_is_written_on_the_image(visualizer):
+    """A gRES prediction (no_target_score, pred_no_target in the sample, as a model
+    with a NoTargetHead writes them): "no target (score s)" in the legend and across
+    the image when the head says so; the score beside the mask's otherwise."""
+    img = grey_image()
+    legend = visualizer._legend
+    assert legend('pred', False, 0.0, 0.93, True) == 'prediction: no target (score 0.93)'
+    assert legend('pred', True, 0.8, 0.04, False) == 'prediction  (score 0.80, no target 0.04)'
+    assert legend('pred', False, None, 0.3, False) == 'prediction: (empty)  (no target 0.30)'
+    height = 96 * 3
+    panels = {}
+    for no_target in (True, False, None):
+        sample = SegDataSample(metainfo=dict(text=TEXT))
+        sample.pred_sem_seg = PixelData(data=torch.zeros(1, 96, 128, dtype=torch.uint8))
+        if no_target is not None:
+            sample.set_field(0.93 if no_target else 0.2, 'no_target_score')
+            sample.set_field(no_target, 'pred_no_target')
+        (panels[no_target],) = visualizer.sample_panels(img, sample, draw_gt=False)
+    # Empty masks all: only the no-target decision writes on the image itself.
+    assert (panels[False][:height] == 100).all() and (panels[None][:height] == 100).all()
+    label = (panels[True][:height] != 100).any(axis=2)
+    assert label[height // 2 - 5 : height // 2 + 5].any(axis=0).sum() > 100  # wide text
+    assert not label[:20].any() and not label[-20:].any()  # in the middle only
+    assert (panels[True][height // 2 - 5 : height // 2 + 5] == 255).all(axis=2).any()  # white
+
+
 def test_binary_mask_handles_soft_and_ignored_values():
     soft = np.array([[[0.0, 0.49, 0.5, 1.0, 255.0]]])
     assert binary_mask(soft).tolist() == [[False, False, True, True, False]]

@@ -26,8 +26,9 @@ class NoTargetHead(BaseModule):
     asks for and what the image holds. Trained with a sigmoid BCE beside the mask loss;
     the label is the sample's ``no_target`` metainfo, or an empty ``gt_sem_seg`` where
     that is absent. At inference :meth:`gate` writes ``no_target_score`` (the no-target
-    probability) into each data sample and zeroes the mask probabilities where it passes
-    ``threshold``, so the predicted mask is empty.
+    probability) and ``pred_no_target`` (bool, the score passes ``threshold``) into each
+    data sample and zeroes the mask probabilities of the no-target ones, so their
+    predicted mask is empty.
 
     Args:
         in_channels (int): Cv, width of the visual features.
@@ -130,13 +131,25 @@ class NoTargetHead(BaseModule):
         Args:
             feats (dict): The segmentor's features.
             probs (Tensor): (B, 1, H, W) mask probabilities.
-            data_samples (Sequence[SegDataSample]): Receive ``no_target_score`` (float).
+            data_samples (Sequence[SegDataSample]): Receive ``no_target_score`` (float)
+                and ``pred_no_target`` (bool).
 
         Returns:
             Tensor: ``probs`` with the no-target samples' maps set to 0.
         """
-        scores = self.forward(feats).float().sigmoid()
-        for sample, score in zip(data_samples, scores.tolist()):
-            sample.set_field(score, 'no_target_score')
-        keep = (scores <= self.threshold).to(probs.dtype)
-        return probs * keep[:, None, None, None]
+        return gate_probs(self.forward(feats), probs, data_samples, self.threshold)
+
+
+def gate_probs(logits: Tensor, probs: Tensor, data_samples: Sequence, threshold: float) -> Tensor:
+    """The no-target decision from (B,) logits, shared by PyTorch and ONNX serving.
+
+    Writes ``no_target_score`` (the sigmoid of the logit) and ``pred_no_target`` (the
+    score is above ``threshold``) into each data sample and returns ``probs`` (B, 1, H, W)
+    with the maps of the no-target samples set to 0.
+    """
+    scores = logits.float().sigmoid()
+    for sample, score in zip(data_samples, scores.tolist()):
+        sample.set_field(score, 'no_target_score')
+        sample.set_field(score > threshold, 'pred_no_target')
+    keep = (scores <= threshold).to(probs.dtype)
+    return probs * keep[:, None, None, None]
