@@ -29,6 +29,7 @@ test_pipeline = [
     dict(type='PackRefSegInputs'),
 ]
 
+# 16 images a batch, as every tiny model on this world trains and tests.
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,
