@@ -17,7 +17,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import HOOKS, MODELS, TRANSFORMS, DefaultScope
 
-from refseg.utils.config_overrides import check_input_size, merge_cfg_options
+from refseg.utils.config_overrides import RUNNER_KEYS, check_input_size, merge_cfg_options
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
@@ -27,38 +27,6 @@ CONFIGS = sorted(
 )
 WEIGHT_KEYS = ('init_cfg', 'pretrained')
 FINGERPRINT_FILE = osp.join(REPO_ROOT, 'tests', 'data', 'config_fingerprints.json')
-# The keys mmengine's Runner (and refseg's tools) read from a config; helper variables
-# such as max_iters or train_pipeline only matter through them.
-RUNNER_KEYS = (
-    'model',
-    'train_dataloader',
-    'val_dataloader',
-    'test_dataloader',
-    'train_cfg',
-    'val_cfg',
-    'test_cfg',
-    'auto_scale_lr',
-    'optim_wrapper',
-    'param_scheduler',
-    'val_evaluator',
-    'test_evaluator',
-    'default_hooks',
-    'custom_hooks',
-    'load_from',
-    'resume',
-    'env_cfg',
-    'log_processor',
-    'log_level',
-    'visualizer',
-    'default_scope',
-    'randomness',
-    'custom_imports',
-    'model_wrapper_cfg',
-    'find_unused_parameters',
-    'runner_type',
-    'img_size',
-    'init_from_stage1',
-)
 # Configs that another piece of work rewrites (the synthetic world, issue 9) are not
 # pinned here.
 UNPINNED = (
@@ -105,7 +73,9 @@ def fingerprint(config: str) -> dict:
     """``{runner key: short hash of its resolved value}`` for one config."""
     cfg = Config.fromfile(osp.join(REPO_ROOT, config)).to_dict()
     prints = {}
-    for key in RUNNER_KEYS:
+    # The keys the Runner and refseg's tools read; helper variables such as max_iters or
+    # train_pipeline only matter through them.
+    for key in sorted(RUNNER_KEYS):
         if key in cfg:
             text = json.dumps(cfg[key], sort_keys=True, default=repr)
             prints[key] = hashlib.sha256(text.encode()).hexdigest()[:12]

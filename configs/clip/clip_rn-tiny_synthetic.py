@@ -8,7 +8,6 @@
 _base_ = [
     '../_base_/datasets/synthetic_pairs.py',
     '../_base_/schedules/clip_pretrain.py',
-    '../_base_/default_runtime.py',
 ]
 
 img_size = 96  # CRIS fine-tunes at 128: the attention pool's 3 x 3 grid is resized
@@ -52,16 +51,11 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=False, begin=warmup_iters, end=max_iters),
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-log_processor = dict(by_epoch=False)
-default_hooks = dict(
-    logger=dict(interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1, save_best=None),
-)
+default_hooks = dict(checkpoint=dict(interval=max_iters, max_keep_ckpts=1, save_best=None))
+# The pairs pipeline, letterboxing to img_size.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='CropToBox'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='PackRefSegInputs', meta_keys=('img_path', 'image_key', 'text', 'img_shape')),
+    dict(step, size=img_size) if step['type'] == 'LetterBox' else step
+    for step in _base_.train_pipeline
 ]
 test_pipeline = train_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

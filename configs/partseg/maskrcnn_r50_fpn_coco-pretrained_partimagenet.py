@@ -5,7 +5,7 @@
 # Superclasses with no COCO class (Biped, Fish, Snake, Reptile) are unsupported: their
 # samples are counted in num_unsupported, not scored. Test only:
 #   python tools/test.py configs/partseg/maskrcnn_r50_fpn_coco-pretrained_partimagenet.py \
-#       <mmdet's mask_rcnn_r50_fpn_1x_coco checkpoint, load_from below>
+#       <mmdet's mask_rcnn_r50_fpn_1x_coco checkpoint, the load_from of the model base>
 # A part-aware detector (Pascal-Part / PACO classes such as 'dog:head') plugs in the same
 # way with part_class_map={'dog:head': 'Quadruped Head', ...} instead.
 _base_ = ['./maskrcnn_r50_fpn_partimagenet.py']
@@ -61,7 +61,3 @@ param_scheduler = None
 val_dataloader = None
 val_cfg = None
 val_evaluator = None
-load_from = (
-    'https://download.openmmlab.com/mmdetection/v2.0/mask_rcnn/'
-    'mask_rcnn_r50_fpn_1x_coco/mask_rcnn_r50_fpn_1x_coco_20200205-d4b0c5d6.pth'
-)

@@ -8,25 +8,11 @@
 #   bash tools/train_two_stage.sh configs/partseg/risclip_vitb_partimagenet.py 4
 _base_ = [
     '../_base_/models/risclip_vitb16.py',
-    '../_base_/datasets/partimagenet.py',
+    '../_base_/datasets/partimagenet_448.py',
     '../_base_/schedules/risclip_stage1_60k.py',
 ]
 
-img_size = 448
-model = dict(data_preprocessor=dict(size=(img_size, img_size)))
-# The dataset's pipelines, letterboxing to img_size.
-train_pipeline = [
-    dict(step, size=img_size) if step['type'] == 'LetterBox' else step
-    for step in _base_.train_pipeline
-]
-test_pipeline = [
-    dict(step, size=img_size) if step['type'] == 'LetterBox' else step
-    for step in _base_.test_pipeline
-]
-train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-
+model = dict(data_preprocessor=dict(size=(448, 448)))
 max_iters = 24000
 val_interval = 2000
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)

@@ -2,16 +2,11 @@
 # NoTargetHead on the SKE patch features (trained in both stages). Stage 2:
 # risclip_tiny_synthetic-gres.py; both in a row:
 #   bash tools/train_two_stage.sh configs/synthetic/risclip_tiny_synthetic-gres.py 1
-_base_ = ['./risclip_tiny_synthetic_stage1.py']
-
-dataset_type = 'SyntheticGRefDataset'
-train_dataloader = dict(dataset=dict(type=dataset_type))
-val_dataloader = dict(dataset=dict(type=dataset_type))
-test_dataloader = dict(dataset=dict(type=dataset_type))
-val_evaluator = dict(
-    type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9)
-)
-test_evaluator = val_evaluator
+_base_ = [
+    '../_base_/models/risclip_tiny.py',
+    '../_base_/datasets/synthetic_gres_64.py',
+    '../_base_/schedules/risclip_tiny_600i.py',
+]
 
 model = dict(
     no_target_head=dict(

@@ -4,17 +4,20 @@
 # CLIPPretrained as RISCLIP loads OpenAI's ViT-B/16. Stage 2: risclip_vit-tiny-clip_synthetic.py;
 # naive cosine baseline: risclip_vit-tiny-clip_synthetic_naive.py.
 #   bash tools/run_synthetic.sh risclip
-_base_ = ['./risclip_tiny_synthetic_stage1.py']
+_base_ = [
+    '../_base_/models/risclip_tiny.py',
+    '../_base_/datasets/synthetic_96.py',
+    '../_base_/schedules/risclip_tiny_600i.py',
+]
 
-img_size = 96  # 12 x 12 patches of 8 px
 context_length = 17  # the longest synthetic expressions have 16 tokens
 clip_checkpoint = 'pretrain/clip_vit-tiny_synthetic.pth'
 
 model = dict(
-    data_preprocessor=dict(size=(img_size, img_size)),
+    data_preprocessor=dict(size=(96, 96)),
     context_length=context_length,
     backbone=dict(
-        input_resolution=img_size,
+        input_resolution=96,  # 12 x 12 patches of 8 px
         output_dim=64,
         init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint),
     ),
@@ -25,22 +28,6 @@ model = dict(
     ),
     decode_head=dict(embed_dims=64),
 )
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadRefMask'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='PackRefSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LetterBox', size=img_size),
-    dict(type='LoadRefMask'),
-    dict(type='PackRefSegInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
 max_iters = 200
 warmup_iters = 20

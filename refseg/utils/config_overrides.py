@@ -26,12 +26,11 @@ from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
-# Top-level keys that something reads after the file is parsed: mmengine's Runner
-# (Runner.from_cfg), refseg's tools, or this module.
-CONSUMED_KEYS = frozenset(
+# Top-level keys that mmengine's Runner (Runner.from_cfg) and refseg's tools read from a
+# config file's settings; tests/test_configs.py fingerprints them.
+RUNNER_KEYS = frozenset(
     (
         'model',
-        'work_dir',
         'train_dataloader',
         'val_dataloader',
         'test_dataloader',
@@ -45,24 +44,31 @@ CONSUMED_KEYS = frozenset(
         'test_evaluator',
         'default_hooks',
         'custom_hooks',
-        'data_preprocessor',
         'load_from',
         'resume',
-        'launcher',
         'env_cfg',
         'log_processor',
         'log_level',
         'visualizer',
         'default_scope',
         'randomness',
-        'experiment_name',
         'custom_imports',
         'model_wrapper_cfg',
         'find_unused_parameters',
         'runner_type',
         'img_size',
-        'data_root',
         'init_from_stage1',
+    )
+)
+# Top-level keys that something reads after the file is parsed: the above, the ones the
+# command line sets (work_dir, launcher, cfg, ...), and those this module keeps in agreement.
+CONSUMED_KEYS = RUNNER_KEYS | frozenset(
+    (
+        'work_dir',
+        'data_preprocessor',
+        'launcher',
+        'experiment_name',
+        'data_root',
         'dist_params',
         'cfg',
     )

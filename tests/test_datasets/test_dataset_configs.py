@@ -27,7 +27,7 @@ def test_synthetic_config_builds_train_val_test(tmp_path):
     datasets = {}
     for name in ('train', 'val', 'test'):
         loader = cfg[f'{name}_dataloader']
-        assert loader.batch_size == 8 and loader.num_workers == 2 and loader.persistent_workers
+        assert loader.batch_size == 16 and loader.num_workers == 2 and loader.persistent_workers
         assert loader.sampler.shuffle == (name == 'train')
         dataset_cfg = dict(
             loader.dataset, data_root=str(tmp_path), generate_cfg=generate_cfg, serialize_data=False

@@ -8,6 +8,8 @@
 # that the dataloaders and both evaluators follow it; a child config that sets another
 # data_root must restate the evaluators (mmengine does not re-derive values from a base).
 dataset_type = 'mmdet.CocoDataset'
+# Registers refseg.PartMaskRCNNMetric (the bridge to the referring metric, evaluators below).
+custom_imports = dict(imports=['refseg.evaluation'], allow_failed_imports=False)
 data_root = '{{$PARTIMAGENET_ROOT:data/partimagenet/}}'
 metainfo = dict(
     classes=(

@@ -4,12 +4,9 @@
 # Splits: train (random sentence per access), val (all sentences), testA as test; testB
 # is a second test split: --cfg-options test_dataloader.dataset.split=testB
 #
-# Model configs choose the input size by redefining img_size AND the two pipelines (a
-# variable of a base config is substituted when the base is read, so changing img_size
-# alone does not reach the pipelines below), e.g.
-#   img_size = 64
-#   train_pipeline = [..., dict(type='LetterBox', size=img_size), ...]
-#   train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# Other input sizes: synthetic_64.py, synthetic_96.py (a variable of a base config is
+# substituted when the base is read, so a config that only changed img_size would not
+# reach the pipelines below).
 dataset_type = 'SyntheticRefDataset'
 data_root = 'data/synthetic'
 img_size = 128
@@ -32,8 +29,9 @@ test_pipeline = [
     dict(type='PackRefSegInputs'),
 ]
 
+# 16 images a batch, as every tiny model on this world trains and tests.
 train_dataloader = dict(
-    batch_size=8,
+    batch_size=16,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -47,7 +45,7 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    batch_size=8,
+    batch_size=16,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
@@ -62,7 +60,7 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = dict(
-    batch_size=8,
+    batch_size=16,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),

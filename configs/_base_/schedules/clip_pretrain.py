@@ -1,7 +1,9 @@
 # CLIP's pretraining recipe (Radford et al., 2021): AdamW with beta2 0.98 and eps 1e-6,
 # decoupled weight decay 0.2 on weights only (not on gains, biases, embeddings or the
 # temperature), linear warm-up then cosine decay, by iteration. Leaf configs set lr,
-# max_iters and warmup_iters to their scale.
+# max_iters and warmup_iters to their scale. Logs and checkpoints count iterations.
+_base_ = ['../default_runtime.py']
+
 max_iters = 1000
 warmup_iters = 100
 optim_wrapper = dict(
@@ -27,3 +29,8 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+
+log_processor = dict(by_epoch=False)
+default_hooks = dict(
+    logger=dict(log_metric_by_epoch=False), checkpoint=dict(by_epoch=False, interval=max_iters)
+)
