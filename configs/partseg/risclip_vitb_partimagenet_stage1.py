@@ -9,11 +9,5 @@
 _base_ = [
     '../_base_/models/risclip_vitb16.py',
     '../_base_/datasets/partimagenet_448.py',
-    '../_base_/schedules/risclip_stage1_60k.py',
+    '../_base_/schedules/risclip_stage1_24k.py',
 ]
-
-model = dict(data_preprocessor=dict(size=(448, 448)))
-max_iters = 24000
-val_interval = 2000
-train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
-default_hooks = dict(checkpoint=dict(interval=val_interval))

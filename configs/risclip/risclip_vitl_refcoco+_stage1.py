@@ -1,5 +1,8 @@
 # RISCLIP-L on RefCOCO+ (UNC partition), stage 1 of 2:
 # risclip_vitb_refcoco+_stage1.py with the ViT-L/14 model.
 #   bash tools/train_two_stage.sh configs/risclip/risclip_vitl_refcoco+.py 4
-_base_ = ['./risclip_vitb_refcoco+_stage1.py', '../_base_/models/risclip_vitl14.py']
-model = _base_.risclip_vitl14
+_base_ = [
+    '../_base_/models/risclip_vitl14.py',
+    '../_base_/datasets/refcoco+_448.py',
+    '../_base_/schedules/risclip_stage1_60k.py',
+]

@@ -1,5 +1,8 @@
 # RISCLIP-L on RefCOCOg (Google partition; the paper reports no numbers here), stage 1 of 2:
 # risclip_vitb_refcocog-google_stage1.py with the ViT-L/14 model.
 #   bash tools/train_two_stage.sh configs/risclip/risclip_vitl_refcocog-google.py 4
-_base_ = ['./risclip_vitb_refcocog-google_stage1.py', '../_base_/models/risclip_vitl14.py']
-model = _base_.risclip_vitl14
+_base_ = [
+    '../_base_/models/risclip_vitl14.py',
+    '../_base_/datasets/refcocog_google_448.py',
+    '../_base_/schedules/risclip_stage1_60k.py',
+]

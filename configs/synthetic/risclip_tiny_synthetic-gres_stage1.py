@@ -3,13 +3,7 @@
 # risclip_tiny_synthetic-gres.py; both in a row:
 #   bash tools/train_two_stage.sh configs/synthetic/risclip_tiny_synthetic-gres.py 1
 _base_ = [
-    '../_base_/models/risclip_tiny.py',
+    '../_base_/models/risclip_tiny_gres.py',
     '../_base_/datasets/synthetic_gres_64.py',
     '../_base_/schedules/risclip_tiny_600i.py',
 ]
-
-model = dict(
-    no_target_head=dict(
-        type='NoTargetHead', in_channels=32, text_channels=32, channels=32, num_heads=4
-    )
-)

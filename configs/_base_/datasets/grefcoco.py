@@ -3,8 +3,9 @@
 #   grefcoco/grefs(unc).json, grefcoco/instances.json
 #   images/train2014/COCO_train2014_*.jpg
 # Splits: train, val (testA / testB are held back by the authors, so test runs on val).
-# A second base next to a RefCOCO recipe: it only defines gres_* names, which the leaf puts
-# into its dataloaders and evaluators (two bases may not set the same key).
+# refcoco.py's loaders and pipelines with the gRefCOCO dataset and ReLA's evaluation.
+_base_ = ['./refcoco.py']
+
 gres_dataset = dict(
     type='GRefCOCODataset',
     data_root='data',
@@ -16,3 +17,8 @@ gres_dataset = dict(
 gres_evaluator = dict(
     type='RefSegMetric', gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9)
 )
+train_dataloader = dict(dataset=gres_dataset)
+val_dataloader = dict(dataset=gres_dataset)
+test_dataloader = dict(dataset=dict(gres_dataset, split='val'))
+val_evaluator = gres_evaluator
+test_evaluator = val_evaluator

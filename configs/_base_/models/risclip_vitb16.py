@@ -9,13 +9,13 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=0,
-    # The configs set it to (img_size, img_size): 448 gives 28 x 28 patches (positional
-    # embeddings resized bicubically).
     size=None,
 )
 model = dict(
     type='RISCLIPSegmentor',
-    data_preprocessor=data_preprocessor,
+    # The 448 x 448 letterbox of the datasets' *_448.py bases: 28 x 28 patches of 16 px
+    # (positional embeddings resized bicubically).
+    data_preprocessor=dict(data_preprocessor, size=(448, 448)),
     stage=1,
     finetune_stage1=False,  # stage 2: also train CFE/SKE/grounding (give them 0.1x lr)
     context_length=77,

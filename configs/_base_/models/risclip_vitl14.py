@@ -1,12 +1,10 @@
-# RISCLIP-L: what changes from RISCLIP-B (risclip_vitb16.py) with OpenAI CLIP ViT-L/14.
-# A delta, not a whole model: a ViT-L config applies it to the ViT-B config of the same
-# dataset and stage,
-#   _base_ = ['./risclip_vitb_refcoco_stage1.py', '../_base_/models/risclip_vitl14.py']
-#   model = _base_.risclip_vitl14
+# RISCLIP-L: RISCLIP-B (risclip_vitb16.py) with OpenAI CLIP ViT-L/14.
 # ViT-L/14 has 24 image blocks but 12 text blocks; CFE-X pairs image blocks 18..23 with
 # text blocks 6..11 (0-based) by default. 448 px input: 32 x 32 patches.
+_base_ = ['./risclip_vitb16.py']
+
 vitl14_checkpoint = 'pretrain/ViT-L-14.pt'  # OpenAI archive; any source CLIPPretrained reads
-risclip_vitl14 = dict(
+model = dict(
     backbone=dict(
         patch_size=14,
         width=1024,

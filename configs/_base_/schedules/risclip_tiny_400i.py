@@ -1,0 +1,13 @@
+# risclip_tiny_600i.py at 400 iterations with a 30-iteration warm-up, validated and
+# checkpointed once, at the end: the stage 2 of risclip_tiny_synthetic.py and
+# risclip_tiny_synthetic-gres.py.
+_base_ = ['./risclip_tiny_600i.py']
+
+max_iters = 400
+warmup_iters = 30
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=warmup_iters),
+    dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=warmup_iters, end=max_iters),
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(checkpoint=dict(interval=max_iters))
