@@ -1,8 +1,6 @@
 # CRIS, CLIP RN101, RefCOCOg (Google): cris_r50_refcocog-google.py with the RN101 encoders.
 _base_ = [
-    '../_base_/models/cris_r101.py',
+    '../_base_/models/cris_r101_ctx22.py',
     '../_base_/datasets/refcocog_google.py',
     '../_base_/schedules/cris_50e.py',
 ]
-# RefCOCOg expressions are longer: 22 token positions instead of 17.
-model = dict(context_length=22)

@@ -2,8 +2,7 @@
 # recipe (cris_r50_refcoco.py) with a NoTargetHead beside the mask loss, which empties the
 # mask of expressions it judges to have no target.
 _base_ = [
-    '../_base_/models/cris_r50.py',
+    '../_base_/models/cris_r50_gres.py',
     '../_base_/datasets/grefcoco.py',
     '../_base_/schedules/cris_50e.py',
 ]
-model = dict(no_target_head=dict(type='NoTargetHead', in_channels=512, text_channels=1024))

@@ -3,9 +3,8 @@
 # as cris_r50_partimagenet.py. Give the checkpoint with
 #   python tools/train.py configs/partseg/cris_r50_partimagenet_from-refcoco.py \
 #       --cfg-options load_from=work_dirs/cris_r50_refcoco/<best checkpoint>.pth
-_base_ = ['./cris_r50_partimagenet.py']
+_base_ = ['./cris_r50_refcoco-zero-shot_partimagenet.py']
 
 # The RefCOCO checkpoint holds every weight (CLIP encoders included), so the CLIP files
-# are not read.
-model = dict(backbone=dict(init_cfg=None), text_encoder=dict(init_cfg=None))
+# are not read (as in the zero-shot config, which this one trains).
 load_from = 'checkpoints/cris_r50_refcoco.pth'

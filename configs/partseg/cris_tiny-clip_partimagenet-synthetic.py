@@ -3,10 +3,8 @@
 # clip_rn-tiny_synthetic.py, exported to OpenAI's layout with
 # tools/model_converters/clip_refseg_to_openai.py), through the same CLIPPretrained path as
 # OpenAI's RN50. Same towers as the random-init config, so only the initial weights differ.
-_base_ = ['./cris_tiny_partimagenet-synthetic.py']
-
-clip_checkpoint = 'pretrain/clip_rn-tiny_synthetic.pth'
-model = dict(
-    backbone=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
-    text_encoder=dict(init_cfg=dict(type='CLIPPretrained', checkpoint=clip_checkpoint)),
-)
+_base_ = [
+    '../_base_/models/cris_rn-tiny-clip_ctx17.py',
+    '../_base_/datasets/partimagenet_synthetic_128.py',
+    '../_base_/schedules/cris_tiny_12e_partimagenet.py',
+]

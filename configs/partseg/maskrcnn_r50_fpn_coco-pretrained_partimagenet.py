@@ -8,32 +8,10 @@
 #       <mmdet's mask_rcnn_r50_fpn_1x_coco checkpoint, the load_from of the model base>
 # A part-aware detector (Pascal-Part / PACO classes such as 'dog:head') plugs in the same
 # way with part_class_map={'dog:head': 'Quadruped Head', ...} instead.
-_base_ = ['./maskrcnn_r50_fpn_partimagenet.py']
+_base_ = ['./maskrcnn_r50_fpn_partimagenet.py', '../_base_/datasets/coco_to_partimagenet.py']
 
 # As in the dataset base, so that the metric follows $PARTIMAGENET_ROOT with the data.
 data_root = '{{$PARTIMAGENET_ROOT:data/partimagenet/}}'
-# COCO class -> PartImageNet superclass (many to one).
-coco_to_partimagenet = dict(
-    dog='Quadruped',
-    cat='Quadruped',
-    horse='Quadruped',
-    sheep='Quadruped',
-    cow='Quadruped',
-    bear='Quadruped',
-    zebra='Quadruped',
-    giraffe='Quadruped',
-    elephant='Quadruped',
-    bird='Bird',
-    car='Car',
-    truck='Car',
-    bus='Car',
-    bicycle='Bicycle',
-    motorcycle='Bicycle',
-    boat='Boat',
-    airplane='Aeroplane',
-    bottle='Bottle',
-)
-
 model = dict(roi_head=dict(bbox_head=dict(num_classes=80), mask_head=dict(num_classes=80)))
 # No metainfo: mmdet's CocoDataset then carries COCO's 80 class names, which the bridge
 # maps; the PartImageNet categories match none of them, so no ground truth is parsed.
@@ -51,7 +29,7 @@ test_evaluator = [
         type='refseg.PartMaskRCNNMetric',
         ann_file=data_root + 'annotations/test/test.json',
         score_thr=0.5,
-        object_class_map=coco_to_partimagenet,
+        object_class_map=_base_.coco_to_partimagenet,
     ),
 ]
 train_dataloader = None

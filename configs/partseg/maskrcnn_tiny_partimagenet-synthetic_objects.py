@@ -5,19 +5,15 @@
 # sees a part. Tested, it is baseline A: a part query is answered with the detected object
 # of the part's superclass; Biped, Fish, Snake and Reptile have no class (unsupported),
 # as with the real COCO detector.
-_base_ = ['./maskrcnn_tiny_partimagenet-synthetic.py']
+_base_ = [
+    './maskrcnn_tiny_partimagenet-synthetic.py',
+    '../_base_/datasets/coco_to_partimagenet.py',
+]
 
 data_root = '{{$PARTIMAGENET_SYNTHETIC_ROOT:data/partimagenet_synthetic/}}'
 classes = ('airplane', 'bicycle', 'bird', 'boat', 'bottle', 'car', 'dog')
-coco_to_partimagenet = dict(
-    dog='Quadruped',
-    bird='Bird',
-    car='Car',
-    bicycle='Bicycle',
-    boat='Boat',
-    airplane='Aeroplane',
-    bottle='Bottle',
-)
+# The map of the real baseline, restricted to these classes.
+coco_to_partimagenet = {name: _base_.coco_to_partimagenet[name] for name in classes}
 model = dict(
     roi_head=dict(
         bbox_head=dict(num_classes=len(classes)), mask_head=dict(num_classes=len(classes))
@@ -37,6 +33,5 @@ val_evaluator = [dict(bridge, ann_file=data_root + 'annotations/val/val.json')]
 test_evaluator = [dict(bridge, ann_file=data_root + 'annotations/test/test.json')]
 # Pretraining selects nothing on parts: validated once at the end (for the log), the last
 # checkpoint is kept.
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-default_hooks = dict(checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None))
+train_cfg = dict(val_interval=_base_.max_epochs)
+default_hooks = dict(checkpoint=dict(interval=_base_.max_epochs, save_best=None))

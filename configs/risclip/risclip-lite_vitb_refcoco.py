@@ -1,5 +1,8 @@
 # RISCLIP-B "lite" on RefCOCO (UNC), stage 2 of 2: risclip_vitb_refcoco.py with the
 # model of risclip-lite_vitb_refcoco_stage1.py, from that config's last checkpoint.
 #   bash tools/train_two_stage.sh configs/risclip/risclip-lite_vitb_refcoco.py 4
-_base_ = ['./risclip_vitb_refcoco.py']
-model = dict(cfe=dict(shared_dims=256), ske=dict(num_layers=3))
+_base_ = [
+    '../_base_/models/risclip-lite_vitb16_stage2.py',
+    '../_base_/datasets/refcoco_448.py',
+    '../_base_/schedules/risclip_stage2_20k.py',
+]

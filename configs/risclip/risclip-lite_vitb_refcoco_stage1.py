@@ -3,5 +3,8 @@
 # of 6), the lighter setting of the RISCLIP spec's trainable-parameter table. Trainable
 # parameters (tools/analysis_tools/count_params.py): docs/model_zoo.md. Both stages:
 #   bash tools/train_two_stage.sh configs/risclip/risclip-lite_vitb_refcoco.py 4
-_base_ = ['./risclip_vitb_refcoco_stage1.py']
-model = dict(cfe=dict(shared_dims=256), ske=dict(num_layers=3))
+_base_ = [
+    '../_base_/models/risclip-lite_vitb16.py',
+    '../_base_/datasets/refcoco_448.py',
+    '../_base_/schedules/risclip_stage1_60k.py',
+]

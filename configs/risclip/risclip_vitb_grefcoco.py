@@ -3,8 +3,7 @@
 # risclip_vitb_grefcoco_stage1.py; both in a row:
 #   bash tools/train_two_stage.sh configs/risclip/risclip_vitb_grefcoco.py 4
 _base_ = [
-    '../_base_/models/risclip_vitb16_stage2.py',
+    '../_base_/models/risclip_vitb16_gres_stage2.py',
     '../_base_/datasets/grefcoco_448.py',
     '../_base_/schedules/risclip_stage2_20k.py',
 ]
-model = dict(no_target_head=dict(type='NoTargetHead', in_channels=512, text_channels=512))

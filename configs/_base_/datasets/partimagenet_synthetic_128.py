@@ -16,6 +16,9 @@ test_pipeline = [
 ]
 train_pipeline[-1] = dict(type='PackRefSegInputs', meta_keys=meta_keys)
 test_pipeline[-1] = dict(type='PackRefSegInputs', meta_keys=meta_keys)
-train_dataloader = dict(batch_size=16, dataset=dict(data_root=data_root, pipeline=train_pipeline))
+# Every batch full: the tiny CRIS's BatchNorm sees 16 images.
+train_dataloader = dict(
+    batch_size=16, drop_last=True, dataset=dict(data_root=data_root, pipeline=train_pipeline)
+)
 val_dataloader = dict(batch_size=16, dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = dict(batch_size=16, dataset=dict(data_root=data_root, pipeline=test_pipeline))

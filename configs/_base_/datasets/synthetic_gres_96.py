@@ -2,7 +2,8 @@
 _base_ = ['./synthetic_96.py']
 
 dataset_type = 'SyntheticGRefDataset'
-train_dataloader = dict(dataset=dict(type=dataset_type))
+# Every batch full: the tiny CRIS's BatchNorm sees 16 images.
+train_dataloader = dict(drop_last=True, dataset=dict(type=dataset_type))
 val_dataloader = dict(dataset=dict(type=dataset_type))
 test_dataloader = dict(dataset=dict(type=dataset_type))
 val_evaluator = dict(
