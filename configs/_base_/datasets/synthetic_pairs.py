@@ -19,7 +19,7 @@ pairs_dataset = dict(
     data_root={{_base_.data_root}},
     generate_cfg={{_base_.generate_cfg}},
     kinds=('scene', 'object'),
-    object_view='image',
+    object_view='crop',
 )
 train_dataloader = dict(
     _delete_=True,

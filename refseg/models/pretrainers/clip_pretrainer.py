@@ -54,6 +54,8 @@ class CLIPPretrainer(BaseModel):
     .. code:: text
 
         images (N,3,H,W) ─► visual ─► attention pool / ln_post(CLS) @ proj ─► I (N,E)
+                                     (ViT, image_pool='patch_mean': mean of the projected
+                                      patch tokens instead of the CLS token)
         captions ─► tokenize (N,L) ─► text_encoder ─► ln_final(EOT) @ text_projection ─► T
         loss = CE(s I T^T, diag) / 2 + CE(s T I^T, diag) / 2,  s = exp(t) <= 100
 
@@ -66,6 +68,10 @@ class CLIPPretrainer(BaseModel):
             ``dense_attnpool=False`` and ``out_indices=(4, )`` (the pooled embedding).
         text_encoder (dict): ``CLIPTextTransformer`` config.
         context_length (int): Token positions per caption (at most the text encoder's).
+        image_pool (str): How a ``CLIPVisionTransformer`` embeds an image: ``'cls'``
+            (OpenAI's CLIP: the projected class token) or ``'patch_mean'`` (the mean of
+            the projected patch tokens, so every patch token is trained in the joint
+            space; the weights keep OpenAI's layout). Defaults to ``'cls'``.
         logit_scale_init (float): Initial log-temperature t. Defaults to ln(1 / 0.07).
         max_logit_scale (float): Clip of exp(t). Defaults to 100.
         data_preprocessor (dict, optional): e.g. ``mmseg.SegDataPreProcessor``.
@@ -77,6 +83,7 @@ class CLIPPretrainer(BaseModel):
         visual: dict,
         text_encoder: dict,
         context_length: int = 77,
+        image_pool: str = 'cls',
         logit_scale_init: float = math.log(1 / 0.07),
         max_logit_scale: float = 100.0,
         data_preprocessor: Optional[dict] = None,
@@ -92,6 +99,14 @@ class CLIPPretrainer(BaseModel):
                 'CLIPPretrainer needs the pooled image embedding of a CLIPResNet:'
                 ' set dense_attnpool=False and out_indices=(4, )'
             )
+        if image_pool not in ('cls', 'patch_mean'):
+            raise ValueError(f"image_pool must be 'cls' or 'patch_mean', got {image_pool!r}")
+        if image_pool == 'patch_mean' and isinstance(self.visual, CLIPResNet):
+            raise ValueError(
+                "image_pool='patch_mean' needs a CLIPVisionTransformer; a CLIPResNet "
+                'pools with its attention pool'
+            )
+        self.image_pool = image_pool
         if context_length > self.text_encoder.context_length:
             raise ValueError(
                 f"context_length={context_length} exceeds the text encoder's "
@@ -104,7 +119,12 @@ class CLIPPretrainer(BaseModel):
     def encode_image(self, images: Tensor) -> Tensor:
         """(N, 3, H, W) normalised images -> (N, E) L2-normalised embeddings."""
         out = self.visual(images)
-        embeds = out['cls'] if isinstance(out, dict) else out[-1]
+        if not isinstance(out, dict):
+            embeds = out[-1]
+        elif self.image_pool == 'patch_mean':
+            embeds = out['patch_tokens'].mean(1)
+        else:
+            embeds = out['cls']
         return F.normalize(embeds, dim=-1)
 
     def encode_text(self, texts: List[str]) -> Tensor:

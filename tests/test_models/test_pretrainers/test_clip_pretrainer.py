@@ -121,6 +121,32 @@ def test_resnet_must_be_pooled():
         MODELS.build(cfg.model)
 
 
+def test_vit_image_pool_patch_mean():
+    cfg = Config.fromfile(osp.join(CLIP_CONFIGS, 'clip_vit-tiny_synthetic.py'))
+    cls_model = MODELS.build(cfg.model).eval()
+    cfg.model.image_pool = 'patch_mean'
+    mean_model = MODELS.build(cfg.model).eval()
+    mean_model.load_state_dict(cls_model.state_dict())  # same weights, same layout
+    images = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        out = cls_model.visual(images)
+        by_cls, by_mean = cls_model.encode_image(images), mean_model.encode_image(images)
+    expected = torch.nn.functional.normalize(out['patch_tokens'].mean(1), dim=-1)
+    torch.testing.assert_close(by_mean, expected)
+    torch.testing.assert_close(by_cls, torch.nn.functional.normalize(out['cls'], dim=-1))
+    assert not torch.allclose(by_cls, by_mean)
+
+
+def test_image_pool_checks():
+    cfg = Config.fromfile(osp.join(CLIP_CONFIGS, 'clip_rn-tiny_synthetic.py'))
+    cfg.model.image_pool = 'patch_mean'
+    with pytest.raises(ValueError, match='needs a CLIPVisionTransformer'):
+        MODELS.build(cfg.model)
+    cfg.model.image_pool = 'max'
+    with pytest.raises(ValueError, match="image_pool must be 'cls' or 'patch_mean'"):
+        MODELS.build(cfg.model)
+
+
 def _no_decay(runner, name_part: str) -> bool:
     params = dict(runner.model.named_parameters())
     for group in runner.optim_wrapper.optimizer.param_groups:
