@@ -9,7 +9,7 @@
 #    unless that file exists (delete it to pretrain again). The world is generated under
 #    data/synthetic on first use.
 # 2. Train CRIS from it (configs/synthetic/cris_rn-tiny-clip_synthetic.py) and evaluate it on
-#    the val split. Its checkpoint is work_dirs/cris_rn-tiny-clip_synthetic/iter_*.pth (see
+#    the val split. Its checkpoint is work_dirs/cris_rn-tiny-clip_synthetic/epoch_4.pth (see
 #    the folder's last_checkpoint); tools/test.py, tools/infer.py and refseg.apis.init_model
 #    take it with the same config.
 set -euo pipefail
