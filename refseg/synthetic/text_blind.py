@@ -13,7 +13,7 @@ model's predictions would be, so the numbers sit beside model results. Works on 
 in the REFER layout (RefCOCO/+/g, the synthetic world).
 """
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -115,3 +115,20 @@ def text_blind_baselines(
             )
             metrics[rule].process(None, [sample])
     return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
+
+
+def rule_table(
+    results: Dict[str, Dict[str, float]], descriptions: Dict[str, str], keys: Sequence[str]
+) -> str:
+    """A Markdown table of text-blind rules: one row per rule of ``descriptions`` (in its
+    order), one column per metric key (``-`` where a rule lacks it), then the number of
+    expressions (``num_samples``)."""
+    lines = [
+        '| text-blind rule | ' + ' | '.join(keys) + ' | expressions |',
+        '|---|' + '---:|' * (len(keys) + 1),
+    ]
+    for rule, description in descriptions.items():
+        metrics = results[rule]
+        cells = [f'{metrics[key]:.2f}' if key in metrics else '-' for key in keys]
+        lines.append(f'| {description} | ' + ' | '.join(cells) + f' | {metrics["num_samples"]} |')
+    return '\n'.join(lines)

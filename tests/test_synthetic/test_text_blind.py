@@ -71,3 +71,19 @@ def test_the_tool_prints_a_table(world_root, capsys):
 def test_the_tool_names_a_missing_split(world_root):
     with pytest.raises(ValueError, match="split 'testB' selects no ref"):
         text_blind_baselines(world_root, split='testB')
+
+
+def test_rule_table_rows_in_description_order_and_missing_cells():
+    from refseg.synthetic.text_blind import rule_table
+
+    results = {
+        'b': dict(mIoU=1.234, num_samples=3),
+        'a': dict(mIoU=50.0, oIoU=25.0, num_samples=3),
+    }
+    table = rule_table(results, dict(a='rule A', b='rule B'), ('mIoU', 'oIoU'))
+    assert table.splitlines() == [
+        '| text-blind rule | mIoU | oIoU | expressions |',
+        '|---|---:|---:|---:|',
+        '| rule A | 50.00 | 25.00 | 3 |',
+        '| rule B | 1.23 | - | 3 |',
+    ]

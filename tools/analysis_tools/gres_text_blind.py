@@ -102,17 +102,9 @@ def gres_text_blind(
 
 def format_table(results: Dict[str, Dict[str, float]]) -> str:
     """A Markdown table: rule, gIoU, cIoU, N-acc, T-acc, Prec@70, expressions."""
-    lines = [
-        '| text-blind rule | gIoU | cIoU | N-acc | T-acc | Prec@70 | expressions |',
-        '|---|---:|---:|---:|---:|---:|---:|',
-    ]
-    for rule, m in results.items():
-        cells = [
-            f'{m[key]:.2f}' if key in m else '-'
-            for key in ('gIoU', 'cIoU', 'N-acc', 'T-acc', 'Prec@70')
-        ]
-        lines.append(f'| {DESCRIPTIONS[rule]} | ' + ' | '.join(cells) + f' | {m["num_samples"]} |')
-    return '\n'.join(lines)
+    from refseg.synthetic.text_blind import rule_table
+
+    return rule_table(results, DESCRIPTIONS, ('gIoU', 'cIoU', 'N-acc', 'T-acc', 'Prec@70'))
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -42,17 +42,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def format_table(results: dict) -> str:
     """A Markdown table: rule, mIoU, oIoU, Prec@50 and the number of expressions."""
-    lines = [
-        '| text-blind rule | mIoU | oIoU | Prec@50 | expressions |',
-        '|---|---:|---:|---:|---:|',
-    ]
-    for rule in DESCRIPTIONS:
-        m = results[rule]
-        lines.append(
-            f'| {DESCRIPTIONS[rule]} | {m["mIoU"]:.2f} | {m["oIoU"]:.2f} | '
-            f'{m["Prec@50"]:.2f} | {m["num_samples"]} |'
-        )
-    return '\n'.join(lines)
+    from refseg.synthetic.text_blind import rule_table
+
+    return rule_table(results, DESCRIPTIONS, ('mIoU', 'oIoU', 'Prec@50'))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
