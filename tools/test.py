@@ -226,7 +226,7 @@ def main() -> None:
 
     from mmengine.model import is_model_wrapper
 
-    from refseg.engine.launcher import build_runner, setup_launcher
+    from refseg.engine.launcher import build_runner, finish_distributed, setup_launcher
     from refseg.utils.checkpoint import weights_only_checkpoint_loading
     from refseg.utils.config import load_config
 
@@ -253,6 +253,7 @@ def main() -> None:
                 model.module if is_model_wrapper(model) else model, args.checkpoint
             )
         runner.test()
+    finish_distributed()
 
 
 if __name__ == '__main__':

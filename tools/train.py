@@ -127,7 +127,12 @@ def add_vis_backends(cfg: 'Config', names: Sequence[str]) -> None:
 def main() -> None:
     args = parse_args()
 
-    from refseg.engine.launcher import build_runner, enable_amp, setup_launcher
+    from refseg.engine.launcher import (
+        build_runner,
+        enable_amp,
+        finish_distributed,
+        setup_launcher,
+    )
     from refseg.utils.checkpoint import find_resume_checkpoint, weights_only_checkpoint_loading
     from refseg.utils.config import load_config
     from refseg.utils.config_overrides import resolve_stage1_checkpoint
@@ -162,6 +167,7 @@ def main() -> None:
     with weights_only_checkpoint_loading():
         runner = build_runner(cfg)
         runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -154,3 +154,15 @@ def build_runner(cfg: Config) -> Runner:
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def finish_distributed() -> None:
+    """Tear the default process group down after a run ends normally.
+
+    Left to interpreter exit, the process group's C++ threads can be destroyed while still
+    joinable, and a rank then aborts ("terminate called without an active exception",
+    SIGABRT) after its work is done, which fails the whole torchrun job. Nothing happens
+    when no process group exists (single-process runs).
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
