@@ -169,3 +169,63 @@ def test_benchmark_multi_text_runs_all_three_paths(tmp_path, capsys):
         assert min(row['separate_ms'], row['image_batch_ms'], row['encode_once_ms']) > 0
         assert row['speedup'] == pytest.approx(row['separate_ms'] / row['encode_once_ms'])
     assert '| 2 |' in capsys.readouterr().out
+
+
+TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
+
+
+def test_benchmark_train_times_steps_that_learn(tmp_path):
+    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    out = tmp_path / 'train.jsonl'
+    threads = torch.get_num_threads()
+    try:
+        result = tool.main(
+            [
+                TINY_CONFIG,
+                *('--batch-size', '2', '--input-size', '32', '--iters', '4', '--warmup', '1'),
+                *('--device', 'cpu', '--threads', '1', '--out', str(out)),
+            ]
+        )
+    finally:
+        torch.set_num_threads(threads)
+    assert json.loads(out.read_text()) == result
+    assert result['optim_wrapper'] == 'OptimWrapper'
+    assert (result['batch_size'], result['input_size'], result['threads']) == (2, 32, 1)
+    assert result['throughput_img_s'] == pytest.approx(2000 / result['iter_ms_median'], rel=0.01)
+    assert result['peak_rss_mib'] > 0
+    assert np.isfinite([result['loss_first'], result['loss_last']]).all()
+
+
+def test_benchmark_train_steps_update_the_weights():
+    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    from mmengine.optim import build_optim_wrapper
+
+    from refseg.apis import init_model
+
+    model = init_model(TINY_CONFIG)
+    optim_wrapper = build_optim_wrapper(
+        model, tool.optim_wrapper_cfg(model.cfg.optim_wrapper, False)
+    )
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    result = tool.benchmark(model, optim_wrapper, tool.make_train_batch(2, 32, 0), 'cpu', 2, 0)
+    assert result['iter_ms_median'] > 0
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
+    assert any(k.startswith('backbone.') for k in changed)
+    assert any(k.startswith('decode_head.') for k in changed)
+
+
+def test_benchmark_train_precision_follows_the_flag():
+    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    optimizer = dict(type='Adam', lr=1e-4)
+    amp = dict(type='AmpOptimWrapper', loss_scale='dynamic', optimizer=optimizer)
+    fp32 = dict(type='OptimWrapper', optimizer=optimizer)
+    assert tool.optim_wrapper_cfg(amp, None) == amp
+    assert tool.optim_wrapper_cfg(amp, False) == fp32
+    assert tool.optim_wrapper_cfg(fp32, True) == amp
+    assert tool.optim_wrapper_cfg(fp32, False) == fp32
+
+
+def test_benchmark_train_refuses_fp16_on_the_cpu():
+    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    with pytest.raises(SystemExit, match='needs a GPU; pass --no-amp'):
+        tool.main([TINY_CONFIG, '--amp', '--device', 'cpu', '--input-size', '32'])

@@ -46,3 +46,47 @@ def make_batch(
         )
         samples.append(sample)
     return inputs, samples
+
+
+def reset_peak_rss() -> None:
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError:
+        pass
+
+
+def peak_rss_mib() -> float:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024
+    return float('nan')
+
+
+def sync(device: str) -> None:
+    import torch
+
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def check_device(device: str) -> None:
+    """Refuse a CUDA device that this torch build or machine does not have.
+
+    Raises:
+        SystemExit: With a message naming the device and what is available.
+    """
+    import torch
+
+    if not device.startswith('cuda') or torch.cuda.is_available():
+        return
+    why = (
+        'this torch build has no CUDA support'
+        if torch.version.cuda is None
+        else 'no GPU is visible (check CUDA_VISIBLE_DEVICES and the driver)'
+    )
+    raise SystemExit(
+        f'--device {device}: no GPU is available ({why}; torch '
+        f'{torch.__version__}). Benchmark on the CPU with --device cpu.'
+    )

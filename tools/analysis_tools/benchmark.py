@@ -43,32 +43,9 @@ def parse_args():
     return parser.parse_args()
 
 
-def _reset_peak_rss() -> None:
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-    except OSError:
-        pass
-
-
-def _peak_rss_mib() -> float:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith('VmHWM:'):
-                return int(line.split()[1]) / 1024
-    return float('nan')
-
-
-def _sync(device: str) -> None:
-    import torch
-
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-
-
 def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
     import torch
-    from _bench_common import make_batch
+    from _bench_common import make_batch, peak_rss_mib, reset_peak_rss, sync
 
     inputs, samples = make_batch(batch_size, input_size, device)
     dtype = torch.float16 if device.startswith('cuda') else torch.bfloat16
@@ -76,19 +53,19 @@ def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
     with torch.inference_mode(), autocast:
         for _ in range(warmup):
             model.predict(inputs, [s.clone() for s in samples])
-        _sync(device)
+        sync(device)
         if device.startswith('cuda'):
             torch.cuda.reset_peak_memory_stats()
             base = torch.cuda.memory_allocated()
         else:
-            _reset_peak_rss()
+            reset_peak_rss()
         times = []
         for _ in range(iters):
             batch_samples = [s.clone() for s in samples]
-            _sync(device)
+            sync(device)
             start = time.perf_counter()
             model.predict(inputs, batch_samples)
-            _sync(device)
+            sync(device)
             times.append(time.perf_counter() - start)
     times.sort()
     median = times[len(times) // 2]
@@ -96,7 +73,7 @@ def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
         peak = (torch.cuda.max_memory_allocated() - base) / 2**20
         peak_name = 'peak_activation_mib'
     else:
-        peak = _peak_rss_mib()
+        peak = peak_rss_mib()
         peak_name = 'peak_rss_mib'
     return {
         'batch_size': batch_size,
@@ -108,32 +85,11 @@ def benchmark(model, batch_size, input_size, device, iters, warmup, amp):
     }
 
 
-def check_device(device: str) -> None:
-    """Refuse a CUDA device that this torch build or machine does not have.
-
-    Raises:
-        SystemExit: With a message naming the device and what is available.
-    """
-    import torch
-
-    if not device.startswith('cuda') or torch.cuda.is_available():
-        return
-    why = (
-        'this torch build has no CUDA support'
-        if torch.version.cuda is None
-        else 'no GPU is visible (check CUDA_VISIBLE_DEVICES and the driver)'
-    )
-    raise SystemExit(
-        f'--device {device}: no GPU is available ({why}; torch '
-        f'{torch.__version__}). Benchmark on the CPU with --device cpu.'
-    )
-
-
 def main():
     args = parse_args()
 
     import torch
-    from _bench_common import build_model
+    from _bench_common import build_model, check_device
 
     if args.device is None:
         args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
