@@ -229,3 +229,52 @@ def test_benchmark_train_refuses_fp16_on_the_cpu():
     tool = load_tool('tools/analysis_tools/benchmark_train.py')
     with pytest.raises(SystemExit, match='needs a GPU; pass --no-amp'):
         tool.main([TINY_CONFIG, '--amp', '--device', 'cpu', '--input-size', '32'])
+
+
+def test_risclip_vs_naive_applies_cfg_options_to_training_and_scoring(tmp_path):
+    tool = load_tool('tools/analysis_tools/risclip_vs_naive.py')
+    tool._import_heavy()
+    seen = []
+
+    class RecordingRunner:
+        """Stands in for mmengine's Runner: records the config each call would run."""
+
+        def __init__(self, cfg):
+            self.cfg = cfg
+            self.model = torch.nn.Linear(2, 1)
+
+        @classmethod
+        def from_cfg(cls, cfg):
+            seen.append(cfg)
+            return cls(cfg)
+
+        def train(self):
+            return self.model
+
+        def test(self):
+            return {'mIoU': 1.0, 'oIoU': 2.0, 'Prec@50': 3.0}
+
+    tool.Runner = RecordingRunner
+    options = ['img_size=192', 'train_dataloader.num_workers=0']
+    run = tool.train('risclip_tiny_synthetic_stage1.py', 30, str(tmp_path), 1, options)
+    scores = tool.evaluate(
+        'risclip_tiny_synthetic_naive.py',
+        run['checkpoint'],
+        'testB',
+        str(tmp_path),
+        options,
+        no_text=True,
+    )
+    assert scores == {'mIoU': 1.0, 'oIoU': 2.0, 'Prec@50': 3.0}
+    trained, scored = seen
+    for cfg in seen:
+        assert cfg.img_size == 192
+        assert cfg.model.data_preprocessor.size == (192, 192)
+        assert cfg.train_dataloader.num_workers == 0
+    letterboxes = [s for s in trained.train_dataloader.dataset.pipeline if s.type == 'LetterBox']
+    assert [s.size for s in letterboxes] == [192]
+    assert (trained.train_cfg.max_iters, trained.randomness.seed) == (30, 1)
+    assert run['checkpoint'] == osp.join(str(tmp_path), 'iter_30.pth')
+    assert scored.test_dataloader.dataset.split == 'testB'
+    assert scored.model.text_override == ''
+    assert scored.load_from == run['checkpoint']

@@ -3,6 +3,7 @@
     python tools/analysis_tools/risclip_vs_naive.py [--seeds 0 1 2] [--stage1-iters 600]
         [--stage2-iters 400] [--naive-iters N] [--splits val testA testB] [--threads 1]
         [--prefix risclip_vit-tiny-clip_synthetic] [--work-dir work_dirs/risclip_vs_naive]
+        [--cfg-options img_size=192 ...]
 
 For each seed, one after the other in this process:
 
@@ -19,6 +20,8 @@ control). Prints a Markdown table of mIoU / oIoU / Prec@50, the mean and the spr
 The default prefix loads the tiny CLIP pretrained on the synthetic world
 (``pretrain/clip_vit-tiny_synthetic.pth``, see ``configs/clip/clip_vit-tiny_synthetic.py``);
 ``--prefix risclip_tiny_synthetic`` runs the same comparison on a frozen RANDOM CLIP.
+``--cfg-options`` applies to every config, in training and scoring, as ``tools/train.py``'s
+does (``img_size=192`` re-derives the letterboxes and the preprocessor's size).
 """
 
 from __future__ import annotations
@@ -36,11 +39,13 @@ METRICS = ('mIoU', 'oIoU', 'Prec@50')
 def _import_heavy() -> None:
     # Imported once the arguments are parsed, so that --help answers at once; the
     # helpers below use them as module globals.
-    global np, torch, Config, Runner
+    global np, torch, Config, Runner, load_config
     import numpy as np
     import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
+
+    from refseg.utils.config import load_config
 
 
 def shorten(cfg: Config, iters: int, work_dir: str, seed: int) -> Config:
@@ -56,9 +61,12 @@ def shorten(cfg: Config, iters: int, work_dir: str, seed: int) -> Config:
     return cfg
 
 
-def train(config: str, iters: int, work_dir: str, seed: int, **overrides) -> Dict:
+def train(
+    config: str, iters: int, work_dir: str, seed: int, cfg_options: List[str], **overrides
+) -> Dict:
     """Train one config; return its trainable params, time and last checkpoint."""
-    cfg = shorten(Config.fromfile(osp.join(CONFIGS, config)), iters, work_dir, seed)
+    cfg = load_config(osp.join(CONFIGS, config), cfg_options)
+    cfg = shorten(cfg, iters, work_dir, seed)
     cfg.merge_from_dict(overrides)
     start = time.time()
     runner = Runner.from_cfg(cfg)
@@ -72,10 +80,15 @@ def train(config: str, iters: int, work_dir: str, seed: int, **overrides) -> Dic
 
 
 def evaluate(
-    config: str, checkpoint: str, split: str, work_dir: str, no_text: bool = False
+    config: str,
+    checkpoint: str,
+    split: str,
+    work_dir: str,
+    cfg_options: List[str],
+    no_text: bool = False,
 ) -> Dict[str, float]:
     """Score ``checkpoint`` on ``split`` (optionally with empty expressions)."""
-    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    cfg = load_config(osp.join(CONFIGS, config), cfg_options)
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint
     cfg.test_dataloader = cfg.val_dataloader
@@ -99,6 +112,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--prefix', default='risclip_vit-tiny-clip_synthetic')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'risclip_vs_naive'))
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='overrides for every config, e.g. img_size=192',
+    )
     return parser.parse_args()
 
 
@@ -130,23 +150,26 @@ def main() -> None:
     results = {name: [] for name, _, _ in models}
     for seed in args.seeds:
         root = osp.join(args.work_dir, f'seed{seed}')
-        stage1 = train(models[0][1], args.stage1_iters, osp.join(root, 'stage1'), seed)
+        options = args.cfg_options
+        stage1 = train(models[0][1], args.stage1_iters, osp.join(root, 'stage1'), seed, options)
         stage2 = train(
             models[1][1],
             args.stage2_iters,
             osp.join(root, 'stage2'),
             seed,
+            options,
             load_from=stage1['checkpoint'],
         )
         stage2['seconds'] += stage1['seconds']
-        naive = train(models[2][1], naive_iters, osp.join(root, 'naive'), seed)
+        naive = train(models[2][1], naive_iters, osp.join(root, 'naive'), seed, options)
         for (name, config, _), run in zip(models, (stage1, stage2, naive)):
+            test_dir = osp.join(root, 'test')
             scored = {
-                split: evaluate(config, run['checkpoint'], split, osp.join(root, 'test'))
+                split: evaluate(config, run['checkpoint'], split, test_dir, options)
                 for split in args.splits
             }
             scored['no-text'] = evaluate(
-                config, run['checkpoint'], args.splits[0], osp.join(root, 'test'), no_text=True
+                config, run['checkpoint'], args.splits[0], test_dir, options, no_text=True
             )
             results[name].append(dict(run, scores=scored))
             print(f'seed {seed} {name}: {scored}', flush=True)

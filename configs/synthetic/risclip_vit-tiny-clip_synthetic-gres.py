@@ -1,0 +1,7 @@
+# risclip_vit-tiny-clip_synthetic-gres_stage1.py, stage 2: the light decoder and the
+# NoTargetHead, the stage-1 parts frozen, from the last checkpoint in stage 1's work dir.
+_base_ = [
+    '../_base_/models/risclip_vit-tiny-clip_gres_stage2.py',
+    '../_base_/datasets/synthetic_gres_96.py',
+    '../_base_/schedules/risclip_tiny_100i.py',
+]
