@@ -155,3 +155,35 @@ def test_risclip_trains_the_head_in_stage_two():
     assert 'no_target.loss_no_target' in losses
     losses['no_target.loss_no_target'].backward()
     assert model.no_target_head.visual_proj.weight.grad is not None
+
+
+def _gres_configs():
+    import glob
+
+    found = []
+    for path in sorted(glob.glob('configs/*/*.py')):
+        if ('gres' in path or 'grefcoco' in path) and 'no-head' not in path:
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize('config', _gres_configs())
+def test_every_gres_config_trains_its_head(config):
+    """The head's channels match the features each model hands it: one loss step."""
+    init_default_scope('refseg')
+    cfg = Config.fromfile(config)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)  # random weights: no CLIP file needed
+    assert model.no_target_head is not None
+    size = 64  # small, so that the RefCOCO-size models stay quick
+    data_samples = samples([True, False], size=size)
+    for sample, filled in zip(data_samples, (False, True)):
+        gt = torch.zeros(1, size, size)
+        gt[0, 4:12, 4:12] = float(filled)
+        sample.gt_sem_seg = PixelData(data=gt)
+    model.train()
+    losses = model.loss(torch.randn(2, 3, size, size), data_samples)
+    (key,) = [k for k in losses if k.endswith('loss_no_target')]
+    assert torch.isfinite(losses[key])
+    losses[key].backward()
+    assert model.no_target_head.visual_proj.weight.grad is not None

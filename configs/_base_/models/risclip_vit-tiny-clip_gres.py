@@ -4,6 +4,6 @@ _base_ = ['./risclip_vit-tiny-clip.py']
 
 model = dict(
     no_target_head=dict(
-        type='NoTargetHead', in_channels=32, text_channels=32, channels=32, num_heads=4
+        type='NoTargetHead', in_channels=64, text_channels=64, channels=32, num_heads=4
     )
 )
