@@ -9,8 +9,11 @@ expression of that image:
 - ``random``: one object drawn at random per image (seeded by ``seed`` and the image id).
 
 The masks are scored against each expression's referent with :class:`RefSegMetric`, as a
-model's predictions would be, so the numbers sit beside model results. Works on any split
-in the REFER layout (RefCOCO/+/g, the synthetic world).
+model's predictions would be, so the numbers sit beside model results.
+:func:`text_blind_baselines` works on any split in the REFER layout (RefCOCO/+/g, the
+synthetic world); :func:`gres_text_blind` on any split in the gRefCOCO layout, where the
+rule ``empty`` (always "no target") joins and an expression's target is the union of its
+objects, or empty.
 """
 
 from typing import Dict, List, Optional, Sequence
@@ -20,11 +23,15 @@ import torch
 from mmengine.fileio import join_path, load
 from mmengine.utils import is_abs
 
+from refseg.datasets.grefcoco import GRefCOCODataset
 from refseg.datasets.refcoco import RefCOCODataset
+from refseg.datasets.transforms import LoadRefMask
 from refseg.datasets.transforms.loading import decode_mask_ann
 from refseg.evaluation.metrics.ref_seg_metric import RefSegMetric
 
 RULES = ('largest', 'centre', 'all', 'random')
+GRES_RULES = ('empty', 'all', 'largest', 'centre', 'random')
+GRES_METRIC_CFG = dict(gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9))
 
 
 def _object_masks(annotations: List[dict], height: int, width: int) -> List[np.ndarray]:
@@ -114,6 +121,84 @@ def text_blind_baselines(
                 img_path=item['img_path'],
             )
             metrics[rule].process(None, [sample])
+    return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
+
+
+def gres_text_blind(
+    data_root: str,
+    split: str = 'val',
+    ann_file: str = 'refcoco/instances.json',
+    split_file: str = 'refcoco/grefs(unc).json',
+    img_prefix: str = 'train2014/',
+    seed: int = 0,
+) -> Dict[str, Dict[str, float]]:
+    """Scores of the gRES text-blind rules on every expression of a gRefCOCO-format split.
+
+    Each rule of :data:`GRES_RULES` is scored by ``RefSegMetric(**GRES_METRIC_CFG)``
+    against every expression's target. Images without a usable object answer empty for
+    every rule. Crowd regions are not objects.
+
+    Args:
+        data_root (str): Dataset root, as in the dataset configs.
+        split (str): gRefCOCO split (``'val'``, ``'testA'``, ...). Defaults to 'val'.
+        ann_file (str): COCO instances file, relative to ``data_root`` unless absolute.
+        split_file (str): gRefCOCO refs JSON, relative to ``data_root`` unless absolute.
+        img_prefix (str): Image folder under ``data_root`` (it must exist, as for training).
+        seed (int): Seed of the ``random`` rule. Defaults to 0.
+
+    Returns:
+        dict: rule -> the metric values of :meth:`RefSegMetric.summarize_gres` (``gIoU``,
+        ``cIoU``, ``N-acc``, ``T-acc``, ``Prec@X`` in percent, ``num_samples``, ...).
+    """
+    dataset = GRefCOCODataset(
+        data_root=data_root,
+        ann_file=ann_file,
+        split_file=split_file,
+        data_prefix=dict(img_path=img_prefix),
+        split=split,
+        sentence_mode='all',
+        test_mode=True,
+        serialize_data=False,
+    )
+    instances = load(ann_file if is_abs(ann_file) else join_path(data_root, ann_file))
+    anns_of: Dict[int, List[dict]] = {}
+    for ann in instances['annotations']:
+        if not ann.get('iscrowd'):
+            anns_of.setdefault(ann['image_id'], []).append(ann)
+    metrics = {rule: RefSegMetric(**GRES_METRIC_CFG) for rule in GRES_RULES}
+    load_mask = LoadRefMask()
+    answered_image, answers = None, {}
+    for index in range(len(dataset)):
+        item = dataset.get_data_info(index)
+        height, width, image_id = item['height'], item['width'], item['image_id']
+        if image_id != answered_image:
+            masks = _object_masks(anns_of.get(image_id, []), height, width)
+            empty = np.zeros((height, width), bool)
+            answers = (
+                rule_masks(masks, np.random.default_rng([seed, image_id]))
+                if masks
+                else dict(all=empty, largest=empty, centre=empty, random=empty)
+            )
+            answers['empty'] = empty
+            answered_image = image_id
+        gt = torch.from_numpy(load_mask(dict(item))['gt_seg_map'])[None]
+        for rule in GRES_RULES:
+            pred = torch.from_numpy(answers[rule].astype(np.uint8))[None]
+            metrics[rule].process(
+                None,
+                [
+                    dict(
+                        gt_sem_seg=dict(data=gt),
+                        pred_sem_seg=dict(data=pred),
+                        num_targets=item['num_targets'],
+                        ref_id=item['ref_id'],
+                        sent_id=item['sent_id'],
+                        image_id=image_id,
+                        text=item['text'],
+                        img_path=item['img_path'],
+                    )
+                ],
+            )
     return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
 
 

@@ -14,6 +14,7 @@ from mmcv.transforms import LoadImageFromFile
 
 from refseg.datasets import GRefCOCODataset
 from refseg.datasets.transforms import LoadRefMask, PackRefSegInputs
+from refseg.synthetic.text_blind import gres_text_blind
 
 HEIGHT, WIDTH = 24, 32
 SQUARE = [[2, 2, 10, 2, 10, 10, 2, 10]]
@@ -281,11 +282,11 @@ def test_missing_keys_and_wrong_file(tmp_path):
         build(root)
 
 
-def load_tool():
-    path = osp.join(
-        osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters', 'check_grefcoco.py'
-    )
-    spec = importlib.util.spec_from_file_location('check_grefcoco', path)
+def load_tool(relative_path='dataset_converters/check_grefcoco.py'):
+    """A script under tools/ as a module."""
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', relative_path)
+    name = osp.splitext(osp.basename(relative_path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -310,13 +311,7 @@ def test_check_grefcoco_counts_and_problems(grefcoco_root, capsys):
 
 
 def test_gres_text_blind_rules(grefcoco_root):
-    path = osp.join(
-        osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools', 'gres_text_blind.py'
-    )
-    spec = importlib.util.spec_from_file_location('gres_text_blind', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    results = tool.gres_text_blind(
+    results = gres_text_blind(
         grefcoco_root,
         split='train',
         ann_file='grefcoco/instances.json',
@@ -334,3 +329,18 @@ def test_gres_text_blind_rules(grefcoco_root):
         100 * (2 * decode(SQUARE).sum() + union.sum()) / (4 * union.sum())
     )
     assert (everything['N-acc'], everything['T-acc']) == (0.0, 100.0)
+
+
+def test_text_blind_baselines_gres_table(grefcoco_root, capsys):
+    tool = load_tool('analysis_tools/text_blind_baselines.py')
+    args = [grefcoco_root, '--split', 'train', '--ann-file', 'grefcoco/instances.json']
+    assert tool.parse_args(args + ['--gres']).split_file == 'refcoco/grefs(unc).json'
+    assert tool.parse_args(args).split_file == 'refcoco/refs(unc).p'
+    args += ['--split-file', 'grefcoco/grefs(unc).json', '--img-prefix', 'images/train2014/']
+    assert tool.main(args + ['--gres']) == 0
+    out = capsys.readouterr().out
+    assert "Text-blind rules on split 'train' of" in out and '(gRES):' in out
+    assert '| text-blind rule | gIoU | cIoU | N-acc | T-acc | Prec@70 | expressions |' in out
+    assert '| always empty | 25.00 | 0.00 | 100.00 | 0.00 | 0.00 | 4 |' in out
+    for rule in ('union of all objects', 'largest object', 'centre-most object', 'random'):
+        assert f'| {rule}' in out
