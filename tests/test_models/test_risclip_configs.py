@@ -52,7 +52,8 @@ def test_config_is_consistent(path):
     if model_cfg.stage == 2 and not model_cfg.finetune_stage1:
         # A stage-2 recipe starts from its own stage 1.
         assert osp.isfile(osp.join(osp.dirname(path), f'{name}_stage1.py'))
-        if path in RECIPES:
+        if path in RECIPES or cfg.get('init_from_stage1'):
+            # Found in the stage-1 work dir when training starts (resolve_stage1_checkpoint).
             assert cfg.init_from_stage1 is True and cfg.load_from is None
         else:
             assert cfg.load_from.startswith(f'work_dirs/{name}_stage1/')
