@@ -253,6 +253,9 @@ def main() -> None:
                 model.module if is_model_wrapper(model) else model, args.checkpoint
             )
         runner.test()
+    # The DDP wrapper holds the process group: drop it first, or the group outlives
+    # destroy_process_group() until interpreter exit (see finish_distributed).
+    del runner
     finish_distributed()
 
 

@@ -167,6 +167,9 @@ def main() -> None:
     with weights_only_checkpoint_loading():
         runner = build_runner(cfg)
         runner.train()
+    # The DDP wrapper holds the process group: drop it first, or the group outlives
+    # destroy_process_group() until interpreter exit (see finish_distributed).
+    del runner
     finish_distributed()
 
 

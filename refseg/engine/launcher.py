@@ -6,6 +6,7 @@ command lines work on a CPU-only torch build by starting a gloo process group it
 runner then skips its own ``init_dist``) and wrapping the model in DDP without device ids.
 """
 
+import gc
 import os
 import subprocess
 import warnings
@@ -165,4 +166,7 @@ def finish_distributed() -> None:
     when no process group exists (single-process runs).
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
+        # Objects that still hold the group (a DDP reducer in a reference cycle) would keep
+        # its worker threads alive past destroy_process_group(): collect them first.
+        gc.collect()
         torch_dist.destroy_process_group()
