@@ -16,7 +16,7 @@ rule ``empty`` (always "no target") joins and an expression's target is the unio
 objects, or empty.
 """
 
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -58,6 +58,65 @@ def rule_masks(masks: List[np.ndarray], rng: np.random.Generator) -> Dict[str, n
     )
 
 
+def _annotations_by_image(
+    data_root: str, ann_file: str, skip_crowd: bool = False
+) -> Dict[int, List[dict]]:
+    """The instances file's annotations grouped by image id."""
+    instances = load(ann_file if is_abs(ann_file) else join_path(data_root, ann_file))
+    anns_of: Dict[int, List[dict]] = {}
+    for ann in instances['annotations']:
+        if not (skip_crowd and ann.get('iscrowd')):
+            anns_of.setdefault(ann['image_id'], []).append(ann)
+    return anns_of
+
+
+def _score_rules(
+    dataset,
+    rules: Sequence[str],
+    answer: Callable[[dict], Dict[str, np.ndarray]],
+    target: Callable[[dict], np.ndarray],
+    metric_cfg: dict,
+    extra_keys: Sequence[str] = (),
+) -> Dict[str, Dict[str, float]]:
+    """Score each rule's answer against every expression of ``dataset``.
+
+    Args:
+        dataset: A referring dataset in test mode (one item per sentence).
+        rules (Sequence[str]): The rules to score, in the order of the result.
+        answer (Callable): item -> {rule: (h, w) bool mask} for the item's image; called
+            once per image.
+        target (Callable): item -> the (h, w) ground-truth mask of its expression.
+        metric_cfg (dict): Arguments of each rule's :class:`RefSegMetric`.
+        extra_keys (Sequence[str]): Item fields the metric also reads.
+
+    Returns:
+        dict: rule -> the metric's summary.
+    """
+    metrics = {rule: RefSegMetric(**metric_cfg) for rule in rules}
+    # Refs come grouped by image, so only the current image's answers are kept; the seeded
+    # rules give the same answers if an image comes back.
+    answered_image, answers = None, {}
+    for index in range(len(dataset)):
+        item = dataset.get_data_info(index)
+        if item['image_id'] != answered_image:
+            answers = answer(item)
+            answered_image = item['image_id']
+        gt = torch.from_numpy(target(item))[None]
+        for rule in rules:
+            sample = dict(
+                gt_sem_seg=dict(data=gt),
+                pred_sem_seg=dict(data=torch.from_numpy(answers[rule].astype(np.uint8))[None]),
+                ref_id=item['ref_id'],
+                sent_id=item['sent_id'],
+                image_id=item['image_id'],
+                text=item['text'],
+                img_path=item['img_path'],
+                **{key: item[key] for key in extra_keys},
+            )
+            metrics[rule].process(None, [sample])
+    return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
+
+
 def text_blind_baselines(
     data_root: str,
     split: str = 'val',
@@ -93,35 +152,17 @@ def text_blind_baselines(
         test_mode=True,
         serialize_data=False,
     )
-    instances = load(ann_file if is_abs(ann_file) else join_path(data_root, ann_file))
-    anns_of: Dict[int, List[dict]] = {}
-    for ann in instances['annotations']:
-        anns_of.setdefault(ann['image_id'], []).append(ann)
+    anns_of = _annotations_by_image(data_root, ann_file)
 
-    metrics = {rule: RefSegMetric(**(metric_cfg or {})) for rule in RULES}
-    # Refs come grouped by image, so only the current image's answers are kept; the seed
-    # makes them the same if an image comes back.
-    answered_image, answers = None, {}
-    for index in range(len(dataset)):
-        item = dataset.get_data_info(index)
-        height, width, image_id = item['height'], item['width'], item['image_id']
-        if image_id != answered_image:
-            masks = _object_masks(anns_of[image_id], height, width)
-            answers = rule_masks(masks, np.random.default_rng([seed, image_id]))
-            answered_image = image_id
-        gt = torch.from_numpy(decode_mask_ann(item['mask_ann'], height, width))[None]
-        for rule, pred in answers.items():
-            sample = dict(
-                gt_sem_seg=dict(data=gt),
-                pred_sem_seg=dict(data=torch.from_numpy(pred.astype(np.uint8))[None]),
-                ref_id=item['ref_id'],
-                sent_id=item['sent_id'],
-                image_id=image_id,
-                text=item['text'],
-                img_path=item['img_path'],
-            )
-            metrics[rule].process(None, [sample])
-    return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
+    def answer(item: dict) -> Dict[str, np.ndarray]:
+        image_id = item['image_id']
+        masks = _object_masks(anns_of[image_id], item['height'], item['width'])
+        return rule_masks(masks, np.random.default_rng([seed, image_id]))
+
+    def target(item: dict) -> np.ndarray:
+        return decode_mask_ann(item['mask_ann'], item['height'], item['width'])
+
+    return _score_rules(dataset, RULES, answer, target, metric_cfg or {})
 
 
 def gres_text_blind(
@@ -160,46 +201,27 @@ def gres_text_blind(
         test_mode=True,
         serialize_data=False,
     )
-    instances = load(ann_file if is_abs(ann_file) else join_path(data_root, ann_file))
-    anns_of: Dict[int, List[dict]] = {}
-    for ann in instances['annotations']:
-        if not ann.get('iscrowd'):
-            anns_of.setdefault(ann['image_id'], []).append(ann)
-    metrics = {rule: RefSegMetric(**GRES_METRIC_CFG) for rule in GRES_RULES}
+    anns_of = _annotations_by_image(data_root, ann_file, skip_crowd=True)
     load_mask = LoadRefMask()
-    answered_image, answers = None, {}
-    for index in range(len(dataset)):
-        item = dataset.get_data_info(index)
-        height, width, image_id = item['height'], item['width'], item['image_id']
-        if image_id != answered_image:
-            masks = _object_masks(anns_of.get(image_id, []), height, width)
-            empty = np.zeros((height, width), bool)
-            answers = (
-                rule_masks(masks, np.random.default_rng([seed, image_id]))
-                if masks
-                else dict(all=empty, largest=empty, centre=empty, random=empty)
-            )
-            answers['empty'] = empty
-            answered_image = image_id
-        gt = torch.from_numpy(load_mask(dict(item))['gt_seg_map'])[None]
-        for rule in GRES_RULES:
-            pred = torch.from_numpy(answers[rule].astype(np.uint8))[None]
-            metrics[rule].process(
-                None,
-                [
-                    dict(
-                        gt_sem_seg=dict(data=gt),
-                        pred_sem_seg=dict(data=pred),
-                        num_targets=item['num_targets'],
-                        ref_id=item['ref_id'],
-                        sent_id=item['sent_id'],
-                        image_id=image_id,
-                        text=item['text'],
-                        img_path=item['img_path'],
-                    )
-                ],
-            )
-    return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
+
+    def answer(item: dict) -> Dict[str, np.ndarray]:
+        image_id, height, width = item['image_id'], item['height'], item['width']
+        masks = _object_masks(anns_of.get(image_id, []), height, width)
+        empty = np.zeros((height, width), bool)
+        answers = (
+            rule_masks(masks, np.random.default_rng([seed, image_id]))
+            if masks
+            else dict(all=empty, largest=empty, centre=empty, random=empty)
+        )
+        answers['empty'] = empty
+        return answers
+
+    def target(item: dict) -> np.ndarray:
+        return load_mask(dict(item))['gt_seg_map']
+
+    return _score_rules(
+        dataset, GRES_RULES, answer, target, GRES_METRIC_CFG, extra_keys=('num_targets',)
+    )
 
 
 def rule_table(
