@@ -1,10 +1,38 @@
 """Shared helpers of the benchmark tools: build a model with random weights and make a
 batch of synthetic referring inputs of a given size."""
 
+import argparse
 from typing import TYPE_CHECKING, List, Tuple
 
 if TYPE_CHECKING:
     import torch
+
+
+def add_run_args(parser: argparse.ArgumentParser, warmup: int) -> None:
+    """The options every timing tool takes: input size, iterations, device, threads."""
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        default=None,
+        help="square input side (default: the config's img_size or 416)",
+    )
+    parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument('--warmup', type=int, default=warmup)
+    parser.add_argument(
+        '--device', default=None, help='cpu, cuda or cuda:N (default: cuda when a GPU is available)'
+    )
+    parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+
+
+def setup_run(args: argparse.Namespace) -> None:
+    """Resolve ``args.device`` (cuda when available), refuse a missing GPU, set the threads."""
+    import torch
+
+    if args.device is None:
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    check_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
 
 def build_model(config: str, device: str):

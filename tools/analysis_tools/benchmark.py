@@ -21,23 +21,14 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
+from _bench_common import add_run_args  # noqa: E402  (imports nothing heavy)
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Benchmark refseg inference')
     parser.add_argument('config')
     parser.add_argument('--batch-sizes', type=int, nargs='+', default=[1])
-    parser.add_argument(
-        '--input-size',
-        type=int,
-        default=None,
-        help="square input side (default: the config's img_size or 416)",
-    )
-    parser.add_argument('--iters', type=int, default=20)
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument(
-        '--device', default=None, help='cpu, cuda or cuda:N (default: cuda when a GPU is available)'
-    )
-    parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    add_run_args(parser, warmup=3)
     parser.add_argument('--amp', action='store_true', help='autocast (bf16 on CPU, fp16 on CUDA)')
     parser.add_argument('--out', help='append the results as JSON lines to this file')
     return parser.parse_args()
@@ -89,13 +80,9 @@ def main():
     args = parse_args()
 
     import torch
-    from _bench_common import build_model, check_device
+    from _bench_common import build_model, setup_run
 
-    if args.device is None:
-        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    check_device(args.device)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    setup_run(args)
     model, cfg = build_model(args.config, args.device)
     input_size = args.input_size or cfg.get('img_size', 416)
     n_params = sum(p.numel() for p in model.parameters())

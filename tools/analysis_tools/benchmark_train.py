@@ -25,6 +25,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
+from _bench_common import add_run_args  # noqa: E402  (imports nothing heavy)
+
 TEXTS = (
     'the man in the red shirt on the left',
     'a dog',
@@ -37,18 +39,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Benchmark a refseg training iteration')
     parser.add_argument('config')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument(
-        '--input-size',
-        type=int,
-        default=None,
-        help="square input side (default: the config's img_size or 416)",
-    )
-    parser.add_argument('--iters', type=int, default=20)
-    parser.add_argument('--warmup', type=int, default=5)
-    parser.add_argument(
-        '--device', default=None, help='cpu, cuda or cuda:N (default: cuda when a GPU is available)'
-    )
-    parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    add_run_args(parser, warmup=5)
     parser.add_argument(
         '--amp',
         action=argparse.BooleanOptionalAction,
@@ -136,14 +127,10 @@ def main(argv=None):
     args = parse_args(argv)
 
     import torch
-    from _bench_common import build_model, check_device
+    from _bench_common import build_model, setup_run
     from mmengine.optim import build_optim_wrapper
 
-    if args.device is None:
-        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    check_device(args.device)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    setup_run(args)
     torch.manual_seed(args.seed)
     model, cfg = build_model(args.config, args.device)
     wrapper_cfg = optim_wrapper_cfg(cfg.optim_wrapper.to_dict(), args.amp)
