@@ -5,6 +5,7 @@ After an intended change to what a config builds, regenerate the record with
 ``python tests/test_configs.py`` and say in the commit message which configs changed.
 """
 
+import copy
 import glob
 import hashlib
 import importlib.util
@@ -174,9 +175,14 @@ def test_img_size_reaches_every_resize_and_the_preprocessor():
             train_dataloader=dict(dataset=dict(pipeline=[dict(type='LetterBox', size=64)])),
         )
     )
+    kept = copy.deepcopy(tiny)
     merge_cfg_options(tiny, {'img_size': 96})
     assert tiny.model.backbone.input_resolution == 96
     assert tiny.train_dataloader.dataset.pipeline[0].size == 96
+    # Testing a trained model at another size: its input_resolution, said beside, stays.
+    merge_cfg_options(kept, {'img_size': 96, 'model.backbone.input_resolution': 64})
+    assert kept.model.backbone.input_resolution == 64
+    assert tuple(kept.model.data_preprocessor.size) == (96, 96)
     with pytest.raises(ValueError, match='multiple of 8'):
         merge_cfg_options(tiny, {'img_size': 100})
 

@@ -2,8 +2,8 @@
 # The part-granularity study end to end on the synthetic PartImageNet look-alike, on CPU:
 #   bash tools/run_partseg_study.sh            # data, 3 trainings, sweeps, tests, report
 # Environment knobs (defaults in brackets): ROOT [data/partimagenet_synthetic_study],
-# OUT [work_dirs/partseg_study], NUM_IMAGES ["176 44 44"], CRIS_EPOCHS [14],
-# OBJ_EPOCHS [8], MRCNN_EPOCHS [12], CLIP_CKPT [pretrain/clip_rn-tiny_synthetic.pth: the
+# OUT [work_dirs/partseg_study], NUM_IMAGES ["176 44 44"], CRIS_EPOCHS [40],
+# OBJ_EPOCHS [12], MRCNN_EPOCHS [36], CLIP_CKPT [pretrain/clip_rn-tiny_synthetic.pth: the
 # tiny CLIP of configs/clip/clip_rn-tiny_synthetic.py exported to OpenAI's layout; CRIS
 # starts from random weights when the file is absent, and the script says so].
 #
@@ -26,9 +26,9 @@ export PYTHONPATH=${PYTHONPATH:-$(pwd)}
 ROOT=${ROOT:-data/partimagenet_synthetic_study}
 OUT=${OUT:-work_dirs/partseg_study}
 NUM_IMAGES=${NUM_IMAGES:-"176 44 44"}
-CRIS_EPOCHS=${CRIS_EPOCHS:-14}
-OBJ_EPOCHS=${OBJ_EPOCHS:-8}
-MRCNN_EPOCHS=${MRCNN_EPOCHS:-12}
+CRIS_EPOCHS=${CRIS_EPOCHS:-40}
+OBJ_EPOCHS=${OBJ_EPOCHS:-12}
+MRCNN_EPOCHS=${MRCNN_EPOCHS:-36}
 CLIP_CKPT=${CLIP_CKPT:-pretrain/clip_rn-tiny_synthetic.pth}
 export PARTIMAGENET_SYNTHETIC_ROOT=$ROOT/
 mkdir -p "$OUT"
@@ -71,7 +71,7 @@ if trained "$OUT/cris" $CRIS_EPOCHS; then
   true &
 else
   python tools/train.py $CRIS --work-dir "$OUT/cris" --cfg-options $CLIP_OPTS \
-    train_cfg.max_epochs=$CRIS_EPOCHS param_scheduler.1.milestones=[$((CRIS_EPOCHS - 2))] \
+    train_cfg.max_epochs=$CRIS_EPOCHS param_scheduler.1.milestones=[$((CRIS_EPOCHS * 9 / 10))] \
     > "$OUT/cris.log" 2>&1 &
 fi
 CRIS_PID=$!
@@ -98,13 +98,13 @@ CRIS_CKPT=$(best_ckpt "$OUT/cris")
 
 step "5. thresholds on val"
 SWEEP=tools/analysis_tools/sweep_thresholds.py
-python $SWEEP $CRIS "$CRIS_CKPT" --param threshold --values 0.2 0.3 0.35 0.4 0.5 0.6 \
+python $SWEEP $CRIS "$CRIS_CKPT" --param threshold --values 0.1 0.2 0.3 0.35 0.4 0.5 0.6 \
   --out "$OUT/sweep_cris.json" --work-dir "$OUT/sweeps" \
   > "$OUT/sweep_cris.log" 2>&1 &
 SWEEP_PID=$!
-python $SWEEP $OBJ "$OBJ_CKPT" --param score_thr --values 0.05 0.3 0.5 0.7 0.9 \
+python $SWEEP $OBJ "$OBJ_CKPT" --param score_thr --values 0.01 0.05 0.1 0.3 0.5 0.7 0.9 \
   --out "$OUT/sweep_maskrcnn_a.json" --work-dir "$OUT/sweeps" > "$OUT/sweep_a.log" 2>&1
-python $SWEEP $MRCNN "$PARTS_CKPT" --param score_thr --values 0.05 0.3 0.5 0.7 0.9 \
+python $SWEEP $MRCNN "$PARTS_CKPT" --param score_thr --values 0.01 0.05 0.1 0.3 0.5 0.7 0.9 \
   --out "$OUT/sweep_maskrcnn_b.json" --work-dir "$OUT/sweeps" > "$OUT/sweep_b.log" 2>&1
 wait $SWEEP_PID || { echo "CRIS sweep failed: $OUT/sweep_cris.log"; exit 1; }
 THR_A=$(best_value "$OUT/sweep_maskrcnn_a.json")
@@ -117,12 +117,13 @@ R=$OUT/records
 test_det() {  # config checkpoint threshold name [extra options]
   python tools/test.py "$1" "$2" --work-dir "$OUT/tests" --out "$R/$4.json" --cfg-options \
     test_evaluator.0.score_thr="$3" test_evaluator.0.save_masks=True "${@:5}" \
-    > "$OUT/test_$4.log" 2>&1
+    > "$OUT/test_$4.log" 2>&1 || { echo "test run $4 failed: $OUT/test_$4.log"; return 1; }
 }
 test_cris() {  # name [extra options]
   python tools/test.py $CRIS "$CRIS_CKPT" --work-dir "$OUT/tests" --out "$R/$1.json" \
     --cfg-options test_evaluator.threshold="$THR_CRIS" \
-    test_evaluator.save_masks=True "${@:2}" > "$OUT/test_$1.log" 2>&1
+    test_evaluator.save_masks=True "${@:2}" > "$OUT/test_$1.log" 2>&1 ||
+    { echo "test run $1 failed: $OUT/test_$1.log"; return 1; }
 }
 # The detector runs on one core, the CRIS runs on the other.
 ( test_det $OBJ "$OBJ_CKPT" "$THR_A" maskrcnn_a
@@ -134,8 +135,7 @@ test_cris cris_t0
 test_cris cris_bare test_dataloader.dataset.templates=part
 test_cris cris_superclass test_dataloader.dataset.templates=part_of_superclass
 test_cris cris_no_text model.text_override=""
-test_cris cris_192 test_dataloader.dataset.pipeline.1.size=192 \
-  model.data_preprocessor.size="(192,192)"
+test_cris cris_192 img_size=192 model.backbone.input_resolution=128  # the trained grid
 wait $DET_PID || { echo "a Mask R-CNN test failed: $OUT/test_maskrcnn_*.log"; exit 1; }
 
 step "7. report"

@@ -7,7 +7,7 @@ and then re-derives what must agree with them (docs/training.md, "One setting ea
 
 - ``img_size``: every ``LetterBox`` of that size, the data preprocessor's ``size`` and a
   backbone ``input_resolution`` equal to it (randomly initialised models; a pretrained
-  CLIP keeps its own);
+  CLIP keeps its own, and so does one set in the same overrides);
 - the training length (``train_cfg.max_epochs`` / ``max_iters``, or the shorthands
   ``max_epochs`` / ``max_iters``): the schedule keeps its shape (milestones, warm-up,
   ``begin``/``end`` in the loop's unit scale by new/old), and the validation and
@@ -105,7 +105,12 @@ def merge_cfg_options(cfg: Config, options: Optional[Dict[str, Any]]) -> List[st
     cfg.merge_from_dict(options)
     notes: List[str] = []
     if 'img_size' in options:
-        notes += _derive_input_size(cfg, before.get('img_size'), options['img_size'])
+        notes += _derive_input_size(
+            cfg,
+            before.get('img_size'),
+            options['img_size'],
+            keep_resolution='model.backbone.input_resolution' in options,
+        )
     if 'data_root' in options:
         notes += _derive_data_root(cfg, before.get('data_root'), options['data_root'])
     notes += _derive_length(cfg, before, options)
@@ -189,7 +194,7 @@ def _letterboxes(cfg: Config) -> list:
     return boxes
 
 
-def _derive_input_size(cfg: Config, old: Any, new: Any) -> List[str]:
+def _derive_input_size(cfg: Config, old: Any, new: Any, keep_resolution: bool = False) -> List[str]:
     if old is None:
         raise ValueError(
             f'--cfg-options img_size: {cfg.filename} has no img_size setting; set '
@@ -224,7 +229,9 @@ def _derive_input_size(cfg: Config, old: Any, new: Any) -> List[str]:
         if owner and owner.get('size') is not None and tuple(owner.size) == (old, old):
             owner.size = (new, new)
             notes.append(f'{name}.size -> {(new, new)}')
-    if backbone.get('input_resolution') == old:
+    # An explicit input_resolution wins: testing a trained model at another size keeps
+    # the positional grid its checkpoint holds (the backbone interpolates at run time).
+    if backbone.get('input_resolution') == old and not keep_resolution:
         backbone.input_resolution = new
         notes.append(f'model.backbone.input_resolution -> {new}')
     return notes

@@ -278,3 +278,35 @@ def test_risclip_vs_naive_applies_cfg_options_to_training_and_scoring(tmp_path):
     assert scored.test_dataloader.dataset.split == 'testB'
     assert scored.model.text_override == ''
     assert scored.load_from == run['checkpoint']
+
+
+def test_cpu_floor_counts_each_work_and_bounds_the_ratio(tmp_path):
+    tool = load_tool('tools/analysis_tools/cpu_floor.py')
+    out = tmp_path / 'floor.json'
+    threads = torch.get_num_threads()
+    try:
+        report = tool.main(
+            [TINY_CONFIG, '--input-size', '64', '--num-texts', '3', '--official', 'predict=40']
+            + ['--official', 'train=100', '--out', str(out)]
+        )
+    finally:
+        torch.set_num_threads(threads)
+    assert json.loads(out.read_text()) == report
+    works = report['works']
+    shared = report['image_part_gflop']
+    assert 0 < shared < works['forward']['gflop']
+    # K expressions: the text-independent part once, the rest K times.
+    assert works['texts']['gflop'] == pytest.approx(
+        shared + 3 * (works['forward']['gflop'] - shared)
+    )
+    assert works['train']['gflop'] > 2 * works['forward']['gflop']  # batch 2, with backward
+    peak = report['peak_gflops']
+    assert peak == max(report['rates_gflops'].values()) > 0
+    for row in works.values():
+        assert row['floor_ms'] == pytest.approx(row['gflop'] / peak * 1000)
+    assert works['forward']['max_ratio'] == pytest.approx(40 / works['forward']['floor_ms'])
+    assert 'official_ms' not in works['texts']
+    with pytest.raises(ValueError, match='WORK=MS'):
+        tool.parse_official(['backward=3'])
+    with pytest.raises(ValueError, match='not a time'):
+        tool.parse_official(['train=fast'])
