@@ -134,35 +134,39 @@ def test_plot_curve_errors_name_the_problem(tmp_path):
         analyze_logs.read_json_log(str(broken))
 
 
-def test_benchmark_multi_text_runs_all_three_paths(tmp_path, capsys):
+@pytest.fixture
+def keep_threads():
+    """The tools set torch's thread count for the process; put it back afterwards."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_benchmark_multi_text_runs_all_three_paths(tmp_path, capsys, keep_threads):
     benchmark = load_tool('tools/analysis_tools/benchmark_multi_text.py')
     out = tmp_path / 'bench.json'
-    threads = torch.get_num_threads()
-    try:
-        assert (
-            benchmark.main(
-                [
-                    osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py'),
-                    '--num-texts',
-                    '1',
-                    '2',
-                    '--repeats',
-                    '1',
-                    '--image-size',
-                    '32',
-                    '48',
-                    '--threads',
-                    '1',
-                    '--clock',
-                    'cpu',
-                    '--out',
-                    str(out),
-                ]
-            )
-            == 0
+    assert (
+        benchmark.main(
+            [
+                osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py'),
+                '--num-texts',
+                '1',
+                '2',
+                '--repeats',
+                '1',
+                '--image-size',
+                '32',
+                '48',
+                '--threads',
+                '1',
+                '--clock',
+                'cpu',
+                '--out',
+                str(out),
+            ]
         )
-    finally:
-        torch.set_num_threads(threads)
+        == 0
+    )
     results = json.loads(out.read_text())['results']
     assert [r['num_texts'] for r in results] == [1, 2]
     for row in results:
@@ -174,20 +178,16 @@ def test_benchmark_multi_text_runs_all_three_paths(tmp_path, capsys):
 TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
 
 
-def test_benchmark_train_times_steps_that_learn(tmp_path):
+def test_benchmark_train_times_steps_that_learn(tmp_path, keep_threads):
     tool = load_tool('tools/analysis_tools/benchmark_train.py')
     out = tmp_path / 'train.jsonl'
-    threads = torch.get_num_threads()
-    try:
-        result = tool.main(
-            [
-                TINY_CONFIG,
-                *('--batch-size', '2', '--input-size', '32', '--iters', '4', '--warmup', '1'),
-                *('--device', 'cpu', '--threads', '1', '--out', str(out)),
-            ]
-        )
-    finally:
-        torch.set_num_threads(threads)
+    result = tool.main(
+        [
+            TINY_CONFIG,
+            *('--batch-size', '2', '--input-size', '32', '--iters', '4', '--warmup', '1'),
+            *('--device', 'cpu', '--threads', '1', '--out', str(out)),
+        ]
+    )
     assert json.loads(out.read_text()) == result
     assert result['optim_wrapper'] == 'OptimWrapper'
     assert (result['batch_size'], result['input_size'], result['threads']) == (2, 32, 1)
@@ -280,17 +280,13 @@ def test_risclip_vs_naive_applies_cfg_options_to_training_and_scoring(tmp_path):
     assert scored.load_from == run['checkpoint']
 
 
-def test_cpu_floor_counts_each_work_and_bounds_the_ratio(tmp_path):
+def test_cpu_floor_counts_each_work_and_bounds_the_ratio(tmp_path, keep_threads):
     tool = load_tool('tools/analysis_tools/cpu_floor.py')
     out = tmp_path / 'floor.json'
-    threads = torch.get_num_threads()
-    try:
-        report = tool.main(
-            [TINY_CONFIG, '--input-size', '64', '--num-texts', '3', '--official', 'predict=40']
-            + ['--official', 'train=100', '--out', str(out)]
-        )
-    finally:
-        torch.set_num_threads(threads)
+    report = tool.main(
+        [TINY_CONFIG, '--input-size', '64', '--num-texts', '3', '--official', 'predict=40']
+        + ['--official', 'train=100', '--out', str(out)]
+    )
     assert json.loads(out.read_text()) == report
     works = report['works']
     shared = report['image_part_gflop']
