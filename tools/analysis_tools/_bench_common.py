@@ -76,6 +76,21 @@ def make_batch(
     return inputs, samples
 
 
+def train_samples(masks: 'torch.Tensor', texts: List[str]) -> List:
+    """Training data samples: a float (1, H, W) target mask and an expression each, with
+    the image, padded and original shapes all (H, W) (no letterbox)."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    samples = []
+    for mask, text in zip(masks, texts):
+        shape = tuple(mask.shape[-2:])
+        sample = SegDataSample(gt_sem_seg=PixelData(data=mask))
+        sample.set_metainfo(dict(text=text, img_shape=shape, pad_shape=shape, ori_shape=shape))
+        samples.append(sample)
+    return samples
+
+
 def reset_peak_rss() -> None:
     try:
         with open('/proc/self/clear_refs', 'w') as f:

@@ -68,21 +68,16 @@ def make_train_batch(batch_size: int, input_size: int, seed: int) -> dict:
     """A collated batch as the train dataloader yields it: uint8 (3, H, W) images and data
     samples holding a float (1, H, W) target mask and the expression."""
     import torch
-    from mmengine.structures import PixelData
-    from mmseg.structures import SegDataSample
+    from _bench_common import train_samples
 
     generator = torch.Generator().manual_seed(seed)
     shape = (input_size, input_size)
-    inputs, samples = [], []
-    for i in range(batch_size):
+    inputs, masks = [], []
+    for _ in range(batch_size):
         inputs.append(torch.randint(0, 256, (3, *shape), generator=generator, dtype=torch.uint8))
-        mask = (torch.rand(1, *shape, generator=generator) > 0.7).float()
-        sample = SegDataSample(gt_sem_seg=PixelData(data=mask))
-        sample.set_metainfo(
-            dict(text=TEXTS[i % len(TEXTS)], img_shape=shape, pad_shape=shape, ori_shape=shape)
-        )
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
+        masks.append((torch.rand(1, *shape, generator=generator) > 0.7).float())
+    texts = [TEXTS[i % len(TEXTS)] for i in range(batch_size)]
+    return dict(inputs=inputs, data_samples=train_samples(masks, texts))
 
 
 def benchmark(model, optim_wrapper, batch: dict, device: str, iters: int, warmup: int) -> dict:

@@ -42,6 +42,8 @@ import time
 import types
 from typing import Callable, Dict, List
 
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
 TEXTS = [
     'the man in the red shirt on the left',
     'a white car behind the tree',
@@ -228,21 +230,6 @@ def time_interleaved(
     return times
 
 
-def refseg_train_batch(model, images: torch.Tensor, masks: torch.Tensor, texts):
-    from mmengine.structures import PixelData
-    from mmseg.structures import SegDataSample
-
-    size = images.shape[-1]
-    samples = []
-    for mask, text in zip(masks, texts):
-        sample = SegDataSample(gt_sem_seg=PixelData(data=mask))
-        sample.set_metainfo(
-            dict(text=text, img_shape=(size, size), pad_shape=(size, size), ori_shape=(size, size))
-        )
-        samples.append(sample)
-    return samples
-
-
 def main(argv=None):
     args = parse_args(argv)
     _import_heavy()
@@ -409,7 +396,9 @@ def _official_loss(official, images, masks, token_ids):
 
 
 def _refseg_loss(model, images, masks, texts):
-    samples = refseg_train_batch(model, images, masks, texts)
+    from _bench_common import train_samples
+
+    samples = train_samples(masks, texts)
     losses = model.loss(images, samples)
     return sum(v for k, v in losses.items() if 'loss' in k)
 
