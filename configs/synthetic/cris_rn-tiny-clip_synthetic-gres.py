@@ -5,5 +5,5 @@
 _base_ = [
     '../_base_/models/cris_rn-tiny-clip-dice_256_gres.py',
     '../_base_/datasets/synthetic_gres_256.py',
-    '../_base_/schedules/cris_tiny-clip_4e.py',
+    '../_base_/schedules/cris_tiny-clip_8e.py',
 ]
