@@ -117,6 +117,20 @@ def _score_rules(
     return {rule: metric.summarize(metric.results) for rule, metric in metrics.items()}
 
 
+def _every_sentence(dataset_class, data_root, ann_file, split_file, img_prefix, split):
+    """The split in test mode, one item per sentence, as the rules score it."""
+    return dataset_class(
+        data_root=data_root,
+        ann_file=ann_file,
+        split_file=split_file,
+        data_prefix=dict(img_path=img_prefix),
+        split=split,
+        sentence_mode='all',
+        test_mode=True,
+        serialize_data=False,
+    )
+
+
 def text_blind_baselines(
     data_root: str,
     split: str = 'val',
@@ -142,16 +156,7 @@ def text_blind_baselines(
         dict: rule -> the metric values of :meth:`RefSegMetric.summarize` (``mIoU``,
         ``oIoU``, ``Prec@X`` in percent, ``num_samples``).
     """
-    dataset = RefCOCODataset(
-        data_root=data_root,
-        ann_file=ann_file,
-        split_file=split_file,
-        data_prefix=dict(img_path=img_prefix),
-        split=split,
-        sentence_mode='all',
-        test_mode=True,
-        serialize_data=False,
-    )
+    dataset = _every_sentence(RefCOCODataset, data_root, ann_file, split_file, img_prefix, split)
     anns_of = _annotations_by_image(data_root, ann_file)
 
     def answer(item: dict) -> Dict[str, np.ndarray]:
@@ -191,16 +196,7 @@ def gres_text_blind(
         dict: rule -> the metric values of :meth:`RefSegMetric.summarize_gres` (``gIoU``,
         ``cIoU``, ``N-acc``, ``T-acc``, ``Prec@X`` in percent, ``num_samples``, ...).
     """
-    dataset = GRefCOCODataset(
-        data_root=data_root,
-        ann_file=ann_file,
-        split_file=split_file,
-        data_prefix=dict(img_path=img_prefix),
-        split=split,
-        sentence_mode='all',
-        test_mode=True,
-        serialize_data=False,
-    )
+    dataset = _every_sentence(GRefCOCODataset, data_root, ann_file, split_file, img_prefix, split)
     anns_of = _annotations_by_image(data_root, ann_file, skip_crowd=True)
     load_mask = LoadRefMask()
 

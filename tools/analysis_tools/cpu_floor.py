@@ -185,11 +185,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     )
     print('| work | GFLOP | floor (ms) | official (ms) | largest official / refseg |')
     print('|---|---|---|---|---|')
+    names = {
+        'forward': 'forward, batch 1',
+        'texts': f'{args.num_texts} expressions, one image',
+        'train': f'training step, batch {args.train_batch}',
+    }
     for work, row in rows.items():
-        label = {'texts': f'{args.num_texts} expressions, one image', 'train': 'training step'}
-        name = label.get(work, 'forward, batch 1') + (
-            f', batch {args.train_batch}' if work == 'train' else ''
-        )
+        name = names[work]
         off = f'{row["official_ms"]:.0f}' if 'official_ms' in row else '-'
         ratio = f'{row["max_ratio"]:.2f}x' if 'max_ratio' in row else '-'
         print(f'| {name} | {row["gflop"]:.1f} | {row["floor_ms"]:.0f} | {off} | {ratio} |')
