@@ -7,6 +7,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+from refseg.models.segmentors.ref_segmentor import select_batch
 from refseg.registry import MODELS
 from refseg.structures import letterbox_matrix
 
@@ -139,6 +140,38 @@ def test_cris_prediction_is_empty_when_the_head_says_no_target(cris):
         assert not sample.pred_sem_seg.data.any()
 
 
+def test_mask_loss_on_targets_only_skips_the_empty_targets(cris):
+    cris.eval()  # deterministic: no dropout, fixed batch-norm statistics
+    torch.manual_seed(0)
+    inputs = torch.randn(3, 3, 96, 96)
+    gt = torch.zeros(1, 96, 96, dtype=torch.long)
+    gt[0, 10:30, 10:30] = 1
+
+    def batch(flags):
+        data_samples = samples(flags)
+        for sample, no_target in zip(data_samples, flags):
+            sample.gt_sem_seg = PixelData(data=torch.zeros_like(gt) if no_target else gt)
+        return data_samples
+
+    cris.no_target_head.mask_loss_on_targets_only = True
+    try:
+        with torch.no_grad():
+            mixed = cris.loss(inputs, batch([False, True, False]))['decode.loss_ce']
+            none = cris.loss(inputs, batch([True, True, True]))['decode.loss_ce']
+        cris.no_target_head.mask_loss_on_targets_only = False
+        with torch.no_grad():
+            feats = cris.extract_feat(inputs, batch([False, True, False]))
+            targets_only = cris.decode_head.loss(
+                select_batch(feats, torch.tensor([0, 2])), batch([False, False]), None
+            )['loss_ce']
+            every = cris.loss(inputs, batch([False, True, False]))['decode.loss_ce']
+    finally:
+        cris.no_target_head.mask_loss_on_targets_only = False
+    assert torch.allclose(mixed, targets_only)
+    assert not torch.allclose(mixed, every)
+    assert float(none) == 0.0
+
+
 def test_risclip_trains_the_head_in_stage_two():
     init_default_scope('refseg')
     torch.manual_seed(0)
@@ -187,3 +220,29 @@ def test_every_gres_config_trains_its_head(config):
     assert torch.isfinite(losses[key])
     losses[key].backward()
     assert model.no_target_head.visual_proj.weight.grad is not None
+
+
+def test_tiny_clip_risclip_head_decides_alone():
+    """The tiny-CLIP RISCLIP gRES recipe: its mask loss skips the no-target samples, through
+    RISCLIP's own feature dict (tuples, token ids, masks), in stage 1."""
+    init_default_scope('refseg')
+    torch.manual_seed(0)
+    cfg = Config.fromfile('configs/synthetic/risclip_vit-tiny-clip_synthetic-gres_stage1.py')
+    model = MODELS.build(cfg.model)  # no init_weights: the CLIP file is not needed
+    assert model.no_target_head.mask_loss_on_targets_only
+    assert model.no_target_head.threshold == 0.45
+    model.train()
+    data_samples = samples([True, True], size=96)
+    for sample in data_samples:
+        sample.gt_sem_seg = PixelData(data=torch.zeros(1, 96, 96, dtype=torch.long))
+    inputs = torch.randn(2, 3, 96, 96)
+    losses = model.loss(inputs, data_samples)
+    decode = [v for k, v in losses.items() if k.startswith('decode.') and 'loss' in k]
+    assert decode and all(float(v) == 0.0 for v in decode)
+    data_samples[1].set_metainfo(dict(no_target=False))
+    data_samples[1].gt_sem_seg.data[0, 20:50, 20:50] = 1
+    losses = model.loss(inputs, data_samples)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    assert any(float(v) > 0 for k, v in losses.items() if k.startswith('decode.'))
+    assert model.no_target_head.classifier[-1].weight.grad is not None

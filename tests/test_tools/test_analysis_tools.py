@@ -306,3 +306,26 @@ def test_cpu_floor_counts_each_work_and_bounds_the_ratio(tmp_path, keep_threads)
         tool.parse_official(['backward=3'])
     with pytest.raises(ValueError, match='not a time'):
         tool.parse_official(['train=fast'])
+
+
+def test_benchmark_vs_official_runs_refseg_paths(keep_threads):
+    """The refseg side of the side-by-side benchmark (no official checkout needed): its
+    prediction is the inference API's, and its training step changes the weights."""
+    from refseg.apis import inference_refseg, init_model
+
+    tool = load_tool('tools/analysis_tools/benchmark_vs_official.py')
+    tool._import_heavy()
+    torch.manual_seed(0)
+    model = init_model(TINY_CONFIG, device='cpu')
+    photo = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    texts = ['the red star', 'the small blue square on the left']
+    with torch.no_grad():
+        masks = tool._refseg_predict(model, photo, texts)
+    expected = inference_refseg(model, photo, texts)
+    assert len(masks) == 2
+    for mask, pred in zip(masks, expected):
+        assert np.array_equal(mask[0].numpy().astype(bool), pred.mask)
+    step = tool._train_steps(model, None, ['torch'], 64, 17)['torch']
+    before = [p.detach().clone() for p in model.parameters()]
+    step()  # a deep copy trains, the benchmarked model stays as it was
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))

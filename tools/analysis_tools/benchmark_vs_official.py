@@ -367,18 +367,11 @@ def _official_predict(official, photo, texts, size, context_length):
 
 
 def _refseg_predict(model, photo, texts):
-    from refseg.apis.inference import prepare_inputs
+    """refseg's masks of ``texts`` on ``photo`` through the inference API's path (the image
+    encoded once for all expressions), for a torch segmentor or a served ONNX one."""
+    from refseg.apis.inference import predict_samples
 
-    inputs, samples = prepare_inputs(model, photo, texts[:1])
-    if len(texts) == 1:
-        samples = model.predict(inputs, samples)
-    elif hasattr(model, 'predict_texts'):
-        samples = model.predict_texts(inputs, samples[0], texts)
-    else:  # a torch segmentor before predict_texts existed: the inference API's path
-        from refseg.apis.inference import predict_samples
-
-        samples = predict_samples(model, photo, texts)
-    return [s.pred_sem_seg.data for s in samples]
+    return [s.pred_sem_seg.data for s in predict_samples(model, photo, texts)]
 
 
 def _train_batch(size: int, context_length: int, seed: int = 1):

@@ -39,6 +39,10 @@ class NoTargetHead(BaseModule):
             Defaults to 'vis_feats'.
         threshold (float): No-target probability above which the mask is emptied.
             Defaults to 0.5.
+        mask_loss_on_targets_only (bool): The segmentor's mask loss sees only the
+            samples with a target, so the mask decoder never learns to answer "no target"
+            with an empty map and the head alone decides. Defaults to False (the mask
+            loss sees every sample, empty targets included).
         loss_decode (dict): Loss called as ``loss(logits (B, 1, 1, 1), labels (B, 1, 1))``
             with float labels. Defaults to ``mmseg.CrossEntropyLoss`` with
             ``use_sigmoid=True``, named ``loss_no_target``.
@@ -53,6 +57,7 @@ class NoTargetHead(BaseModule):
         num_heads: int = 8,
         feature_key: str = 'vis_feats',
         threshold: float = 0.5,
+        mask_loss_on_targets_only: bool = False,
         loss_decode: ConfigType = dict(
             type='mmseg.CrossEntropyLoss',
             use_sigmoid=True,
@@ -69,6 +74,7 @@ class NoTargetHead(BaseModule):
             )
         self.feature_key = feature_key
         self.threshold = threshold
+        self.mask_loss_on_targets_only = mask_loss_on_targets_only
         self.visual_proj = nn.Conv2d(in_channels, channels, 1)
         self.text_proj = nn.Linear(text_channels, channels)
         self.attention = nn.MultiheadAttention(channels, num_heads, batch_first=True)

@@ -171,7 +171,7 @@ class RefSegmentor(BaseSegmentor):
     # ----------------------------------------------------------------- modes
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         feats = self.extract_feat(inputs, data_samples)
-        losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
+        losses = self._mask_loss(feats, data_samples)
         losses = {f'decode.{k}' if not k.startswith('decode.') else k: v for k, v in losses.items()}
         if self.with_no_target_head:
             losses.update(
@@ -181,6 +181,18 @@ class RefSegmentor(BaseSegmentor):
                 }
             )
         return losses
+
+    def _mask_loss(self, feats: dict, data_samples: SampleList) -> dict:
+        """The decode head's loss, on the samples with a target only where the no-target
+        head asks for it (``mask_loss_on_targets_only``)."""
+        if not (self.with_no_target_head and self.no_target_head.mask_loss_on_targets_only):
+            return self.decode_head.loss(feats, data_samples, self.train_cfg)
+        keep = (self.no_target_head.labels(data_samples) == 0).nonzero()[:, 0]
+        if len(keep) == 0:  # zeros keep every parameter in the graph (DDP)
+            losses = self.decode_head.loss(feats, data_samples, self.train_cfg)
+            return {k: v * 0 if 'loss' in k else v for k, v in losses.items()}
+        kept = select_batch(feats, keep)
+        return self.decode_head.loss(kept, [data_samples[i] for i in keep], self.train_cfg)
 
     @property
     def with_no_target_head(self) -> bool:
@@ -320,7 +332,7 @@ def select_batch(feats, index: Tensor):
         index (Tensor): (N, ) long indices into the batch axis.
     """
     if isinstance(feats, Tensor):
-        return feats.index_select(0, index)
+        return feats.index_select(0, index.to(feats.device))
     if isinstance(feats, dict):
         return {k: select_batch(v, index) for k, v in feats.items()}
     if isinstance(feats, (list, tuple)):
