@@ -310,7 +310,7 @@ def test_cpu_floor_counts_each_work_and_bounds_the_ratio(tmp_path, keep_threads)
 
 def test_benchmark_vs_official_runs_refseg_paths(keep_threads):
     """The refseg side of the side-by-side benchmark (no official checkout needed): its
-    prediction is the inference API's, and its training step changes the weights."""
+    prediction is the inference API's, and its training step trains a copy."""
     from refseg.apis import inference_refseg, init_model
 
     tool = load_tool('tools/analysis_tools/benchmark_vs_official.py')
