@@ -7,8 +7,11 @@
 
 The checkpoint (a path or an ``http(s)://``, ``open-mmlab://``, ``s3://`` ... address) is
 read with ``torch.load(weights_only=True)`` and must fit the model: missing, unexpected or
-mis-shaped keys stop the run with a list of them unless ``--non-strict``. An ``--out`` path
-that cannot be written is reported before the evaluation starts. See docs/training.md.
+mis-shaped keys stop the run with a list of them unless ``--non-strict``. An ``.onnx`` file
+from ``tools/deployment/export_onnx.py`` (its int8 form included) in its place is scored on
+ONNX Runtime with the config's data and evaluator; ``model.*`` options cannot change it.
+An ``--out`` path that cannot be written is reported before the evaluation starts. See
+docs/training.md.
 CONFIG may be a path or ``refseg::<path under configs/>``.
 
 Arguments are parsed before torch, mmengine or refseg are imported, so ``--help`` is quick.
@@ -33,7 +36,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         'config', help='config file, or refseg::<path under configs/> for an installed one'
     )
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint', help='checkpoint file, or an .onnx file exported from the config'
+    )
     parser.add_argument(
         '--work-dir', help='folder for the evaluation logs (default: work_dirs/<config name>)'
     )
@@ -212,6 +217,39 @@ def check_checkpoint_fits(model, checkpoint: str) -> None:
         raise CheckpointMismatchError(checkpoint, missing, unexpected, mismatched)
 
 
+def use_onnx_file(
+    cfg: 'Config', path: str, launcher: str, cfg_options: Optional[list] = None
+) -> None:
+    """Make the runner score ``path``, an exported ``.onnx`` file, instead of the
+    config's model: the network runs on ONNX Runtime (``ONNXSegmentor``), the data,
+    evaluator and hooks are the config's.
+
+    Raises:
+        ValueError: For ``model.*`` settings in the config options, which cannot
+            reach a network and thresholds fixed at export, and for a distributed
+            launcher (an ONNX model has no parameters for DDP to wrap).
+    """
+    if launcher != 'none':
+        raise ValueError(
+            f'{path}: an .onnx file is scored in one process (--launcher none), '
+            f'got --launcher {launcher}'
+        )
+    options = [option for option in cfg_options or [] if option.startswith('model.')]
+    if options:
+        raise ValueError(
+            f'--cfg-options {options}: model settings do not apply to {path}, whose '
+            'network and thresholds were fixed when it was exported; export it again '
+            'from a config with them (tools/deployment/export_onnx.py)'
+        )
+    import refseg.apis.onnx_model  # noqa: F401  registers ONNXSegmentor
+
+    cfg.model = dict(type='refseg.ONNXSegmentor', path=path)
+    # The file carries its own preprocessor (from the config it was exported from); the
+    # runner would otherwise pass the top-level one to the model.
+    cfg.pop('data_preprocessor', None)
+    cfg.load_from = None
+
+
 def _takes_argument(component_class: type, name: str) -> bool:
     # Subclasses may pass it on through **kwargs, so look along the MRO.
     return any(
@@ -237,7 +275,11 @@ def main() -> None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
+    onnx_file = args.checkpoint.endswith('.onnx')
+    if onnx_file:
+        use_onnx_file(cfg, args.checkpoint, args.launcher, args.cfg_options)
+    else:
+        cfg.load_from = args.checkpoint
     cfg.resume = False
 
     if args.show or args.show_dir:
@@ -247,7 +289,7 @@ def main() -> None:
 
     with weights_only_checkpoint_loading():
         runner = build_runner(cfg)
-        if not args.non_strict:
+        if not (args.non_strict or onnx_file):
             model = runner.model
             check_checkpoint_fits(
                 model.module if is_model_wrapper(model) else model, args.checkpoint

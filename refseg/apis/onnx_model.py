@@ -374,13 +374,16 @@ def session_options(threads: Optional[int] = None, optimization: str = 'all'):
     return options
 
 
+@MODELS.register_module()
 class ONNXSegmentor(nn.Module):
     """A refseg segmentor whose network runs on ONNX Runtime.
 
     It offers what the inference code uses of a PyTorch :class:`RefSegmentor`:
     ``cfg``, ``data_preprocessor`` (built from the stored config), ``test_pipeline``,
     ``dataset_meta``, ``threshold``, ``with_no_target_head``, :meth:`predict` and
-    :meth:`predict_texts`.
+    :meth:`predict_texts`, and the runner's :meth:`test_step` / :meth:`val_step`, so
+    that ``tools/test.py CONFIG FILE.onnx`` scores an exported (or int8) file with the
+    config's data and evaluator (``model=dict(type='ONNXSegmentor', path=...)``).
     Tokenization and post-processing (sigmoid, upsampling, warp back, threshold) are
     :class:`RefSegmentor`'s own methods; only the network differs.
 
@@ -561,6 +564,14 @@ class ONNXSegmentor(nn.Module):
         if mode != 'predict':
             raise ValueError(f'an ONNX model only predicts, got mode={mode!r}')
         return self.predict(inputs, data_samples)
+
+    def test_step(self, data: dict) -> List[SegDataSample]:
+        """The runner's step, as ``BaseModel.test_step``: preprocess a batch from the
+        dataloader, then :meth:`predict`."""
+        data = self.data_preprocessor(data, False)
+        return self.predict(data['inputs'], data['data_samples'])
+
+    val_step = test_step
 
     # The PyTorch segmentor's own pre- and post-processing code.
     expressions = RefSegmentor.expressions

@@ -224,3 +224,44 @@ def test_infer_tool_serves_an_onnx_file(cris, tmp_path):
     assert mask.shape == (30, 50)
     with pytest.raises(SystemExit, match='2'):  # a config needs a checkpoint
         infer.main([image, '--text', 'x', '--config', CRIS_TINY, '--out-dir', str(out)])
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_test_tool_scores_an_onnx_file_like_its_checkpoint(tmp_path, monkeypatch):
+    """tools/test.py CONFIG FILE.onnx runs the config's test set and evaluator on ONNX
+    Runtime: the same per-expression IoUs as the PyTorch checkpoint it was exported from."""
+    import json
+    import sys
+
+    quick = osp.join(ROOT, 'tests', 'test_tools', 'data', 'cris_tiny_quick.py')
+    monkeypatch.chdir(tmp_path)  # the quick config generates its images here
+    torch.manual_seed(0)
+    checkpoint = str(tmp_path / 'random.pth')
+    torch.save(dict(state_dict=init_model(quick).state_dict()), checkpoint)
+    onnx_file = str(tmp_path / 'random.onnx')
+    _load_tool().main([quick, '--checkpoint', checkpoint, '--out', onnx_file])
+    test_tool = _load('tools/test.py', 'refseg_test_tool_onnx')
+
+    def score(model_file, name, *options):
+        out = str(tmp_path / f'{name}.json')
+        argv = ['test.py', quick, model_file, '--work-dir', str(tmp_path / name), '--out', out]
+        monkeypatch.setattr(sys, 'argv', argv + (['--cfg-options', *options] if options else []))
+        test_tool.main()
+        with open(out) as f:
+            return json.load(f)
+
+    from_torch = score(checkpoint, 'torch')
+    from_onnx = score(onnx_file, 'onnx')
+    ious = [record['iou'] for record in from_torch]
+    assert len(ious) > 2 and len(set(ious)) > 1  # the random model's masks differ
+    assert [r['sent_id'] for r in from_onnx] == [r['sent_id'] for r in from_torch]
+    np.testing.assert_allclose([r['iou'] for r in from_onnx], ious, atol=1e-6)
+
+    with pytest.raises(ValueError, match=r'model.text_override=.*do not apply to .*random.onnx'):
+        score(onnx_file, 'refused', 'model.text_override=')

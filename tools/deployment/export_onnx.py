@@ -56,6 +56,13 @@ def parse_args(argv=None):
     parser.add_argument(
         '--verify', action='store_true', help='compare ONNX Runtime with PyTorch on random inputs'
     )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        metavar='KEY=VALUE',
+        help='override config settings before building the model, as tools/train.py '
+        'does (e.g. img_size=192 for a model trained with it); stored in the file',
+    )
     return parser.parse_args(argv)
 
 
@@ -101,8 +108,9 @@ def main(argv=None):
     _import_heavy()
     from refseg.apis import init_model
     from refseg.apis.onnx_model import export_onnx
+    from refseg.utils.config import load_config
 
-    model = init_model(args.config, args.checkpoint, device='cpu')
+    model = init_model(load_config(args.config, args.cfg_options), args.checkpoint, device='cpu')
     written = export_onnx(
         model,
         model.cfg,
