@@ -329,3 +329,58 @@ def test_benchmark_vs_official_runs_refseg_paths(keep_threads):
     before = [p.detach().clone() for p in model.parameters()]
     step()  # a deep copy trains, the benchmarked model stays as it was
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_prediction_grid_takes_gres_kinds_in_turn_and_says_no_target(tmp_path):
+    grid = load_tool('tools/analysis_tools/prediction_grid.py')
+    # REFER items: one per image first, then the repeats.
+    assert grid.spread_indices(['a', 'a', 'b', 'c'], 4) == [0, 2, 3, 1]
+    infos = [
+        dict(img_path='a', no_target=False, num_targets=1),
+        dict(img_path='a', no_target=True, num_targets=0),
+        dict(img_path='b', no_target=False, num_targets=1),
+        dict(img_path='c', no_target=False, num_targets=3),
+        dict(img_path='c', no_target=False, num_targets=1),
+        dict(img_path='d', no_target=True, num_targets=0),
+    ]
+    kinds = [grid.target_kind(info) for info in infos]
+    assert kinds == ['single', 'none', 'single', 'multi', 'single', 'none']
+    assert grid.target_kind(dict(img_path='a')) is None
+    # single, none, multi in turn (first-seen order), each kind one per image first.
+    assert grid.spread_indices([i['img_path'] for i in infos], 5, kinds) == [0, 1, 3, 2, 5]
+
+    assert grid.prediction_label(dict(no_target_score=None), 42.4) == 'prediction (IoU 42)'
+    assert grid.prediction_label(dict(no_target_score=0.934), 100.0) == (
+        'prediction (IoU 100)\nno-target score 0.93'
+    )
+    image = np.full((24, 32, 3), 200, np.uint8)
+    empty, square = np.zeros((24, 32), bool), np.zeros((24, 32), bool)
+    square[4:12, 4:12] = True
+    rows = [
+        dict(
+            image=image,
+            text='the square',
+            pred=square,
+            gt=square,
+            no_target_score=0.1,
+            pred_no_target=False,
+            gt_no_target=False,
+        ),
+        dict(
+            image=image,
+            text='the star',
+            pred=empty,
+            gt=empty,
+            no_target_score=0.9,
+            pred_no_target=True,
+            gt_no_target=True,
+        ),
+    ]
+    out = tmp_path / 'grid.png'
+    grid.draw_grid(rows, str(out), 'gRES')
+    drawn = mmcv.imread(str(out))
+    assert drawn.shape == (432, 768, 3)  # 2 rows of 2.7 x 9.6 inches at 80 dpi
+    # Without the head's fields the picture is another: no scores, no "no target" boxes.
+    plain = [{k: v for k, v in row.items() if 'no_target' not in k} for row in rows]
+    grid.draw_grid(plain, str(tmp_path / 'plain.png'), 'gRES')
+    assert np.any(drawn != mmcv.imread(str(tmp_path / 'plain.png')))
