@@ -52,7 +52,8 @@ PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS, ['re
 DATASETS = _child('dataset', MMENGINE_DATASETS, ['refseg.datasets'])
 DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS, ['refseg.datasets'])
 TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, ['refseg.datasets'])
-MODELS = _child('model', MMENGINE_MODELS, ['refseg.models'])
+# The ONNX Runtime segmentor lives with the inference API (it needs no training code).
+MODELS = _child('model', MMENGINE_MODELS, ['refseg.models', 'refseg.apis.onnx_model'])
 MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS, ['refseg.models'])
 WEIGHT_INITIALIZERS = _child('weight initializer', MMENGINE_WEIGHT_INITIALIZERS, ['refseg.models'])
 TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, ['refseg.models'])

@@ -241,8 +241,6 @@ def use_onnx_file(
             'network and thresholds were fixed when it was exported; export it again '
             'from a config with them (tools/deployment/export_onnx.py)'
         )
-    import refseg.apis.onnx_model  # noqa: F401  registers ONNXSegmentor
-
     cfg.model = dict(type='refseg.ONNXSegmentor', path=path)
     # The file carries its own preprocessor (from the config it was exported from); the
     # runner would otherwise pass the top-level one to the model.
