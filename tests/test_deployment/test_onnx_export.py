@@ -20,12 +20,16 @@ RISCLIP_TINY = osp.join(ROOT, 'configs', 'synthetic', 'risclip_tiny_synthetic.py
 TEXTS = ['the red square', 'a blue circle on the left', 'the big green triangle']
 
 
-def _load_tool():
-    path = osp.join(ROOT, 'tools', 'deployment', 'export_onnx.py')
-    spec = importlib.util.spec_from_file_location('export_onnx_tool', path)
+def _load(path, name):
+    """The tool script at ``path`` (relative to the repository) as a module."""
+    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _load_tool():
+    return _load('tools/deployment/export_onnx.py', 'export_onnx_tool')
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -209,9 +213,7 @@ def test_export_forms_equal_the_default_forward(cris):
 def test_infer_tool_serves_an_onnx_file(cris, tmp_path):
     import mmcv
 
-    spec = importlib.util.spec_from_file_location('infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
-    infer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(infer)
+    infer = _load('tools/infer.py', 'infer_tool')
     image = str(tmp_path / 'photo.png')
     mmcv.imwrite(np.random.default_rng(2).integers(0, 256, (30, 50, 3), np.uint8), image)
     _, path = cris
@@ -224,13 +226,6 @@ def test_infer_tool_serves_an_onnx_file(cris, tmp_path):
     assert mask.shape == (30, 50)
     with pytest.raises(SystemExit, match='2'):  # a config needs a checkpoint
         infer.main([image, '--text', 'x', '--config', CRIS_TINY, '--out-dir', str(out)])
-
-
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_test_tool_scores_an_onnx_file_like_its_checkpoint(tmp_path, monkeypatch):

@@ -99,9 +99,10 @@ def draw_grid(rows: Sequence[dict], path: str, title: str = '') -> None:
 def prediction_label(row: dict, iou: float) -> str:
     """The prediction panel's caption: IoU, and the no-target head's score if any (its
     decision is written over the panel)."""
+    label = f'prediction (IoU {iou:.0f})'
     if row.get('no_target_score') is None:
-        return f'prediction (IoU {iou:.0f})'
-    return f'prediction (IoU {iou:.0f})\nno-target score {row["no_target_score"]:.2f}'
+        return label
+    return f'{label}\nno-target score {row["no_target_score"]:.2f}'
 
 
 def target_kind(info: dict) -> Optional[str]:
@@ -127,7 +128,8 @@ def spread_indices(image_ids: Sequence, num: int, kinds: Optional[Sequence] = No
             if image_ids[index] not in seen:
                 seen.add(image_ids[index])
                 firsts.append(index)
-        queues.append(firsts + [index for index in members if index not in firsts])
+        first_set = set(firsts)
+        queues.append(firsts + [index for index in members if index not in first_set])
     chosen = []
     for turn in itertools.zip_longest(*queues):
         chosen.extend(index for index in turn if index is not None)
