@@ -58,6 +58,14 @@ def load_pairs(path: str) -> List[dict]:
     return content['pairs']
 
 
+def context_box(bbox: Sequence[float], crop_context: float) -> List[float]:
+    """The [x, y, w, h] box ``bbox`` enlarged by ``crop_context`` of its side on each side:
+    the crop an object caption is paired with (``object_view='crop'``)."""
+    x, y, w, h = bbox
+    margin_x, margin_y = crop_context * w, crop_context * h
+    return [x - margin_x, y - margin_y, w + 2 * margin_x, h + 2 * margin_y]
+
+
 @DATASETS.register_module()
 class ImageTextPairDataset(BaseDataset):
     """Images with captions, from ``{data_root}/pairs_{split}.json``.
@@ -122,9 +130,7 @@ class ImageTextPairDataset(BaseDataset):
         """The crop box of a pair's image view, or None for the whole image."""
         if pair['kind'] != 'object' or self.object_view == 'image':
             return None
-        x, y, w, h = pair['bbox']
-        margin_x, margin_y = self.crop_context * w, self.crop_context * h
-        return [x - margin_x, y - margin_y, w + 2 * margin_x, h + 2 * margin_y]
+        return context_box(pair['bbox'], self.crop_context)
 
     def load_data_list(self) -> List[dict]:
         path = osp.join(self.data_root, f'pairs_{self.split}.json')

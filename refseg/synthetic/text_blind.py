@@ -34,7 +34,7 @@ GRES_RULES = ('empty', 'all', 'largest', 'centre', 'random')
 GRES_METRIC_CFG = dict(gres=True, prec_rule='inclusive', prec_thresholds=(0.7, 0.8, 0.9))
 
 
-def _object_masks(annotations: List[dict], height: int, width: int) -> List[np.ndarray]:
+def object_masks(annotations: List[dict], height: int, width: int) -> List[np.ndarray]:
     masks = []
     for ann in annotations:
         try:
@@ -58,7 +58,7 @@ def rule_masks(masks: List[np.ndarray], rng: np.random.Generator) -> Dict[str, n
     )
 
 
-def _annotations_by_image(
+def annotations_by_image(
     data_root: str, ann_file: str, skip_crowd: bool = False
 ) -> Dict[int, List[dict]]:
     """The instances file's annotations grouped by image id."""
@@ -157,11 +157,11 @@ def text_blind_baselines(
         ``oIoU``, ``Prec@X`` in percent, ``num_samples``).
     """
     dataset = _every_sentence(RefCOCODataset, data_root, ann_file, split_file, img_prefix, split)
-    anns_of = _annotations_by_image(data_root, ann_file)
+    anns_of = annotations_by_image(data_root, ann_file)
 
     def answer(item: dict) -> Dict[str, np.ndarray]:
         image_id = item['image_id']
-        masks = _object_masks(anns_of[image_id], item['height'], item['width'])
+        masks = object_masks(anns_of[image_id], item['height'], item['width'])
         return rule_masks(masks, np.random.default_rng([seed, image_id]))
 
     def target(item: dict) -> np.ndarray:
@@ -197,12 +197,12 @@ def gres_text_blind(
         ``cIoU``, ``N-acc``, ``T-acc``, ``Prec@X`` in percent, ``num_samples``, ...).
     """
     dataset = _every_sentence(GRefCOCODataset, data_root, ann_file, split_file, img_prefix, split)
-    anns_of = _annotations_by_image(data_root, ann_file, skip_crowd=True)
+    anns_of = annotations_by_image(data_root, ann_file, skip_crowd=True)
     load_mask = LoadRefMask()
 
     def answer(item: dict) -> Dict[str, np.ndarray]:
         image_id, height, width = item['image_id'], item['height'], item['width']
-        masks = _object_masks(anns_of.get(image_id, []), height, width)
+        masks = object_masks(anns_of.get(image_id, []), height, width)
         empty = np.zeros((height, width), bool)
         answers = (
             rule_masks(masks, np.random.default_rng([seed, image_id]))
