@@ -68,6 +68,13 @@ CLIP_MEAN = [122.7709, 116.7460, 104.0937]
 CLIP_STD = [68.5005, 66.6322, 70.3232]
 
 
+def normalise(images: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) BGR uint8 -> normalised RGB, as the models' SegDataPreProcessor does."""
+    mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
+    return (images.float().flip(1) - mean) / std
+
+
 def build_towers(config: str, path: str, img_size: int, context_length: int):
     """The image and text towers of the ``CLIPPretrainer`` config, loaded from ``path``
     through ``CLIPPretrained``."""
@@ -105,14 +112,11 @@ def cosine_maps(
     visual, text, dataset, context_length: int, no_text: bool, batch_size: int = 32
 ) -> Iterator[Tuple[np.ndarray, dict, np.ndarray]]:
     """(cosine map at the original resolution, metainfo, ground truth) per expression."""
-    mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
     for start in range(0, len(dataset), batch_size):
         batch = pseudo_collate(
             [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
         )
-        # BGR uint8 -> normalised RGB, as the models' SegDataPreProcessor does
-        images = (torch.stack(batch['inputs']).float().flip(1) - mean) / std
+        images = normalise(torch.stack(batch['inputs']))
         metas = [sample.metainfo for sample in batch['data_samples']]
         texts = ['' if no_text else meta['text'] for meta in metas]
         with torch.no_grad():
@@ -184,8 +188,6 @@ def choose_by_crop(
     A crop is the object's box enlarged by ``crop_context`` on each side, letterboxed to
     ``crop_size``: the view object captions were paired with in pretraining.
     """
-    mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
     crop, letterbox = CropToBox(), LetterBox(size=crop_size)
     samples, embedded_image, crop_embeds, objects = [], None, None, []
     for index in range(len(dataset)):
@@ -198,9 +200,9 @@ def choose_by_crop(
                 letterbox(crop(dict(img=image, crop_bbox=context_box(box, crop_context))))['img']
                 for box, _ in objects
             ]
-            views = torch.from_numpy(np.stack(views)).permute(0, 3, 1, 2).float()
+            views = torch.from_numpy(np.stack(views)).permute(0, 3, 1, 2)
             with torch.no_grad():
-                crop_embeds = clip.encode_image((views.flip(1) - mean) / std)
+                crop_embeds = clip.encode_image(normalise(views))
             embedded_image = meta['image_id']
         with torch.no_grad():
             sent = clip.encode_text(['' if no_text else meta['text']])[0]
