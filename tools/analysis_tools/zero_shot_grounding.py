@@ -110,8 +110,9 @@ def dense_embeddings(visual, images: torch.Tensor) -> torch.Tensor:
 
 def cosine_maps(
     visual, text, dataset, context_length: int, no_text: bool, batch_size: int = 32
-) -> Iterator[Tuple[np.ndarray, dict, np.ndarray]]:
-    """(cosine map at the original resolution, metainfo, ground truth) per expression."""
+) -> Iterator[Tuple[torch.Tensor, dict, np.ndarray]]:
+    """(1, H, W) cosine map at the letterboxed input, metainfo and (h, w) ground truth at
+    the original resolution, per expression."""
     for start in range(0, len(dataset), batch_size):
         batch = pseudo_collate(
             [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
@@ -129,20 +130,24 @@ def cosine_maps(
                 cosine, size=images.shape[-2:], mode='bilinear', align_corners=False
             )
         for cos_map, meta, data_sample in zip(cosine, metas, batch['data_samples']):
-            original = warp_to_original(
-                cos_map, meta['letterbox_matrix'], tuple(meta['ori_shape'][:2]), mode='bilinear'
-            )[0]
-            yield original.numpy(), meta, data_sample.gt_sem_seg.data[0].numpy() > 0.5
+            yield cos_map, meta, data_sample.gt_sem_seg.data[0].numpy() > 0.5
+
+
+def to_original(cos_map: torch.Tensor, meta: dict) -> np.ndarray:
+    """(1, H, W) letterboxed map -> (h, w) map on the original image."""
+    shape = tuple(meta['ori_shape'][:2])
+    return warp_to_original(cos_map, meta['letterbox_matrix'], shape, mode='bilinear')[0].numpy()
 
 
 def split_maps(visual, text, dataset, context_length: int, no_text: bool) -> List[dict]:
-    """Min-max normalised cosine maps and ground truths of a split."""
+    """Cosine maps min-max normalised per expression (over the whole letterboxed input) on
+    the original images, and ground truths, of a split."""
     samples = []
     for cos_map, meta, gt in cosine_maps(visual, text, dataset, context_length, no_text):
         low, high = cos_map.min(), cos_map.max()
         samples.append(
             dict(
-                prob=(cos_map - low) / max(high - low, 1e-6),
+                prob=to_original((cos_map - low) / (high - low).clamp(min=1e-6), meta),
                 gt=gt,
                 text=meta['text'],
                 img_path=meta['img_path'],
@@ -167,6 +172,7 @@ def choose_by_map(visual, text, dataset, context_length, no_text, objects_of) ->
     """Per expression, the annotated object of highest mean dense cosine over its mask."""
     samples = []
     for cos_map, meta, gt in cosine_maps(visual, text, dataset, context_length, no_text):
+        cos_map = to_original(cos_map, meta)
         objects = objects_of(meta['image_id'], *cos_map.shape)
         object_scores = [cos_map[mask].mean() for _, mask in objects]
         samples.append(
