@@ -64,7 +64,7 @@ class ColourCLIP:
         return embeds
 
 
-def _split(tool, root, pipeline):
+def _split(root, pipeline):
     return DATASETS.build(
         dict(
             type='RefCOCODataset',
@@ -77,8 +77,7 @@ def _split(tool, root, pipeline):
     )
 
 
-def _objects_of(tool, root):
-    annotations = tool.annotations_by_image(root, 'refcoco/instances.json')
+def _objects_of(tool, annotations):
     return lambda image_id, height, width: tool.image_objects(annotations[image_id], height, width)
 
 
@@ -86,12 +85,11 @@ def test_crop_choice_embeds_each_object_of_the_image(tool, world_root):
     """The crops are the annotated objects: a CLIP that reads only colours always answers
     an object of a colour the expression names, and without the text it rarely does."""
     dataset = _split(
-        tool,
         world_root,
         [dict(type='LoadImageFromFile'), dict(type='LoadRefMask'), dict(type='PackRefSegInputs')],
     )
     annotations = tool.annotations_by_image(world_root, 'refcoco/instances.json')
-    objects_of = _objects_of(tool, world_root)
+    objects_of = _objects_of(tool, annotations)
     with_text = tool.choose_by_crop(ColourCLIP(), dataset, 64, 0.5, False, objects_of)
     without = tool.choose_by_crop(ColourCLIP(), dataset, 64, 0.5, True, objects_of)
     assert len(with_text) == len(without) == len(dataset)
@@ -132,7 +130,7 @@ def test_cli_scores_every_val_expression(tool, world_root, random_clip, mode, ca
         + mode
     )
     table = capsys.readouterr().out.strip().splitlines()
-    expressions = len(_split(tool, world_root, []))
+    expressions = len(_split(world_root, []))
     split, miou, oiou, prec50, count = [cell.strip() for cell in table[-1].strip('|').split('|')]
     assert split == 'val' and int(count) == expressions
     assert 0 <= float(miou) <= 100 and 0 <= float(oiou) <= 100
