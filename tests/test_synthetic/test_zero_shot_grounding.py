@@ -146,3 +146,9 @@ def test_objects_need_annotations(tool, world_root, random_clip, tmp_path):
             [CLIP_CONFIG, random_clip, '--data-root', world_root, '--splits', 'val']
             + ['--objects', 'map', '--ann-file', str(empty)]
         )
+
+
+def test_objects_take_no_threshold(tool, capsys):
+    with pytest.raises(SystemExit):
+        tool.parse_args([CLIP_CONFIG, 'clip.pth', '--objects', 'crop', '--threshold', '0.5'])
+    assert '--threshold applies to the pixel map' in capsys.readouterr().err

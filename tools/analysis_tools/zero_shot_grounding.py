@@ -287,7 +287,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='use this threshold instead of choosing one on the first split',
     )
     parser.add_argument('--grid', help='draw the first val predictions into this PNG')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.objects and args.threshold is not None:
+        parser.error('--threshold applies to the pixel map; --objects answers without one')
+    return args
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
