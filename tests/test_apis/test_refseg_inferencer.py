@@ -1,6 +1,5 @@
 """RefSegInferencer: many images x many expressions, folders, stored configs, errors."""
 
-import importlib.util
 import json
 import os.path as osp
 import sys
@@ -15,6 +14,7 @@ import refseg.apis.refseg_inferencer as inferencer_module
 from refseg.apis import RefSegInferencer, inference_refseg, init_model
 from refseg.apis.refseg_inferencer import config_from_checkpoint, parse_config_text
 from refseg.registry import INFERENCERS
+from script_loader import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
@@ -128,11 +128,7 @@ def test_folder_skips_and_reports_unreadable_images(inferencer, tmp_path, capsys
 
 
 def test_published_checkpoint_alone(inferencer, checkpoint, tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        'publish_model', osp.join(ROOT, 'tools', 'model_converters', 'publish_model.py')
-    )
-    publish_model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(publish_model)
+    publish_model = load_script('tools/model_converters/publish_model.py')
     published = publish_model.publish(checkpoint, str(tmp_path / 'tiny_cris.pth'))
     alone = RefSegInferencer(published, device='cpu', show_progress=False)
     assert alone.cfg.model.type == 'RefSegmentor'

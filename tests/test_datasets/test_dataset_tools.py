@@ -1,6 +1,5 @@
 """tools/dataset_converters/{check_refer,generate_synthetic}.py."""
 
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -8,20 +7,10 @@ import pickle
 
 import pytest
 
-TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters')
+from script_loader import load_script
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'refseg_tool_{name}', osp.join(TOOLS, f'{name}.py')
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-check_refer = load_tool('check_refer')
-generate_synthetic = load_tool('generate_synthetic')
+check_refer = load_script('tools/dataset_converters/check_refer.py')
+generate_synthetic = load_script('tools/dataset_converters/generate_synthetic.py')
 
 
 def split_counts(root):

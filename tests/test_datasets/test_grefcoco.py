@@ -1,7 +1,6 @@
 """GRefCOCODataset on files written in the released gRefCOCO format."""
 
 import copy
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -15,6 +14,7 @@ from mmcv.transforms import LoadImageFromFile
 from refseg.datasets import GRefCOCODataset
 from refseg.datasets.transforms import LoadRefMask, PackRefSegInputs
 from refseg.synthetic.text_blind import gres_text_blind
+from script_loader import load_script
 
 HEIGHT, WIDTH = 24, 32
 SQUARE = [[2, 2, 10, 2, 10, 10, 2, 10]]
@@ -282,18 +282,8 @@ def test_missing_keys_and_wrong_file(tmp_path):
         build(root)
 
 
-def load_tool(relative_path='dataset_converters/check_grefcoco.py'):
-    """A script under tools/ as a module."""
-    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', relative_path)
-    name = osp.splitext(osp.basename(relative_path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_check_grefcoco_counts_and_problems(grefcoco_root, capsys):
-    tool = load_tool()
+    tool = load_script('tools/dataset_converters/check_grefcoco.py')
     assert tool.main([grefcoco_root, '--check-images', '--expected-expressions', '8']) == 0
     out = capsys.readouterr().out
     assert 'train           1        3            4        2        1        1' in out
@@ -332,7 +322,7 @@ def test_gres_text_blind_rules(grefcoco_root):
 
 
 def test_text_blind_baselines_gres_table(grefcoco_root, capsys):
-    tool = load_tool('analysis_tools/text_blind_baselines.py')
+    tool = load_script('tools/analysis_tools/text_blind_baselines.py')
     args = [grefcoco_root, '--split', 'train', '--ann-file', 'grefcoco/instances.json']
     assert tool.parse_args(args + ['--gres']).split_file == 'refcoco/grefs(unc).json'
     assert tool.parse_args(args).split_file == 'refcoco/refs(unc).p'

@@ -1,7 +1,6 @@
 """The generated PartImageNet look-alike: format, determinism and the CLI tools."""
 
 import filecmp
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -14,8 +13,8 @@ from refseg.datasets.imagenet_classes import PARTIMAGENET_OBJECT_CLASSES
 from refseg.datasets.partimagenet import PARTIMAGENET_CATEGORIES, load_part_annotations
 from refseg.structures.coco_mask import decode_mask_ann
 from refseg.synthetic.partimagenet import generate_partimagenet
+from script_loader import load_script
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZES = (48, 80)
 
 
@@ -121,18 +120,9 @@ def test_bad_arguments(tmp_path):
         generate_partimagenet(str(tmp_path), image_size=(16, 8))
 
 
-def load_tool(name):
-    """A tool script as a module, so that its main() runs in this process."""
-    path = osp.join(REPO, 'tools', 'dataset_converters', name)
-    spec = importlib.util.spec_from_file_location(name[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_generate_and_check_tools(tmp_path, capsys):
-    generate = load_tool('generate_partimagenet.py')
-    check = load_tool('check_partimagenet.py')
+    generate = load_script('tools/dataset_converters/generate_partimagenet.py')
+    check = load_script('tools/dataset_converters/check_partimagenet.py')
     root = str(tmp_path / 'pin')
     assert generate.main([root, '--num-images', '11', '2', '2', '--image-size', '48', '64']) == 0
     assert 'train    11 images' in capsys.readouterr().out
@@ -158,7 +148,7 @@ def test_generate_and_check_tools(tmp_path, capsys):
 
 
 def test_check_tool_reports_name_table_problems(tmp_path, capsys):
-    check = load_tool('check_partimagenet.py')
+    check = load_script('tools/dataset_converters/check_partimagenet.py')
     root = str(tmp_path)
     generate_partimagenet(root, num_images=dict(val=2), image_size=SIZES)
     ann_file = osp.join(root, 'annotations', 'val', 'val.json')

@@ -1,6 +1,5 @@
 """demo/web_demo.py driven in a real browser (headless Chromium through Selenium)."""
 
-import importlib.util
 import os.path as osp
 import shutil
 import socket
@@ -10,6 +9,8 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+
+from script_loader import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
@@ -23,13 +24,6 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None,
     reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
 )
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location('web_demo', osp.join(ROOT, 'demo', 'web_demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def free_port() -> int:
@@ -94,7 +88,7 @@ def fetch_png(src: str, port: int) -> np.ndarray:
 
 def test_browser_masks_equal_the_inferencers(tmp_path):
     torch.set_num_threads(1)
-    web_demo = load_demo()
+    web_demo = load_script('demo/web_demo.py')
     from refseg.apis import init_model
 
     torch.manual_seed(0)
@@ -126,7 +120,7 @@ def test_browser_masks_equal_the_inferencers(tmp_path):
 
 
 def test_expressions_are_one_per_line():
-    web_demo = load_demo()
+    web_demo = load_script('demo/web_demo.py')
     assert web_demo.parse_expressions(' a \n\n b\n') == ['a', 'b']
     with pytest.raises(ValueError, match='at least one expression'):
         web_demo.parse_expressions('  \n')
@@ -139,7 +133,7 @@ def test_expressions_are_one_per_line():
 def test_report_names_the_no_target_decision_of_a_gres_model(tmp_path):
     """No browser: the report and captions of a gRES model, its head made certain."""
     torch.set_num_threads(1)
-    web_demo = load_demo()
+    web_demo = load_script('demo/web_demo.py')
     from refseg.apis import init_model
 
     config = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic-gres.py')

@@ -1,7 +1,6 @@
 """ONNX export and the ONNX Runtime segmentor against the PyTorch model (tiny configs)."""
 
 import copy
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -13,23 +12,12 @@ pytest.importorskip('onnxruntime')
 
 from refseg.apis import init_model  # noqa: E402
 from refseg.apis.onnx_model import ONNXSegmentor, export_onnx  # noqa: E402
+from script_loader import load_script  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CRIS_TINY = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
 RISCLIP_TINY = osp.join(ROOT, 'configs', 'synthetic', 'risclip_tiny_synthetic.py')
 TEXTS = ['the red square', 'a blue circle on the left', 'the big green triangle']
-
-
-def _load(path, name):
-    """The tool script at ``path`` (relative to the repository) as a module."""
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _load_tool():
-    return _load('tools/deployment/export_onnx.py', 'export_onnx_tool')
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -46,7 +34,8 @@ def cris(tmp_path_factory):
     --quantize-int8); the same seed gives both the same random weights."""
     out = str(tmp_path_factory.mktemp('onnx') / 'cris_tiny.onnx')
     torch.manual_seed(0)
-    _load_tool().main([CRIS_TINY, '--out', out, '--split', '--quantize-int8'])
+    tool = load_script('tools/deployment/export_onnx.py')
+    tool.main([CRIS_TINY, '--out', out, '--split', '--quantize-int8'])
     torch.manual_seed(0)
     return init_model(CRIS_TINY), out
 
@@ -213,7 +202,7 @@ def test_export_forms_equal_the_default_forward(cris):
 def test_infer_tool_serves_an_onnx_file(cris, tmp_path):
     import mmcv
 
-    infer = _load('tools/infer.py', 'infer_tool')
+    infer = load_script('tools/infer.py')
     image = str(tmp_path / 'photo.png')
     mmcv.imwrite(np.random.default_rng(2).integers(0, 256, (30, 50, 3), np.uint8), image)
     _, path = cris
@@ -240,8 +229,9 @@ def test_test_tool_scores_an_onnx_file_like_its_checkpoint(tmp_path, monkeypatch
     checkpoint = str(tmp_path / 'random.pth')
     torch.save(dict(state_dict=init_model(quick).state_dict()), checkpoint)
     onnx_file = str(tmp_path / 'random.onnx')
-    _load_tool().main([quick, '--checkpoint', checkpoint, '--out', onnx_file])
-    test_tool = _load('tools/test.py', 'refseg_test_tool_onnx')
+    export_tool = load_script('tools/deployment/export_onnx.py')
+    export_tool.main([quick, '--checkpoint', checkpoint, '--out', onnx_file])
+    test_tool = load_script('tools/test.py')
 
     def score(model_file, name, *options):
         out = str(tmp_path / f'{name}.json')

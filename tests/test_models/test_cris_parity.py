@@ -3,7 +3,6 @@ converter (official layout -> refseg, identical predictions)."""
 
 import argparse
 import copy
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -13,18 +12,11 @@ from mmengine.registry import init_default_scope
 
 from refseg.models.utils.cris_checkpoint import cris_official_to_refseg, refseg_to_cris_official
 from refseg.registry import MODELS
+from script_loader import load_script
 
 init_default_scope('refseg')
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
-
-
-def load_tool():
-    path = osp.join(ROOT, 'tools', 'model_converters', 'cris_official_to_refseg.py')
-    spec = importlib.util.spec_from_file_location('cris_official_to_refseg', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def build_on_meta(config: str):
@@ -178,7 +170,7 @@ def test_converted_official_checkpoint_gives_identical_predictions(tmp_path):
         src,
     )
 
-    load_tool().main([str(src), str(dst)])
+    load_script('tools/model_converters/cris_official_to_refseg.py').main([str(src), str(dst)])
 
     target = tiny_model(seed=1)
     target.load_state_dict(torch.load(dst, weights_only=True)['state_dict'], strict=True)
@@ -203,7 +195,8 @@ def test_round_trip_and_unknown_keys():
 def test_tool_refuses_unsafe_pickles(tmp_path):
     src = tmp_path / 'unsafe.pth'
     torch.save(dict(state_dict={}, args=argparse.Namespace(lr=1e-4)), src)
+    tool = load_script('tools/model_converters/cris_official_to_refseg.py')
     with pytest.raises(ValueError, match='weights_only'):
-        load_tool().load_official_state_dict(str(src))
+        tool.load_official_state_dict(str(src))
     with pytest.raises(FileNotFoundError):
-        load_tool().load_official_state_dict(str(tmp_path / 'missing.pth'))
+        tool.load_official_state_dict(str(tmp_path / 'missing.pth'))

@@ -1,6 +1,5 @@
 """tools/analysis_tools/partseg_report.py and sweep_thresholds.py on hand-made records."""
 
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,16 +8,7 @@ import pytest
 from pycocotools import mask as mask_utils
 
 from refseg.synthetic.partimagenet import generate_partimagenet
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_tool(name):
-    path = osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 @pytest.fixture(scope='module')
@@ -55,7 +45,7 @@ def write_records(path, split, root, predict):
 
 
 def test_report_tables_interval_and_figures(split_root, tmp_path):
-    tool = load_tool('partseg_report')
+    tool = load_script('tools/analysis_tools/partseg_report.py')
     ann_file = osp.join(split_root, 'annotations', 'test', 'test.json')
     split = tool.Split(ann_file)
     perfect = write_records(tmp_path / 'a.json', split, split_root, lambda k, gt: gt)
@@ -105,7 +95,7 @@ def test_report_tables_interval_and_figures(split_root, tmp_path):
 def test_sweep_copies_the_metric_per_value_and_chooses():
     from mmengine.config import Config
 
-    tool = load_tool('sweep_thresholds')
+    tool = load_script('tools/analysis_tools/sweep_thresholds.py')
     cfg = Config(
         dict(
             val_evaluator=dict(type='PartRefSegMetric', output_file='x.json'),

@@ -1,6 +1,5 @@
 """tools/analysis_tools/text_blind_baselines.py and refseg.synthetic.text_blind."""
 
-import importlib.util
 import json
 import os.path as osp
 import pickle
@@ -10,16 +9,7 @@ import pycocotools.mask as mask_utils
 import pytest
 
 from refseg.synthetic.text_blind import RULES, text_blind_baselines
-
-REPO = osp.join(osp.dirname(__file__), '..', '..')
-
-
-def load_tool():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'text_blind_baselines.py')
-    spec = importlib.util.spec_from_file_location('text_blind_baselines', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 def expected_scores(root, split):
@@ -61,7 +51,8 @@ def test_rules_score_what_the_annotations_imply(world_root):
 
 
 def test_the_tool_prints_a_table(world_root, capsys):
-    assert load_tool().main([world_root, '--split', 'val']) == 0
+    tool = load_script('tools/analysis_tools/text_blind_baselines.py')
+    assert tool.main([world_root, '--split', 'val']) == 0
     out = capsys.readouterr().out
     results = text_blind_baselines(world_root, split='val')
     for rule, label in (('largest', 'largest object'), ('all', 'union of all objects')):

@@ -1,6 +1,5 @@
 """tools/analysis_tools/zero_shot_grounding.py: pixel cosine maps and object choices."""
 
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -12,22 +11,15 @@ from mmengine.registry import init_default_scope
 
 from refseg.registry import DATASETS, MODELS
 from refseg.synthetic.world import COLOURS_RGB
+from script_loader import load_script
 
 REPO = osp.join(osp.dirname(__file__), '..', '..')
 CLIP_CONFIG = osp.join(REPO, 'configs', 'clip', 'clip_rn-tiny_synthetic.py')
 
 
-def load_script(*parts):
-    path = osp.join(REPO, 'tools', *parts)
-    spec = importlib.util.spec_from_file_location(osp.splitext(parts[-1])[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def tool():
-    module = load_script('analysis_tools', 'zero_shot_grounding.py')
+    module = load_script('tools/analysis_tools/zero_shot_grounding.py')
     module._import_heavy()
     init_default_scope('refseg')
     return module
@@ -118,7 +110,7 @@ def random_clip(tmp_path_factory):
     pretrainer = MODELS.build(Config.fromfile(CLIP_CONFIG).model)
     source, exported = str(folder / 'pretrainer.pth'), str(folder / 'clip.pth')
     torch.save(dict(state_dict=pretrainer.state_dict()), source)
-    load_script('model_converters', 'clip_refseg_to_openai.py').main([source, exported])
+    load_script('tools/model_converters/clip_refseg_to_openai.py').main([source, exported])
     return exported
 
 

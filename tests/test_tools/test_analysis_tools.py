@@ -1,6 +1,5 @@
 """tools/analysis_tools: browse_dataset.py and analyze_logs.py."""
 
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,21 +9,14 @@ import numpy as np
 import pytest
 import torch
 
+from script_loader import load_script
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REFCOCO_CONFIG = osp.join(ROOT, 'configs', 'cris', 'cris_r50_refcoco.py')
 
 
-def load_tool(relative_path: str):
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path)
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-browse_dataset = load_tool('tools/analysis_tools/browse_dataset.py')
-analyze_logs = load_tool('tools/analysis_tools/analyze_logs.py')
+browse_dataset = load_script('tools/analysis_tools/browse_dataset.py')
+analyze_logs = load_script('tools/analysis_tools/analyze_logs.py')
 
 
 @pytest.mark.parametrize('split,shape', [('train', (416, 416, 3)), ('test', (64, 80, 3))])
@@ -143,7 +135,7 @@ def keep_threads():
 
 
 def test_benchmark_multi_text_runs_all_three_paths(tmp_path, capsys, keep_threads):
-    benchmark = load_tool('tools/analysis_tools/benchmark_multi_text.py')
+    benchmark = load_script('tools/analysis_tools/benchmark_multi_text.py')
     out = tmp_path / 'bench.json'
     assert (
         benchmark.main(
@@ -179,7 +171,7 @@ TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
 
 
 def test_benchmark_train_times_steps_that_learn(tmp_path, keep_threads):
-    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    tool = load_script('tools/analysis_tools/benchmark_train.py')
     out = tmp_path / 'train.jsonl'
     result = tool.main(
         [
@@ -197,7 +189,7 @@ def test_benchmark_train_times_steps_that_learn(tmp_path, keep_threads):
 
 
 def test_benchmark_train_steps_update_the_weights():
-    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    tool = load_script('tools/analysis_tools/benchmark_train.py')
     from mmengine.optim import build_optim_wrapper
 
     from refseg.apis import init_model
@@ -215,7 +207,7 @@ def test_benchmark_train_steps_update_the_weights():
 
 
 def test_benchmark_train_precision_follows_the_flag():
-    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    tool = load_script('tools/analysis_tools/benchmark_train.py')
     optimizer = dict(type='Adam', lr=1e-4)
     amp = dict(type='AmpOptimWrapper', loss_scale='dynamic', optimizer=optimizer)
     fp32 = dict(type='OptimWrapper', optimizer=optimizer)
@@ -226,13 +218,13 @@ def test_benchmark_train_precision_follows_the_flag():
 
 
 def test_benchmark_train_refuses_fp16_on_the_cpu():
-    tool = load_tool('tools/analysis_tools/benchmark_train.py')
+    tool = load_script('tools/analysis_tools/benchmark_train.py')
     with pytest.raises(SystemExit, match='needs a GPU; pass --no-amp'):
         tool.main([TINY_CONFIG, '--amp', '--device', 'cpu', '--input-size', '32'])
 
 
 def test_risclip_vs_naive_applies_cfg_options_to_training_and_scoring(tmp_path):
-    tool = load_tool('tools/analysis_tools/risclip_vs_naive.py')
+    tool = load_script('tools/analysis_tools/risclip_vs_naive.py')
     tool._import_heavy()
     seen = []
 
@@ -281,7 +273,7 @@ def test_risclip_vs_naive_applies_cfg_options_to_training_and_scoring(tmp_path):
 
 
 def test_cpu_floor_counts_each_work_and_bounds_the_ratio(tmp_path, keep_threads):
-    tool = load_tool('tools/analysis_tools/cpu_floor.py')
+    tool = load_script('tools/analysis_tools/cpu_floor.py')
     out = tmp_path / 'floor.json'
     report = tool.main(
         [TINY_CONFIG, '--input-size', '64', '--num-texts', '3', '--official', 'predict=40']
@@ -313,7 +305,7 @@ def test_benchmark_vs_official_runs_refseg_paths(keep_threads):
     prediction is the inference API's, and its training step trains a copy."""
     from refseg.apis import inference_refseg, init_model
 
-    tool = load_tool('tools/analysis_tools/benchmark_vs_official.py')
+    tool = load_script('tools/analysis_tools/benchmark_vs_official.py')
     tool._import_heavy()
     torch.manual_seed(0)
     model = init_model(TINY_CONFIG, device='cpu')
@@ -332,7 +324,7 @@ def test_benchmark_vs_official_runs_refseg_paths(keep_threads):
 
 
 def test_prediction_grid_takes_gres_kinds_in_turn_and_says_no_target(tmp_path):
-    grid = load_tool('tools/analysis_tools/prediction_grid.py')
+    grid = load_script('tools/analysis_tools/prediction_grid.py')
     # REFER items: one per image first, then the repeats.
     assert grid.spread_indices(['a', 'a', 'b', 'c'], 4) == [0, 2, 3, 1]
     infos = [

@@ -14,6 +14,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from script_loader import load_script
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = sorted(
     osp.relpath(path, ROOT)
@@ -21,15 +23,6 @@ TOOLS = sorted(
     if not osp.basename(path).startswith('_')
 )
 HEAVY = ('torch', 'mmengine', 'mmcv', 'mmseg', 'mmdet', 'refseg', 'numpy', 'cv2')
-
-
-def load_tool(relative_path: str):
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path)
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize('tool', TOOLS)
@@ -55,12 +48,12 @@ def test_help_imports_nothing_heavy(tool):
 def test_tools_launchers_match_the_runner():
     from refseg.engine.launcher import LAUNCHERS
 
-    assert load_tool('tools/train.py').LAUNCHERS == LAUNCHERS
-    assert load_tool('tools/test.py').LAUNCHERS == LAUNCHERS
+    assert load_script('tools/train.py').LAUNCHERS == LAUNCHERS
+    assert load_script('tools/test.py').LAUNCHERS == LAUNCHERS
 
 
 def test_auto_scale_lr_switch():
-    train = load_tool('tools/train.py')
+    train = load_script('tools/train.py')
     cfg = Config(dict(auto_scale_lr=dict(enable=False, base_batch_size=64)))
     train.enable_auto_scale_lr(cfg)
     assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=64)
@@ -69,7 +62,7 @@ def test_auto_scale_lr_switch():
 
 
 def test_vis_backend_switch(monkeypatch):
-    train = load_tool('tools/train.py')
+    train = load_script('tools/train.py')
     cfg = Config(
         dict(
             visualizer=dict(
@@ -94,7 +87,7 @@ def test_vis_backend_switch(monkeypatch):
 
 
 def test_train_parses_vis_backend_and_auto_scale_lr(monkeypatch):
-    train = load_tool('tools/train.py')
+    train = load_script('tools/train.py')
     monkeypatch.setattr(
         sys,
         'argv',
@@ -136,7 +129,7 @@ def test_load_config_reads_package_paths_and_options():
 
 
 def test_print_config(tmp_path, capsys):
-    print_config = load_tool('tools/misc/print_config.py')
+    print_config = load_script('tools/misc/print_config.py')
     saved = tmp_path / 'merged.py'
     assert (
         print_config.main(
@@ -156,7 +149,7 @@ def test_print_config(tmp_path, capsys):
 
 
 def test_collect_env_reports_refseg_and_its_stack():
-    env = load_tool('tools/misc/collect_env.py').refseg_env()
+    env = load_script('tools/misc/collect_env.py').refseg_env()
     assert env['refseg'].endswith(osp.join('refseg', '__init__.py'))
     assert env['mmcv ops'] == 'available'
     assert 'supported >=' in env['mmsegmentation']
@@ -190,7 +183,7 @@ def _write_log(path, records):
 
 
 def test_analyze_logs_labels_curves_by_run(tmp_path):
-    analyze_logs = load_tool('tools/analysis_tools/analyze_logs.py')
+    analyze_logs = load_script('tools/analysis_tools/analyze_logs.py')
     a = str(tmp_path / 'work_dirs/cris_a/20261121_101010/vis_data/scalars.json')
     b = str(tmp_path / 'work_dirs/cris_b/20261121_101010/vis_data/scalars.json')
     c = str(tmp_path / 'x/cris_a/20261121_101010/vis_data/scalars.json')
@@ -203,7 +196,7 @@ def test_analyze_logs_labels_curves_by_run(tmp_path):
 
 
 def test_cal_train_time(tmp_path, capsys):
-    analyze_logs = load_tool('tools/analysis_tools/analyze_logs.py')
+    analyze_logs = load_script('tools/analysis_tools/analyze_logs.py')
     records = [
         dict(epoch=1, iter=1, time=9.0),
         dict(epoch=1, iter=2, time=1.0),
@@ -230,7 +223,7 @@ def test_publish_model_records_version_and_metafile(tmp_path):
 
     import refseg
 
-    publish_model = load_tool('tools/model_converters/publish_model.py')
+    publish_model = load_script('tools/model_converters/publish_model.py')
     src = tmp_path / 'epoch_1.pth'
     torch.save(dict(state_dict=dict(w=torch.ones(2)), meta=dict(epoch=1), optimizer=dict()), src)
     final = publish_model.publish(str(src), str(tmp_path / 'tiny.pth'))

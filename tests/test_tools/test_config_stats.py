@@ -1,19 +1,13 @@
 """tools/misc/config_stats.py: line and setting repetition between leaf configs."""
 
-import importlib.util
-import os.path as osp
-
 import pytest
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'misc', 'config_stats.py')
+from script_loader import load_script
 
 
 @pytest.fixture(scope='module')
 def stats_tool():
-    spec = importlib.util.spec_from_file_location('config_stats', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/misc/config_stats.py')
 
 
 def _write(folder, name, text):

@@ -1,27 +1,17 @@
 """check_refer.py and check_partimagenet.py on broken data (issue 10 items 13, 14)."""
 
-import importlib.util
 import json
 import os
 import os.path as osp
 import pickle
 
-TOOLS = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'dataset_converters')
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'refseg_checks_{name}', osp.join(TOOLS, f'{name}.py')
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 def test_check_refer_decodes_images_and_flags_empty_sentences(
     synthetic_refcoco_root, tmp_path, capsys
 ):
-    check_refer = load_tool('check_refer')
+    check_refer = load_script('tools/dataset_converters/check_refer.py')
     source = osp.join(synthetic_refcoco_root, 'refcoco')
     with open(osp.join(source, 'instances.json')) as f:
         instances = json.load(f)
@@ -64,7 +54,7 @@ def test_check_refer_decodes_images_and_flags_empty_sentences(
 
 
 def test_check_partimagenet_fails_on_a_missing_annotation_file(tmp_path, capsys):
-    check = load_tool('check_partimagenet')
+    check = load_script('tools/dataset_converters/check_partimagenet.py')
     assert check.main([str(tmp_path), '--splits', 'val']) == 2
     out = capsys.readouterr().out
     assert 'val.json not found' in out and "no annotation file for split(s) ['val']" in out

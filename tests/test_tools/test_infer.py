@@ -1,6 +1,5 @@
 """tools/infer.py and tools/model_converters/publish_model.py on a tiny trained model."""
 
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -13,23 +12,15 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
 from refseg.apis import init_model
+from script_loader import load_script
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'cris_tiny_synthetic.py')
 TEXTS = ['the white square', 'the black background!']
 
 
-def load_tool(relative_path: str):
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(relative_path))[0], osp.join(ROOT, relative_path)
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-infer = load_tool('tools/infer.py')
-publish_model = load_tool('tools/model_converters/publish_model.py')
+infer = load_script('tools/infer.py')
+publish_model = load_script('tools/model_converters/publish_model.py')
 
 
 @pytest.fixture(scope='module', autouse=True)

@@ -1,24 +1,11 @@
 """Unit tests for the set-up the tools share (refseg.engine.launcher) and tools/test.py."""
 
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
 from mmengine.config import Config
 
 from refseg.engine import launcher as runner_setup
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'refseg_tool_{name}', osp.join(REPO_ROOT, 'tools', f'{name}.py')
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 def test_rank_env_from_slurm_and_mpi():
@@ -96,7 +83,7 @@ def test_enable_amp(monkeypatch):
 
 
 def test_test_tool_switches_on_visualization_and_output_file(tmp_path):
-    test_tool = load_tool('test')
+    test_tool = load_script('tools/test.py')
     cfg = Config(
         dict(
             default_scope='refseg',

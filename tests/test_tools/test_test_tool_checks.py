@@ -1,28 +1,15 @@
 """tools/test.py refuses early: an unwritable --out, a checkpoint that does not fit."""
 
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
 import torch.nn as nn
 
 from refseg.apis.inference import CheckpointMismatchError
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_test_tool():
-    spec = importlib.util.spec_from_file_location(
-        'refseg_tools_test', osp.join(REPO_ROOT, 'tools', 'test.py')
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_loader import load_script
 
 
 def test_out_is_checked_before_evaluating(tmp_path):
-    tool = load_test_tool()
+    tool = load_script('tools/test.py')
     blocker = tmp_path / 'a_file'
     blocker.write_text('')
     with pytest.raises(PermissionError, match=f'--out {blocker}/results.json cannot be'):
@@ -32,7 +19,7 @@ def test_out_is_checked_before_evaluating(tmp_path):
 
 
 def test_checkpoint_must_fit_the_model(tmp_path):
-    tool = load_test_tool()
+    tool = load_script('tools/test.py')
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
     fitting = tmp_path / 'fitting.pth'
     torch.save(dict(state_dict={f'module.{k}': v for k, v in model.state_dict().items()}), fitting)

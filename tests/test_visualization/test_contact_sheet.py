@@ -1,18 +1,11 @@
 """tools/analysis_tools/contact_sheet.py: sample choice and sheet layout."""
 
-import importlib.util
-import os.path as osp
-
 import numpy as np
 
 from refseg.visualization import RefSegLocalVisualizer
+from script_loader import load_script
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location(
-    'contact_sheet', osp.join(ROOT, 'tools', 'analysis_tools', 'contact_sheet.py')
-)
-contact_sheet = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(contact_sheet)
+contact_sheet = load_script('tools/analysis_tools/contact_sheet.py')
 
 
 def test_samples_are_spread_over_the_split():

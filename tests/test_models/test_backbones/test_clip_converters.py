@@ -1,6 +1,5 @@
 """tools/model_converters/clip_{openai,hf}_to_refseg.py."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -9,20 +8,13 @@ import torch.nn as nn
 from mmengine.registry import init_default_scope
 
 from refseg.models.backbones.clip import CLIPResNet, CLIPTextTransformer, CLIPVisionTransformer
+from script_loader import load_script
 
 init_default_scope('refseg')
 
 CONVERTERS = Path(__file__).parents[3] / 'tools' / 'model_converters'
 RESNET = dict(layers=(1, 1, 1, 1), width=8, heads=4, input_resolution=64, output_dim=24)
 TEXT = dict(context_length=12, vocab_size=100, width=32, layers=1, heads=4, embed_dim=24)
-
-
-def load_script(name, monkeypatch):
-    monkeypatch.syspath_prepend(str(CONVERTERS))
-    spec = importlib.util.spec_from_file_location(name, CONVERTERS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def save_openai_archive(path):
@@ -59,7 +51,8 @@ def tower_outputs(backbone, text_encoder):
 def test_openai_converter_output_loads_with_pretrained_prefix(tmp_path, monkeypatch, capsys):
     archive, converted = tmp_path / 'RN.pt', tmp_path / 'rn_refseg.pth'
     save_openai_archive(archive)
-    script = load_script('clip_openai_to_refseg', monkeypatch)
+    monkeypatch.syspath_prepend(str(CONVERTERS))  # the converter imports _common
+    script = load_script('tools/model_converters/clip_openai_to_refseg.py')
     script.main([str(archive), str(converted)])
     printed = capsys.readouterr().out
     assert "'type': 'CLIPResNet'" in printed and 'layers' in printed
@@ -118,7 +111,8 @@ def test_hf_converter_with_image_size(tmp_path, monkeypatch):
     )
     folder = tmp_path / 'hf'
     transformers.CLIPModel(config).save_pretrained(str(folder))
-    script = load_script('clip_hf_to_refseg', monkeypatch)
+    monkeypatch.syspath_prepend(str(CONVERTERS))  # the converter imports _common
+    script = load_script('tools/model_converters/clip_hf_to_refseg.py')
     converted = script.main([str(folder), str(tmp_path / 'out.pth'), '--image-size', '64'])
     assert converted['backbone.positional_embedding'].shape == (1 + 8 * 8, 32)
     assert converted['backbone.proj'].shape == (32, 16)

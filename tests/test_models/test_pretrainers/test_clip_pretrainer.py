@@ -2,7 +2,6 @@
 export into CRIS and RISCLIP configs through CLIPPretrained."""
 
 import copy
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -17,10 +16,12 @@ from mmengine.runner import Runner
 from refseg.models.backbones.clip import resize_pos_embed
 from refseg.models.pretrainers import CLIPPretrainer, clip_contrastive_loss
 from refseg.registry import MODELS
+from script_loader import load_script
 
 REPO = osp.join(osp.dirname(__file__), '..', '..', '..')
 CLIP_CONFIGS = osp.join(REPO, 'configs', 'clip')
 SYNTHETIC_CONFIGS = osp.join(REPO, 'configs', 'synthetic')
+EXPORT_TOOL = 'tools/model_converters/clip_refseg_to_openai.py'
 COLOURS_BGR = dict(red=(0, 0, 220), green=(0, 200, 0), blue=(220, 0, 0), yellow=(0, 220, 220))
 
 
@@ -157,16 +158,6 @@ def _no_decay(runner, name_part: str) -> bool:
     raise AssertionError(f'no parameter named *{name_part}*')
 
 
-def _export_tool():
-    spec = importlib.util.spec_from_file_location(
-        'clip_refseg_to_openai',
-        osp.join(REPO, 'tools', 'model_converters', 'clip_refseg_to_openai.py'),
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _fixed_batch_loss(model, batch) -> float:
     model.train()
     with torch.no_grad():
@@ -221,7 +212,7 @@ def test_vit_pretraining_learns_and_loads_into_risclip(pairs_root, tmp_path):
     assert metrics['retrieval/t2i_R@1'] >= 2 * metrics['retrieval/chance_t2i@1']
 
     exported = osp.join(str(tmp_path), 'clip_vit_openai.pth')
-    _export_tool().main([osp.join(str(tmp_path), 'iter_30.pth'), exported])
+    load_script(EXPORT_TOOL).main([osp.join(str(tmp_path), 'iter_30.pth'), exported])
     openai_state = torch.load(exported, weights_only=True)
     assert {
         'visual.proj',
@@ -267,7 +258,7 @@ def test_resnet_export_loads_into_cris(tmp_path):
     source = osp.join(str(tmp_path), 'pretrainer.pth')
     torch.save(dict(state_dict=pretrainer.state_dict()), source)
     exported = osp.join(str(tmp_path), 'clip_rn_openai.pth')
-    _export_tool().main([source, exported])
+    load_script(EXPORT_TOOL).main([source, exported])
     openai_state = torch.load(exported, weights_only=True)
     assert 'visual.attnpool.c_proj.weight' in openai_state
 
@@ -295,4 +286,4 @@ def test_export_rejects_foreign_checkpoint(tmp_path):
     source = osp.join(str(tmp_path), 'segmentor.pth')
     torch.save(dict(state_dict={'decode_head.conv.weight': torch.zeros(1)}), source)
     with pytest.raises(ValueError, match='decode_head.conv.weight'):
-        _export_tool().main([source, osp.join(str(tmp_path), 'out.pth')])
+        load_script(EXPORT_TOOL).main([source, osp.join(str(tmp_path), 'out.pth')])
