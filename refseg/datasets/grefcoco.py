@@ -130,14 +130,6 @@ class GRefCOCODataset(RefCOCODataset):
                 )
             problems[problem.split(': ', 1)[-1]] += 1
             return None
-        sentences = []
-        for sentence in ref['sentences']:
-            if self.text_field not in sentence:
-                raise KeyError(
-                    f'ref_id={ref_id}: sentence {sentence.get("sent_id")} has no '
-                    f'{self.text_field!r} field (text_field)'
-                )
-            sentences.append(sentence[self.text_field].strip())
         return dict(
             img_path=join_path(self.data_prefix['img_path'], image['file_name']),
             height=image['height'],
@@ -149,7 +141,7 @@ class GRefCOCODataset(RefCOCODataset):
             ann_id=ann_ids,
             image_id=image['id'],
             category_id=ref['category_id'],
-            sentences=sentences,
+            sentences=self._sentences(ref_id, ref),
             sent_ids=[sentence['sent_id'] for sentence in ref['sentences']],
             seg_fields=[],
             reduce_zero_label=False,

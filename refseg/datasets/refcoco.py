@@ -249,14 +249,6 @@ class RefCOCODataset(BaseRefDataset):
             problems[problem] += 1
             return None
 
-        sentences = []
-        for sentence in ref['sentences']:
-            if self.text_field not in sentence:
-                raise KeyError(
-                    f'ref_id={ref_id}: sentence {sentence.get("sent_id")} has no '
-                    f'{self.text_field!r} field (text_field)'
-                )
-            sentences.append(sentence[self.text_field].strip())
         return dict(
             img_path=join_path(self.data_prefix['img_path'], image['file_name']),
             height=height,
@@ -266,11 +258,23 @@ class RefCOCODataset(BaseRefDataset):
             ann_id=ann['id'],
             image_id=image['id'],
             category_id=ref['category_id'],
-            sentences=sentences,
+            sentences=self._sentences(ref_id, ref),
             sent_ids=[sentence['sent_id'] for sentence in ref['sentences']],
             seg_fields=[],
             reduce_zero_label=False,
         )
+
+    def _sentences(self, ref_id: int, ref: dict) -> List[str]:
+        """The ref's expressions, read from each sentence's ``text_field``."""
+        sentences = []
+        for sentence in ref['sentences']:
+            if self.text_field not in sentence:
+                raise KeyError(
+                    f'ref_id={ref_id}: sentence {sentence.get("sent_id")} has no '
+                    f'{self.text_field!r} field (text_field)'
+                )
+            sentences.append(sentence[self.text_field].strip())
+        return sentences
 
     def _log_summary(self, num_refs: int, data_list: List[dict], problems: Counter) -> None:
         name = type(self).__name__
