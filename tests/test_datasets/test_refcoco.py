@@ -169,6 +169,18 @@ def test_raw_text_field(synthetic_refcoco_root):
     assert any(text[0].isupper() for text in texts)  # raw keeps the annotator's case
 
 
+def test_sentence_without_the_text_field_is_named(synthetic_refcoco_root, tmp_path):
+    def drop_raw(refs):
+        del first_train_ref(refs)['sentences'][0]['raw']
+
+    ref = first_train_ref(read_refer(synthetic_refcoco_root)[1])
+    sent_id = ref['sentences'][0]['sent_id']
+    root = broken_copy(synthetic_refcoco_root, tmp_path, edit_refs=drop_raw)
+    with pytest.raises(KeyError, match=f"ref_id={ref['ref_id']}: sentence {sent_id} has no 'raw'"):
+        build(root, split='train', text_field='raw')
+    assert len(build(root, split='train')) > 0  # the default field is still there
+
+
 @pytest.mark.parametrize('mode', ['all', 'random'])
 def test_serialized_items_equal_plain_ones(synthetic_refcoco_root, mode):
     serialized = build(
